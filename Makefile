@@ -1,0 +1,155 @@
+# FTL: one Makefile for the kernel, the SDK, the apps, the tests and the tools.
+# `make help` lists the targets. Output goes to build/. V=1 shows commands.
+
+BUILD := build
+Q := $(if $(V),,@)
+
+# Which apps go into which boot image.
+DEFAULT_APPS := hello echo echo_client
+TEST_APPS := $(DEFAULT_APPS) test_kernel test_spinner
+BENCH_APPS := pingpong pong
+
+QEMU := qemu-system-aarch64
+QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -m 256M -smp 1 -nographic -no-reboot -nic none
+QEMU_CPU := -cpu max,pauth-impdef=on
+
+# ---- toolchains ----
+TARGET_CC := clang --target=aarch64-none-elf
+LD := ld.lld
+OBJCOPY := llvm-objcopy
+NM := llvm-nm
+PICOLIBC := /usr/lib/picolibc/aarch64-linux-gnu
+LIBGCC := $(shell ls /usr/lib/gcc-cross/aarch64-linux-gnu/*/libgcc.a 2>/dev/null | tail -n 1)
+WARN := -std=c11 -Wall -Wextra -Werror
+
+KERNEL_CFLAGS := $(WARN) -O2 -g -ffreestanding -nostdlibinc -march=armv8.1-a -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-pic -fno-pie -mcmodel=small \
+	-Ikernel -Ikernel/arch/arm64 -Ilibs/c/ftl/include
+APP_CFLAGS := $(WARN) -O2 -g -nostdlibinc -isystem $(PICOLIBC)/include -march=armv8-a -fPIE \
+	-ftls-model=local-exec -fno-stack-protector -fno-omit-frame-pointer -Ilibs/c/ftl/include
+
+HOST_CC := clang
+HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Ikernel -Ikernel/arch/host -Ilibs/c/ftl/include
+
+# ---- kernel ----
+KERNEL_CORE := $(wildcard kernel/*.c)
+KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c)
+KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+KERNEL_HDRS := $(wildcard kernel/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
+
+$(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(TARGET_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/arm64/%.S.o: %.S kernel/arch/arm64/asm.h
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(TARGET_CC) -march=armv8.1-a -Ikernel/arch/arm64 -c $< -o $@
+
+# ---- SDK and apps ----
+SDK_SRCS := $(wildcard libs/c/ftl/src/*.c)
+SDK_OBJS := $(patsubst %,$(BUILD)/apps/%.o,$(SDK_SRCS))
+SDK_HDRS := $(wildcard libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
+ALL_APPS := $(notdir $(patsubst %/spec.yaml,%,$(wildcard apps/*/spec.yaml)))
+
+$(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(TARGET_CC) $(APP_CFLAGS) -c $< -o $@
+
+# apps/<name>/*.c + the SDK + picolibc -> build/apps/<name>.elf (static PIE)
+define app_rule
+$(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(SDK_OBJS) libs/c/ftl/app.ld
+	@echo "  LD      $$@"
+	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro --gc-sections -T libs/c/ftl/app.ld \
+		-o $$@ $$(filter %.o,$$^) $(PICOLIBC)/lib/libc.a $(LIBGCC)
+endef
+$(foreach a,$(ALL_APPS),$(eval $(call app_rule,$(a))))
+
+# ---- boot images: kernel + initfs(apps) ----
+# $(1) = image name, $(2) = apps
+define image_rule
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(BUILD)/apps/$(a).elf apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
+	@mkdir -p $$(dir $$@)
+	@echo "  SPEC    $(1): $(2)"
+	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
+	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml apps/$(a)/app.elf=$(BUILD)/apps/$(a).elf)
+
+$(BUILD)/images/$(1)/initfs.o: $(BUILD)/images/$(1)/initfs.bin
+	$(Q)printf '.section .initfs, "a"\n.incbin "%s"\n' $$< | $(TARGET_CC) -x assembler -c - -o $$@
+
+$(BUILD)/images/$(1)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o kernel/arch/arm64/linker.ld tools/ksyms.py
+	@echo "  LD      $$@"
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $$@.pass1 $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o
+	$(Q)$(NM) -n $$@.pass1 | python3 tools/ksyms.py > $$@.ksyms.S
+	$(Q)$(TARGET_CC) -c $$@.ksyms.S -o $$@.ksyms.o
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $$@ $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o $$@.ksyms.o
+
+$(BUILD)/images/$(1)/kernel.bin: $(BUILD)/images/$(1)/kernel.elf
+	$(Q)$(OBJCOPY) -O binary $$< $$@
+endef
+$(eval $(call image_rule,default,$(DEFAULT_APPS)))
+$(eval $(call image_rule,test,$(TEST_APPS)))
+$(eval $(call image_rule,bench,$(BENCH_APPS)))
+
+# ---- host builds: unit tests and tools ----
+include tools/spec.mk
+
+# The portable core minus what needs real memory, threads or the console.
+HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
+	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c
+HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
+UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
+
+$(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
+
+# ---- user-facing targets ----
+.PHONY: all setup run test test-unit test-os test-e2e bench fmt fmt-check clean help images
+
+all: images
+
+setup:
+	$(Q)tools/setup.sh
+
+images: setup $(BUILD)/images/default/kernel.bin $(BUILD)/images/test/kernel.bin
+
+run: setup $(BUILD)/images/default/kernel.bin
+	$(Q)tools/run.sh $(BUILD)/images/default/kernel.bin
+
+test: setup
+	$(Q)tools/test.sh
+
+test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host/tests/spec_test
+	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; $(BUILD)/host/tests/$$t; done
+
+test-os: setup $(BUILD)/images/test/kernel.bin
+	$(Q)/usr/bin/python3 -m pytest -q tests/test_os.py
+
+test-e2e: setup $(BUILD)/images/default/kernel.bin $(BUILD)/images/test/kernel.bin $(BUILD)/images/bench/kernel.bin
+	$(Q)/usr/bin/python3 -m pytest -q tests
+
+bench: setup $(BUILD)/images/bench/kernel.bin
+	$(Q)/usr/bin/python3 tools/bench.py $(BUILD)/images/bench/kernel.bin
+
+fmt:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+fmt-check:
+	$(Q)clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
+	@echo "make test       every test: host unit tests, in-OS tests, end-to-end tests"
+	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
+	@echo "make test-os    in-OS test apps on QEMU"
+	@echo "make test-e2e   pytest end-to-end tests"
+	@echo "make bench      benchmarks (guest-clock time under -icount)"

@@ -1,0 +1,48 @@
+// Everything the portable kernel core needs from a CPU architecture. Each arch
+// implements these in kernel/arch/<arch>/ and defines its types in arch_types.h.
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch_types.h"
+
+/// Masks interrupts and returns the previous state for arch_irq_restore().
+uint64_t arch_irq_save(void);
+/// Restores the interrupt mask saved by arch_irq_save().
+void arch_irq_restore(uint64_t flags);
+/// Unmasks interrupts.
+void arch_irq_enable(void);
+/// Sleeps until an interrupt is pending (returns with interrupts still masked).
+void arch_wait_for_interrupt(void);
+
+/// Monotonic time since boot, in nanoseconds.
+int64_t arch_time_ns(void);
+/// Arms the one-shot kernel timer for absolute time `deadline_ns` (INT64_MAX: off).
+void arch_timer_set_deadline(int64_t deadline_ns);
+
+/// Saves the current thread's callee-saved state into `from` and resumes `to`.
+void arch_switch_to(struct arch_context *from, struct arch_context *to);
+/// Prepares `ctx` so that switching to it calls thread_start(entry, arg) on `stack_top`.
+void arch_context_init(struct arch_context *ctx, void *stack_top, void (*entry)(void *),
+                       void *arg);
+
+/// Writes bytes to the boot console (the UART), polling.
+void arch_console_write(const char *s, size_t len);
+/// Makes freshly written code at [addr, addr+len) visible to instruction fetch.
+void arch_sync_icache(void *addr, size_t len);
+/// Powers the machine off (QEMU exits). Never returns.
+_Noreturn void arch_poweroff(void);
+
+/// Kernel virtual address of physical address `pa` (the linear map).
+void *arch_phys_to_virt(uint64_t pa);
+/// Physical address of kernel virtual address `va` (linear map or image).
+uint64_t arch_virt_to_phys(const void *va);
+
+/// Calls `fn(ctx, pc)` for each return address on the call stack whose frame
+/// pointer is `fp` (0: the caller's own stack), stopping at anything not kernel memory.
+void arch_backtrace(uintptr_t fp, void (*fn)(void *ctx, uintptr_t pc), void *ctx);
+
+/// Lets interrupt `intid` reach the CPU (the GIC on arm64).
+void arch_irq_unmask(uint32_t intid);

@@ -1,0 +1,100 @@
+// Exception dispatch at EL2: interrupts go to the GIC and the scheduler, faults in
+// app code end that app, faults in kernel code panic with a full report.
+#include "../../kernel.h"
+#include "../../sched.h"
+#include "../../trap.h"
+#include "gic.h"
+
+enum {
+    KIND_SYNC_EL2 = 4,
+    KIND_IRQ_EL2 = 5,
+    KIND_SYNC_EL0 = 8,
+    KIND_IRQ_EL0 = 9,
+};
+
+static const char *const kind_names[16] = {
+    "sync (SP_EL0)", "irq (SP_EL0)", "fiq (SP_EL0)", "serror (SP_EL0)",
+    "sync", "irq", "fiq", "serror",
+    "sync from EL0", "irq from EL0", "fiq from EL0", "serror from EL0",
+    "sync from AArch32", "irq from AArch32", "fiq from AArch32", "serror from AArch32",
+};
+
+// Exception classes (ESR_ELx.EC), Arm ARM D17.2.37.
+static const char *ec_name(uint32_t ec)
+{
+    switch (ec) {
+    case 0x00: return "unknown instruction";
+    case 0x01: return "WFI/WFE trapped";
+    case 0x07: return "FP/SIMD access trapped";
+    case 0x0e: return "illegal execution state";
+    case 0x15: return "SVC";
+    case 0x16: return "HVC";
+    case 0x17: return "SMC";
+    case 0x18: return "system register access";
+    case 0x20: return "instruction abort from lower EL";
+    case 0x21: return "instruction abort";
+    case 0x22: return "PC alignment fault";
+    case 0x24: return "data abort from lower EL";
+    case 0x25: return "data abort";
+    case 0x26: return "SP alignment fault";
+    case 0x2c: return "floating-point exception";
+    case 0x2f: return "SError";
+    case 0x3c: return "BRK instruction";
+    default: return "other exception";
+    }
+}
+
+static uint64_t read_esr(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, esr_el2" : "=r"(v));
+    return v;
+}
+
+static uint64_t read_far(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, far_el2" : "=r"(v));
+    return v;
+}
+
+static void handle_irq(void)
+{
+    uint32_t intid = gic_ack();
+    if (intid >= 1020) {
+        return; // spurious
+    }
+    irq_dispatch(intid);
+    gic_eoi(intid);
+    // The interrupted code had interrupts unmasked (or we would not be here), so it
+    // holds no kernel state: switching threads now is safe.
+    sched_preempt_if_needed();
+}
+
+static void handle_fault(struct arch_frame *frame, uint64_t kind)
+{
+    uint64_t esr = read_esr();
+    struct trap_info info = {
+        .kind = kind_names[kind & 15],
+        .what = ec_name((uint32_t)(esr >> 26)),
+        .esr = esr,
+        .pc = frame->elr,
+        .far = read_far(),
+        .lr = frame->x[30],
+        .fp = frame->x[29],
+    };
+    trap_fault(&info);
+}
+
+void exception_handler(struct arch_frame *frame, uint64_t kind)
+{
+    switch (kind) {
+    case KIND_IRQ_EL2:
+    case KIND_IRQ_EL0:
+        handle_irq();
+        return;
+    default:
+        handle_fault(frame, kind);
+        return;
+    }
+}

@@ -1,0 +1,134 @@
+// Exception vectors at EL2: every exception saves a full struct arch_frame (general
+// and FP/SIMD registers) on the current stack and calls exception_handler(frame, kind).
+#include "asm.h"
+
+#define FRAME_SIZE 816
+#define FRAME_ELR 248
+#define FRAME_SPSR 256
+#define FRAME_SP_EL0 264
+#define FRAME_FP 288
+#define FRAME_FPCR 800
+
+.macro VENTRY kind
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x1, #\kind
+    b       exception_common
+.endm
+
+    .section .text
+    .balign 2048
+    .global exception_vectors
+exception_vectors:
+    VENTRY 0
+    VENTRY 1
+    VENTRY 2
+    VENTRY 3
+    VENTRY 4
+    VENTRY 5
+    VENTRY 6
+    VENTRY 7
+    VENTRY 8
+    VENTRY 9
+    VENTRY 10
+    VENTRY 11
+    VENTRY 12
+    VENTRY 13
+    VENTRY 14
+    VENTRY 15
+
+exception_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x2, elr_el2
+    stp     x30, x2, [sp, #240]
+    mrs     x2, spsr_el2
+    mrs     x3, sp_el0
+    stp     x2, x3, [sp, #FRAME_SPSR]
+    mrs     x2, tpidr_el0
+    str     x2, [sp, #272]
+    add     x2, sp, #FRAME_FP
+    stp     q0, q1, [x2, #0]
+    stp     q2, q3, [x2, #32]
+    stp     q4, q5, [x2, #64]
+    stp     q6, q7, [x2, #96]
+    stp     q8, q9, [x2, #128]
+    stp     q10, q11, [x2, #160]
+    stp     q12, q13, [x2, #192]
+    stp     q14, q15, [x2, #224]
+    stp     q16, q17, [x2, #256]
+    stp     q18, q19, [x2, #288]
+    stp     q20, q21, [x2, #320]
+    stp     q22, q23, [x2, #352]
+    stp     q24, q25, [x2, #384]
+    stp     q26, q27, [x2, #416]
+    stp     q28, q29, [x2, #448]
+    stp     q30, q31, [x2, #480]
+    mrs     x3, fpcr
+    mrs     x4, fpsr
+    str     x3, [sp, #FRAME_FPCR]
+    str     x4, [sp, #(FRAME_FPCR + 8)]
+
+    mov     x0, sp
+    bl      exception_handler
+
+    .global exception_return
+exception_return:
+    add     x2, sp, #FRAME_FP
+    ldp     q0, q1, [x2, #0]
+    ldp     q2, q3, [x2, #32]
+    ldp     q4, q5, [x2, #64]
+    ldp     q6, q7, [x2, #96]
+    ldp     q8, q9, [x2, #128]
+    ldp     q10, q11, [x2, #160]
+    ldp     q12, q13, [x2, #192]
+    ldp     q14, q15, [x2, #224]
+    ldp     q16, q17, [x2, #256]
+    ldp     q18, q19, [x2, #288]
+    ldp     q20, q21, [x2, #320]
+    ldp     q22, q23, [x2, #352]
+    ldp     q24, q25, [x2, #384]
+    ldp     q26, q27, [x2, #416]
+    ldp     q28, q29, [x2, #448]
+    ldp     q30, q31, [x2, #480]
+    ldr     x3, [sp, #FRAME_FPCR]
+    ldr     x4, [sp, #(FRAME_FPCR + 8)]
+    msr     fpcr, x3
+    msr     fpsr, x4
+    ldr     x2, [sp, #272]
+    msr     tpidr_el0, x2
+    ldp     x2, x3, [sp, #FRAME_SPSR]
+    msr     spsr_el2, x2
+    msr     sp_el0, x3
+    ldp     x30, x2, [sp, #240]
+    msr     elr_el2, x2
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    add     sp, sp, #FRAME_SIZE
+    eret

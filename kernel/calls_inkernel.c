@@ -1,0 +1,140 @@
+// The call table for inkernel apps: plain function calls into the sys_* layer.
+// Each entry masks interrupts for the kernel's part (the kernel runs one thing at a
+// time) and marks the thread as in kernel code, so a fault there is the kernel's.
+#include "sched.h"
+#include "syscall.h"
+
+struct kcall {
+    uint64_t irq;
+    struct process *p;
+};
+
+static inline struct kcall kenter(void)
+{
+    struct kcall k = {.irq = arch_irq_save()};
+    struct thread *t = thread_current();
+    t->in_app = false;
+    k.p = t->proc;
+    return k;
+}
+
+static inline ftl_err_t kleave(struct kcall k, ftl_err_t err)
+{
+    thread_current()->in_app = true;
+    arch_irq_restore(k.irq);
+    return err;
+}
+
+static inline uaddr_t ua(const volatile void *p)
+{
+    return (uaddr_t)(uintptr_t)p;
+}
+
+static ftl_err_t k_handle_close(ftl_handle_t h)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_handle_close(k.p, h));
+}
+
+static ftl_err_t k_channel_create(ftl_handle_t *a, ftl_handle_t *b)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_create(k.p, ua(a), ua(b)));
+}
+
+static ftl_err_t k_channel_send(ftl_handle_t h, const struct ftl_msg_out *m)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_send(k.p, h, ua(m)));
+}
+
+static ftl_err_t k_channel_recv(ftl_handle_t h, struct ftl_msg *m)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_recv(k.p, h, ua(m)));
+}
+
+static ftl_err_t k_poll_create(ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_create(k.p, ua(out)));
+}
+
+static ftl_err_t k_poll_add(ftl_handle_t poll, ftl_handle_t h, uint32_t events, uint64_t ctx)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_add(k.p, poll, h, events, ctx));
+}
+
+static ftl_err_t k_poll_modify(ftl_handle_t poll, ftl_handle_t h, uint32_t events, uint64_t ctx)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_modify(k.p, poll, h, events, ctx));
+}
+
+static ftl_err_t k_poll_remove(ftl_handle_t poll, ftl_handle_t h)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_remove(k.p, poll, h));
+}
+
+static ftl_err_t k_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *ev)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_wait(k.p, poll, timeout_ns, ua(ev)));
+}
+
+static ftl_err_t k_timer_create(ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_timer_create(k.p, ua(out)));
+}
+
+static ftl_err_t k_timer_set(ftl_handle_t h, int64_t deadline_ns)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_timer_set(k.p, h, deadline_ns));
+}
+
+static int64_t k_time_now(void)
+{
+    return arch_time_ns();
+}
+
+static ftl_err_t k_log_write(int level, const char *msg, size_t len)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_log_write(k.p, level, ua(msg), len));
+}
+
+static ftl_err_t k_yield(void)
+{
+    struct kcall k = kenter();
+    sched_yield();
+    return kleave(k, FTL_OK);
+}
+
+static _Noreturn void k_exit(int code)
+{
+    process_exit(code);
+}
+
+const struct ftl_calls inkernel_calls = {
+    .version = FTL_CALLS_VERSION,
+    .size = sizeof(struct ftl_calls),
+    .handle_close = k_handle_close,
+    .channel_create = k_channel_create,
+    .channel_send = k_channel_send,
+    .channel_recv = k_channel_recv,
+    .poll_create = k_poll_create,
+    .poll_add = k_poll_add,
+    .poll_modify = k_poll_modify,
+    .poll_remove = k_poll_remove,
+    .poll_wait = k_poll_wait,
+    .timer_create = k_timer_create,
+    .timer_set = k_timer_set,
+    .time_now = k_time_now,
+    .log_write = k_log_write,
+    .yield = k_yield,
+    .exit = k_exit,
+};

@@ -1,0 +1,114 @@
+// Channel ends and their message queues.
+#include "channel.h"
+
+static uint32_t channel_poll_state(struct object *obj)
+{
+    struct channel *ch = (struct channel *)obj;
+    uint32_t state = 0;
+    if (ch->count > 0) {
+        state |= FTL_READABLE;
+    }
+    if (!ch->peer) {
+        state |= FTL_PEER_CLOSED;
+    } else if (!channel_is_full(ch->peer)) {
+        state |= FTL_WRITABLE;
+    }
+    return state;
+}
+
+static void channel_destroy(struct object *obj)
+{
+    struct channel *ch = (struct channel *)obj;
+    struct channel *peer = ch->peer;
+    if (peer) {
+        peer->peer = NULL;
+        ch->peer = NULL;
+        object_notify(&peer->obj);
+    }
+    // Free queued messages; handles inside them close, which may close other channels.
+    while (ch->count > 0) {
+        struct msg *m = ch->queue[ch->head];
+        ch->head = (ch->head + 1) % FTL_CHANNEL_QUEUE_MAX;
+        ch->count--;
+        msg_free(m);
+    }
+    kfree(ch);
+}
+
+static const struct object_ops channel_ops = {
+    .destroy = channel_destroy,
+    .poll_state = channel_poll_state,
+};
+
+struct msg *msg_alloc(size_t len)
+{
+    struct msg *m = kmalloc(sizeof(*m) + len);
+    if (!m) {
+        return NULL;
+    }
+    m->type = 0;
+    m->len = (uint32_t)len;
+    m->cookie = 0;
+    m->nhandles = 0;
+    return m;
+}
+
+void msg_free(struct msg *m)
+{
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        object_unref(m->handles[i].obj);
+    }
+    kfree(m);
+}
+
+ftl_err_t channel_create_pair(struct channel **out_a, struct channel **out_b)
+{
+    struct channel *a = kzalloc(sizeof(*a));
+    struct channel *b = kzalloc(sizeof(*b));
+    if (!a || !b) {
+        kfree(a);
+        kfree(b);
+        return FTL_ERR_NO_MEMORY;
+    }
+    object_init(&a->obj, OBJ_CHANNEL, &channel_ops);
+    object_init(&b->obj, OBJ_CHANNEL, &channel_ops);
+    a->peer = b;
+    b->peer = a;
+    *out_a = a;
+    *out_b = b;
+    return FTL_OK;
+}
+
+bool channel_is_full(const struct channel *ch)
+{
+    return ch->count >= FTL_CHANNEL_QUEUE_MAX;
+}
+
+ftl_err_t channel_send(struct channel *ch, struct msg *m)
+{
+    struct channel *peer = ch->peer;
+    if (!peer) {
+        return FTL_ERR_PEER_CLOSED;
+    }
+    if (channel_is_full(peer)) {
+        return FTL_ERR_FULL; // backpressure: fail now, never block, never drop
+    }
+    peer->queue[(peer->head + peer->count) % FTL_CHANNEL_QUEUE_MAX] = m;
+    peer->count++;
+    object_notify(&peer->obj);
+    return FTL_OK;
+}
+
+ftl_err_t channel_recv(struct channel *ch, struct msg **out)
+{
+    if (ch->count == 0) {
+        return ch->peer ? FTL_ERR_EMPTY : FTL_ERR_PEER_CLOSED;
+    }
+    *out = ch->queue[ch->head];
+    ch->head = (ch->head + 1) % FTL_CHANNEL_QUEUE_MAX;
+    ch->count--;
+    if (ch->peer && ch->count == FTL_CHANNEL_QUEUE_MAX - 1) {
+        object_notify(&ch->peer->obj); // the peer may be waiting to write again
+    }
+    return FTL_OK;
+}

@@ -1,0 +1,42 @@
+// Channels: connected pairs of ends, each with a bounded queue of messages.
+// Sending to a full queue fails with FTL_ERR_FULL: it never blocks and never drops.
+#pragma once
+
+#include "handle.h"
+
+struct msg {
+    uint32_t type;                              // FTL_MSG_*
+    uint32_t len;                               // bytes in data
+    uint64_t cookie;
+    uint32_t nhandles;
+    struct handle_entry handles[FTL_MSG_HANDLES_MAX]; // references owned by the message
+    uint8_t data[];
+};
+
+struct channel {
+    struct object obj;
+    struct channel *peer;                       // NULL once the other end is gone
+    struct msg *queue[FTL_CHANNEL_QUEUE_MAX];   // ring of messages waiting to be received
+    uint32_t head;                              // index of the oldest message
+    uint32_t count;                             // messages queued
+};
+
+/// Allocates a message with room for `len` data bytes (no handles). NULL if out of memory.
+struct msg *msg_alloc(size_t len);
+/// Frees a message and drops the references of the handles it carries.
+void msg_free(struct msg *m);
+
+/// Creates two connected ends, one reference each. FTL_ERR_NO_MEMORY on failure.
+FTL_MUST_CHECK ftl_err_t channel_create_pair(struct channel **out_a, struct channel **out_b);
+
+/// Queues `m` on the peer of `ch`. On success the queue owns `m`; on error the
+/// caller still does. FTL_ERR_PEER_CLOSED if the peer is gone, FTL_ERR_FULL if its
+/// queue holds FTL_CHANNEL_QUEUE_MAX messages.
+FTL_MUST_CHECK ftl_err_t channel_send(struct channel *ch, struct msg *m);
+
+/// Takes the oldest message queued on `ch`; the caller owns it. FTL_ERR_EMPTY if
+/// none is queued, FTL_ERR_PEER_CLOSED if none is queued and the peer is gone.
+FTL_MUST_CHECK ftl_err_t channel_recv(struct channel *ch, struct msg **out);
+
+/// True if the queue of `ch` itself is full (a sender to it would get FTL_ERR_FULL).
+bool channel_is_full(const struct channel *ch);

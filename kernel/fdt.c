@@ -1,0 +1,241 @@
+// Flattened device tree reader (DTSpec v0.4, version 17 blobs) and board discovery.
+#include "fdt.h"
+
+#define FDT_MAGIC 0xd00dfeed
+#define FDT_BEGIN_NODE 1
+#define FDT_END_NODE 2
+#define FDT_PROP 3
+#define FDT_NOP 4
+#define FDT_END 9
+
+static uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+static uint32_t hdr(const void *blob, int field)
+{
+    return be32((const uint8_t *)blob + 4 * field);
+}
+
+static const uint8_t *structs(const void *blob)
+{
+    return (const uint8_t *)blob + hdr(blob, 2);
+}
+
+static uint32_t structs_size(const void *blob)
+{
+    return hdr(blob, 9);
+}
+
+ftl_err_t fdt_check(const void *blob, size_t *out_size)
+{
+    if (!blob || hdr(blob, 0) != FDT_MAGIC || hdr(blob, 5) < 16) {
+        return FTL_ERR_PARSE;
+    }
+    uint32_t total = hdr(blob, 1);
+    uint32_t off_struct = hdr(blob, 2), off_strings = hdr(blob, 3);
+    uint32_t size_strings = hdr(blob, 8), size_struct = hdr(blob, 9);
+    if (off_struct > total || size_struct > total - off_struct || off_strings > total ||
+        size_strings > total - off_strings || (off_struct & 3)) {
+        return FTL_ERR_PARSE;
+    }
+    *out_size = total;
+    return FTL_OK;
+}
+
+uint64_t fdt_read_cells(const void *p, uint32_t ncells)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < ncells; i++) {
+        v = (v << 32) | be32((const uint8_t *)p + 4 * i);
+    }
+    return v;
+}
+
+// Offset just past the token at `off` (a BEGIN_NODE name or a PROP), 4-byte aligned.
+static int skip_token(const void *blob, int off)
+{
+    const uint8_t *s = structs(blob);
+    uint32_t limit = structs_size(blob);
+    uint32_t tok = be32(s + off);
+    off += 4;
+    if (tok == FDT_BEGIN_NODE) {
+        while ((uint32_t)off < limit && s[off]) {
+            off++;
+        }
+        off++;
+    } else if (tok == FDT_PROP) {
+        off += 8 + (int)be32(s + off);
+    }
+    return (off + 3) & ~3;
+}
+
+int fdt_next_node(const void *blob, int off, int *depth)
+{
+    const uint8_t *s = structs(blob);
+    int limit = (int)structs_size(blob);
+    if (off < 0) {
+        off = 0;
+        while (off < limit && be32(s + off) == FDT_NOP) {
+            off += 4;
+        }
+        *depth = 1;
+        return off < limit && be32(s + off) == FDT_BEGIN_NODE ? off : -1;
+    }
+    off = skip_token(blob, off);
+    while (off + 4 <= limit) {
+        uint32_t tok = be32(s + off);
+        if (tok == FDT_BEGIN_NODE) {
+            (*depth)++;
+            return off;
+        }
+        if (tok == FDT_END_NODE) {
+            (*depth)--;
+            off += 4;
+        } else if (tok == FDT_PROP || tok == FDT_NOP) {
+            off = skip_token(blob, off);
+        } else {
+            return -1;
+        }
+    }
+    return -1;
+}
+
+const char *fdt_node_name(const void *blob, int off)
+{
+    return (const char *)structs(blob) + off + 4;
+}
+
+const void *fdt_prop(const void *blob, int off, const char *name, uint32_t *out_len)
+{
+    const uint8_t *s = structs(blob);
+    int limit = (int)structs_size(blob);
+    const char *strings = (const char *)blob + hdr(blob, 3);
+    off = skip_token(blob, off);
+    while (off + 12 <= limit) {
+        uint32_t tok = be32(s + off);
+        if (tok == FDT_PROP) {
+            uint32_t len = be32(s + off + 4);
+            if (strcmp(strings + be32(s + off + 8), name) == 0) {
+                if (out_len) {
+                    *out_len = len;
+                }
+                return s + off + 12;
+            }
+        } else if (tok != FDT_NOP) {
+            break; // properties come before child nodes
+        }
+        off = skip_token(blob, off);
+    }
+    return NULL;
+}
+
+bool fdt_is_compatible(const void *blob, int off, const char *compat)
+{
+    uint32_t len;
+    const char *p = fdt_prop(blob, off, "compatible", &len);
+    if (!p) {
+        return false;
+    }
+    for (uint32_t i = 0; i < len;) {
+        if (strcmp(p + i, compat) == 0) {
+            return true;
+        }
+        i += (uint32_t)strlen(p + i) + 1;
+    }
+    return false;
+}
+
+static bool node_name_is(const void *blob, int off, const char *base)
+{
+    const char *n = fdt_node_name(blob, off);
+    size_t len = strlen(base);
+    return strncmp(n, base, len) == 0 && (n[len] == '@' || n[len] == '\0');
+}
+
+// Reads the first (address, size) pair of a node's "reg", root cell sizes.
+static bool read_reg(const void *blob, int off, int index, uint64_t *base, uint64_t *size)
+{
+    uint32_t len;
+    const uint8_t *reg = fdt_prop(blob, off, "reg", &len);
+    uint32_t stride = 16; // #address-cells = #size-cells = 2 on QEMU virt
+    if (!reg || len < stride * (uint32_t)(index + 1)) {
+        return false;
+    }
+    *base = fdt_read_cells(reg + stride * index, 2);
+    *size = fdt_read_cells(reg + stride * index + 8, 2);
+    return true;
+}
+
+// GIC interrupt specifier (type, number, flags) to INTID: SPIs from 32, PPIs from 16.
+static uint32_t read_irq(const void *blob, int off, int index)
+{
+    uint32_t len;
+    const uint8_t *p = fdt_prop(blob, off, "interrupts", &len);
+    if (!p || len < 12u * (uint32_t)(index + 1)) {
+        return 0;
+    }
+    uint32_t type = be32(p + 12 * index), num = be32(p + 12 * index + 4);
+    return num + (type == 0 ? 32 : 16);
+}
+
+static void board_add_node(const void *blob, int off, struct board *b)
+{
+    uint64_t size;
+    if (node_name_is(blob, off, "memory") && b->ram_size == 0) {
+        read_reg(blob, off, 0, &b->ram_base, &b->ram_size);
+    } else if (fdt_is_compatible(blob, off, "arm,pl011") && b->uart_base == 0) {
+        read_reg(blob, off, 0, &b->uart_base, &size);
+        b->uart_irq = read_irq(blob, off, 0);
+    } else if (fdt_is_compatible(blob, off, "arm,gic-v3")) {
+        read_reg(blob, off, 0, &b->gicd_base, &size);
+        read_reg(blob, off, 1, &b->gicr_base, &size);
+    } else if (fdt_is_compatible(blob, off, "arm,armv8-timer")) {
+        b->timer_irq = read_irq(blob, off, 3); // secure, non-secure, virtual, hyp
+    } else if (fdt_is_compatible(blob, off, "arm,psci-1.0") ||
+               fdt_is_compatible(blob, off, "arm,psci-0.2")) {
+        const char *m = fdt_prop(blob, off, "method", NULL);
+        b->psci_smc = m && strcmp(m, "smc") == 0;
+    } else if (fdt_is_compatible(blob, off, "virtio,mmio") && b->nvirtio < BOARD_VIRTIO_MAX) {
+        struct board_virtio *v = &b->virtio[b->nvirtio];
+        if (read_reg(blob, off, 0, &v->base, &v->size)) {
+            v->irq = read_irq(blob, off, 0);
+            b->nvirtio++;
+        }
+    } else if (node_name_is(blob, off, "chosen")) {
+        const char *args = fdt_prop(blob, off, "bootargs", NULL);
+        if (args) {
+            b->bootargs = args;
+        }
+    }
+}
+
+ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why)
+{
+    size_t size;
+    memset(b, 0, sizeof(*b));
+    b->bootargs = "";
+    if (fdt_check(blob, &size) != FTL_OK) {
+        *why = "no valid device tree";
+        return FTL_ERR_PARSE;
+    }
+    int depth = 0;
+    for (int off = fdt_next_node(blob, -1, &depth); off >= 0;
+         off = fdt_next_node(blob, off, &depth)) {
+        board_add_node(blob, off, b);
+    }
+    if (b->ram_size == 0) {
+        *why = "no memory node";
+    } else if (b->uart_base == 0) {
+        *why = "no arm,pl011 UART";
+    } else if (b->gicd_base == 0 || b->gicr_base == 0) {
+        *why = "no arm,gic-v3 interrupt controller (QEMU needs gic-version=3)";
+    } else if (b->timer_irq == 0) {
+        *why = "no arm,armv8-timer";
+    } else {
+        return FTL_OK;
+    }
+    return FTL_ERR_PARSE;
+}

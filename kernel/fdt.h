@@ -1,0 +1,47 @@
+// A small reader for flattened device trees (the DTB QEMU hands the kernel), and
+// the board facts FTL takes from it. Portable: unit-tested on the host.
+#pragma once
+
+#include "klib.h"
+#include <ftl/abi.h>
+
+#define BOARD_VIRTIO_MAX 32
+
+struct board_virtio {
+    uint64_t base;
+    uint64_t size;
+    uint32_t irq;           // GIC INTID
+};
+
+// What the kernel needs to know about the machine. Filled by board_from_fdt().
+struct board {
+    uint64_t ram_base, ram_size;
+    uint64_t uart_base;
+    uint32_t uart_irq;      // GIC INTID
+    uint64_t gicd_base, gicr_base;
+    uint32_t timer_irq;     // INTID of the EL2 (hypervisor) physical timer
+    bool psci_smc;          // PSCI conduit: smc (true) or hvc (false)
+    const char *bootargs;   // /chosen/bootargs, "" if absent
+    struct board_virtio virtio[BOARD_VIRTIO_MAX];
+    size_t nvirtio;
+};
+
+/// Checks the FDT header at `blob`. Returns FTL_OK and the total size, or
+/// FTL_ERR_PARSE if it is not a valid version-17 device tree.
+FTL_MUST_CHECK ftl_err_t fdt_check(const void *blob, size_t *out_size);
+
+/// Returns the offset of the node after `off` in document order (off < 0: the
+/// root), updating *depth (root is 1), or -1 at the end.
+int fdt_next_node(const void *blob, int off, int *depth);
+/// Returns the node's name ("pl011@9000000"; "" for the root).
+const char *fdt_node_name(const void *blob, int off);
+/// Returns property `name` of node `off` and its length, or NULL if absent.
+const void *fdt_prop(const void *blob, int off, const char *name, uint32_t *out_len);
+/// True if the node's "compatible" list contains `compat`.
+bool fdt_is_compatible(const void *blob, int off, const char *compat);
+/// Reads a big-endian number of `ncells` 32-bit cells.
+uint64_t fdt_read_cells(const void *p, uint32_t ncells);
+
+/// Fills `b` from the device tree. Returns FTL_ERR_PARSE (and says why in `why`)
+/// if memory, the UART, the GICv3 or the timer cannot be found.
+FTL_MUST_CHECK ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why);

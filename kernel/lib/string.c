@@ -1,0 +1,97 @@
+// The C string and memory functions the freestanding kernel uses (clang may also
+// emit calls to memcpy/memset on its own).
+#include "../klib.h"
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8) {
+            *(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
+        }
+    }
+    while (n--) {
+        *d++ = *s++;
+    }
+    return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (d <= s || d >= s + n) {
+        return memcpy(dst, src, n);
+    }
+    while (n--) {
+        d[n] = s[n];
+    }
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    uint8_t *d = dst;
+    if (((uintptr_t)d & 7) == 0) {
+        uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+        for (; n >= 8; n -= 8, d += 8) {
+            *(uint64_t *)(void *)d = v;
+        }
+    }
+    while (n--) {
+        *d++ = (uint8_t)c;
+    }
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i]) {
+            return x[i] - y[i];
+        }
+    }
+    return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n]) {
+        n++;
+    }
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (uint8_t)*a - (uint8_t)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i] || !a[i]) {
+            return (uint8_t)a[i] - (uint8_t)b[i];
+        }
+    }
+    return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c) {
+            return (char *)s;
+        }
+        if (!*s) {
+            return NULL;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+// The kernel log: formatted lines on the console and a ring of recent output.
+#pragma once
+
+#include "klib.h"
+
+#define LOG_RING_SIZE 16384
+
+/// Turns ANSI colors on the console on or off (bootargs `color=1`).
+void log_set_color(bool on);
+/// Prints one log line `[name        ] LEVEL  msg` (a trailing newline is dropped).
+void log_line(const char *name, int level, const char *msg, size_t len);
+/// Copies up to `size` of the most recent log bytes into `buf`; returns the count.
+size_t log_ring_read(char *buf, size_t size);
+/// Formats a code address as "function+0x1c" if the kernel knows its symbols,
+/// else as a hex address. The result lives in a static buffer.
+const char *ksym_format(uintptr_t pc);

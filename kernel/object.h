@@ -1,0 +1,48 @@
+// Kernel objects: the common header every handle points at, reference counting,
+// and the list of poll registrations watching the object.
+#pragma once
+
+#include "kernel.h"
+
+enum obj_type {
+    OBJ_CHANNEL = FTL_OBJ_CHANNEL,
+    OBJ_POLL = FTL_OBJ_POLL,
+    OBJ_TIMER = FTL_OBJ_TIMER,
+};
+
+struct object;
+
+struct object_ops {
+    /// Frees the object; called when the last reference goes.
+    void (*destroy)(struct object *obj);
+    /// Current readiness: FTL_READABLE / FTL_WRITABLE / FTL_PEER_CLOSED bits.
+    uint32_t (*poll_state)(struct object *obj);
+};
+
+struct object {
+    enum obj_type type;
+    uint32_t refs;
+    const struct object_ops *ops;
+    struct list watchers;            // struct poll_reg.obj_link
+};
+
+/// Initializes `obj` with one reference.
+static inline void object_init(struct object *obj, enum obj_type type,
+                               const struct object_ops *ops)
+{
+    obj->type = type;
+    obj->refs = 1;
+    obj->ops = ops;
+    list_init(&obj->watchers);
+}
+
+static inline void object_ref(struct object *obj)
+{
+    obj->refs++;
+}
+
+/// Drops a reference; destroys the object when it was the last.
+void object_unref(struct object *obj);
+
+/// Tells every poll watching `obj` that its state may have changed.
+void object_notify(struct object *obj);

@@ -1,0 +1,226 @@
+// Poll objects, object notification and reference dropping.
+#include "poll.h"
+#include "sched.h"
+
+static uint32_t reg_state(const struct poll_reg *r)
+{
+    return r->obj->ops->poll_state(r->obj) & (r->events | FTL_PEER_CLOSED);
+}
+
+static void reg_mark_ready(struct poll_reg *r)
+{
+    if (r->ready) {
+        return;
+    }
+    r->ready = true;
+    list_push_back(&r->poll->ready, &r->ready_link);
+    object_notify(&r->poll->obj);
+    if (r->poll->waiter) {
+        sched_wake(r->poll->waiter);
+    }
+}
+
+void object_notify(struct object *obj)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &obj->watchers) {
+        struct poll_reg *r = container_of(pos, struct poll_reg, obj_link);
+        if (!r->ready && reg_state(r)) {
+            reg_mark_ready(r);
+        }
+    }
+}
+
+static void reg_free(struct poll_reg *r)
+{
+    list_remove(&r->obj_link);
+    list_remove(&r->poll_link);
+    if (r->ready) {
+        list_remove(&r->ready_link);
+    }
+    r->poll->nregs--;
+    kfree(r);
+}
+
+void object_unref(struct object *obj)
+{
+    if (obj->refs == 0) {
+        panic("object_unref: object %p of type %d has no references left", (void *)obj,
+              obj->type);
+    }
+    if (--obj->refs > 0) {
+        return;
+    }
+    // Normally every watch went when its handle closed; kernel-held references may not
+    // have had handles, so drop any left before the object goes.
+    while (!list_is_empty(&obj->watchers)) {
+        reg_free(container_of(obj->watchers.next, struct poll_reg, obj_link));
+    }
+    obj->ops->destroy(obj);
+}
+
+static uint32_t poll_poll_state(struct object *obj)
+{
+    struct poll *p = (struct poll *)obj;
+    return list_is_empty(&p->ready) ? 0 : FTL_READABLE;
+}
+
+static void poll_destroy(struct object *obj)
+{
+    struct poll *p = (struct poll *)obj;
+    while (!list_is_empty(&p->regs)) {
+        reg_free(container_of(p->regs.next, struct poll_reg, poll_link));
+    }
+    kfree(p);
+}
+
+static const struct object_ops poll_ops = {
+    .destroy = poll_destroy,
+    .poll_state = poll_poll_state,
+};
+
+ftl_err_t poll_create(struct poll **out)
+{
+    struct poll *p = kzalloc(sizeof(*p));
+    if (!p) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    object_init(&p->obj, OBJ_POLL, &poll_ops);
+    list_init(&p->regs);
+    list_init(&p->ready);
+    *out = p;
+    return FTL_OK;
+}
+
+static struct poll_reg *find_reg(struct poll *p, const void *owner, ftl_handle_t h)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &p->regs) {
+        struct poll_reg *r = container_of(pos, struct poll_reg, poll_link);
+        if (r->owner == owner && r->handle == h) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+ftl_err_t poll_add(struct poll *p, struct object *obj, const void *owner, ftl_handle_t h,
+                   uint32_t events, uint64_t ctx)
+{
+    if ((events & ~(FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED)) || obj == &p->obj) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    if (find_reg(p, owner, h)) {
+        return FTL_ERR_ALREADY_EXISTS;
+    }
+    if (p->nregs >= POLL_REGS_MAX) {
+        return FTL_ERR_TOO_MANY;
+    }
+    struct poll_reg *r = kzalloc(sizeof(*r));
+    if (!r) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    r->poll = p;
+    r->obj = obj;
+    r->owner = owner;
+    r->handle = h;
+    r->events = events;
+    r->ctx = ctx;
+    list_push_back(&obj->watchers, &r->obj_link);
+    list_push_back(&p->regs, &r->poll_link);
+    list_init(&r->ready_link);
+    p->nregs++;
+    if (reg_state(r)) {
+        reg_mark_ready(r);
+    }
+    return FTL_OK;
+}
+
+ftl_err_t poll_modify(struct poll *p, const void *owner, ftl_handle_t h, uint32_t events,
+                      uint64_t ctx)
+{
+    if (events & ~(FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED)) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    struct poll_reg *r = find_reg(p, owner, h);
+    if (!r) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    r->events = events;
+    r->ctx = ctx;
+    if (reg_state(r)) {
+        reg_mark_ready(r);
+    }
+    return FTL_OK;
+}
+
+ftl_err_t poll_remove(struct poll *p, const void *owner, ftl_handle_t h)
+{
+    struct poll_reg *r = find_reg(p, owner, h);
+    if (!r) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    reg_free(r);
+    return FTL_OK;
+}
+
+void poll_forget_handle(struct object *obj, const void *owner, ftl_handle_t h)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &obj->watchers) {
+        struct poll_reg *r = container_of(pos, struct poll_reg, obj_link);
+        if (r->owner == owner && r->handle == h) {
+            reg_free(r);
+        }
+    }
+}
+
+// Takes the first ready registration that still has an event; registrations whose
+// condition went away leave the ready list. Reported ones move to the back (fairness).
+static bool take_event(struct poll *p, ftl_handle_t *out_h, uint32_t *out_events,
+                       uint64_t *out_ctx)
+{
+    while (!list_is_empty(&p->ready)) {
+        struct poll_reg *r = container_of(p->ready.next, struct poll_reg, ready_link);
+        list_remove(&r->ready_link);
+        uint32_t state = reg_state(r);
+        if (!state) {
+            r->ready = false;
+            continue;
+        }
+        list_push_back(&p->ready, &r->ready_link);
+        *out_h = r->handle;
+        *out_events = state;
+        *out_ctx = r->ctx;
+        return true;
+    }
+    return false;
+}
+
+ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
+                    uint32_t *out_events, uint64_t *out_ctx)
+{
+    if (p->waiter) {
+        return FTL_ERR_BUSY;
+    }
+    for (;;) {
+        if (take_event(p, out_h, out_events, out_ctx)) {
+            return FTL_OK;
+        }
+        p->waiter = thread_current();
+        object_ref(&p->obj); // the poll may be closed by another thread while we sleep
+        bool woken = sched_block(deadline_ns);
+        p->waiter = NULL;
+        bool last = p->obj.refs == 1;
+        object_unref(&p->obj);
+        if (last) {
+            return FTL_ERR_BAD_HANDLE;
+        }
+        if (!woken && !take_event(p, out_h, out_events, out_ctx)) {
+            return FTL_ERR_TIMED_OUT;
+        }
+        if (!woken) {
+            return FTL_OK;
+        }
+    }
+}

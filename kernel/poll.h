@@ -1,0 +1,55 @@
+// Poll objects (the event loop): watch channels, timers and other polls for
+// readable / writable / peer-closed; wait for the next event with a timeout.
+// Level-triggered: an event is reported as long as the condition holds.
+#pragma once
+
+#include "object.h"
+
+struct thread;
+
+struct poll_reg {
+    struct list obj_link;            // in obj->watchers
+    struct list poll_link;           // in poll->regs
+    struct list ready_link;          // in poll->ready while `ready`
+    struct poll *poll;
+    struct object *obj;
+    const void *owner;               // process that registered it (handles are per process)
+    ftl_handle_t handle;
+    uint32_t events;                 // interest: FTL_READABLE | FTL_WRITABLE (PEER_CLOSED always)
+    uint64_t ctx;                    // the app's value, returned with events
+    bool ready;
+};
+
+struct poll {
+    struct object obj;
+    struct list regs;
+    struct list ready;               // registrations that may have events
+    struct thread *waiter;           // thread in poll_wait, or NULL
+    size_t nregs;
+};
+
+#define POLL_REGS_MAX 1024
+
+/// Creates a poll object with one reference. FTL_ERR_NO_MEMORY on failure.
+FTL_MUST_CHECK ftl_err_t poll_create(struct poll **out);
+
+/// Watches `obj` (named `h` in process `owner`) for `events`, reporting `ctx`.
+/// FTL_ERR_ALREADY_EXISTS if `h` is already watched by this poll,
+/// FTL_ERR_INVALID_ARG for unknown event bits or watching the poll itself,
+/// FTL_ERR_TOO_MANY past POLL_REGS_MAX, FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t poll_add(struct poll *p, struct object *obj, const void *owner,
+                                  ftl_handle_t h, uint32_t events, uint64_t ctx);
+/// Changes the interest and context of a watch. FTL_ERR_NOT_FOUND if not watched.
+FTL_MUST_CHECK ftl_err_t poll_modify(struct poll *p, const void *owner, ftl_handle_t h,
+                                     uint32_t events, uint64_t ctx);
+/// Stops watching `h`. FTL_ERR_NOT_FOUND if not watched.
+FTL_MUST_CHECK ftl_err_t poll_remove(struct poll *p, const void *owner, ftl_handle_t h);
+
+/// Drops every watch made through handle `h` of `owner` on `obj` (the handle closed or moved).
+void poll_forget_handle(struct object *obj, const void *owner, ftl_handle_t h);
+
+/// Returns the next event, waiting until `deadline_ns` (INT64_MAX: forever).
+/// FTL_ERR_TIMED_OUT if the deadline passed first, FTL_ERR_BUSY if another thread
+/// is already waiting on this poll.
+FTL_MUST_CHECK ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
+                                   uint32_t *out_events, uint64_t *out_ctx);

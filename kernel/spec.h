@@ -1,0 +1,82 @@
+// App spec files (apps/<name>/spec.yaml): the parsed form, the parser, and the
+// whole-system checks (missing services, duplicate exports, dependency cycles).
+// Portable: used by the kernel's startup code at boot and by tools/speccheck at build.
+#pragma once
+
+#include "klib.h"
+#include <ftl/abi.h>
+
+#define SPEC_NAME_MAX 32      // app, env key and service names, NUL included
+#define SPEC_STRING_MAX 128   // string values, NUL included
+#define SPEC_ENV_MAX 16       // env items per spec
+#define SPEC_EXPORTS_MAX 8    // exported services per spec
+#define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
+#define SPEC_SYSTEM_MAX 256   // specs spec_check_system accepts at once
+
+enum spec_isolation {
+    SPEC_ISO_INKERNEL,
+    SPEC_ISO_USER,
+    SPEC_ISO_WASM,
+    SPEC_ISO_JS,
+    SPEC_ISO_VMM,
+};
+
+enum spec_env_kind {
+    SPEC_ENV_STRING,   // { string: "text" }
+    SPEC_ENV_NUMBER,   // { number: 42 }  (signed 64-bit, decimal or 0x hex)
+    SPEC_ENV_SERVICE,  // { service: echo }  a channel to the app exporting `echo`
+    SPEC_ENV_DEVICE,   // { device: { compatible: "virtio,mmio", virtio_id: 1 } }
+};
+
+struct spec_env_item {
+    char name[SPEC_NAME_MAX];
+    enum spec_env_kind kind;
+    int line;                        // 1-based line of the item, for errors
+    char str[SPEC_STRING_MAX];       // STRING: the value; SERVICE: the service name;
+                                     // DEVICE: the compatible string
+    int64_t number;                  // NUMBER: the value; DEVICE: virtio_id, or -1 if absent
+};
+
+struct spec_export {
+    char service[SPEC_NAME_MAX];
+    int line;
+};
+
+struct spec {
+    char file[SPEC_FILE_MAX];        // as given to spec_parse, for errors
+    char name[SPEC_NAME_MAX];
+    enum spec_isolation isolation;
+    struct spec_env_item env[SPEC_ENV_MAX];
+    size_t nenv;
+    struct spec_export exports[SPEC_EXPORTS_MAX];
+    size_t nexports;
+};
+
+struct spec_error {
+    char file[SPEC_FILE_MAX];
+    int line;                        // 1-based; 0 when the error has no line
+    char reason[160];
+};
+
+/// Parses one spec file. `text` need not be NUL-terminated.
+/// Returns FTL_OK and fills `out`, or FTL_ERR_PARSE and fills `err` with the file,
+/// line and reason (YAML syntax, unknown key, wrong type, bad name, missing `name`
+/// or `isolation`, duplicate key, too many items); FTL_ERR_INVALID_ARG if `out` or `err`
+/// is NULL, or `text` is NULL while `len` > 0. Needs about 1 KiB of stack.
+FTL_MUST_CHECK ftl_err_t spec_parse(const char *file, const char *text, size_t len,
+                                    struct spec *out, struct spec_error *err);
+
+/// Checks a set of parsed specs as one system: duplicate app names, a service
+/// exported twice, an env item naming a service nobody exports, and a dependency
+/// cycle between apps. Marks every spec that cannot start in `out_ok[i]` (false),
+/// including apps that depend, directly or not, on an app that cannot start.
+/// Calls `report(ctx, err)` once per error found (`report` may be NULL); `err` lives only
+/// during the call. Returns FTL_OK if there was no error, FTL_ERR_PARSE otherwise (also
+/// when `n` > SPEC_SYSTEM_MAX: then every app is marked), FTL_ERR_INVALID_ARG if `specs`
+/// or `out_ok` is NULL while `n` > 0.
+FTL_MUST_CHECK ftl_err_t spec_check_system(const struct spec *specs, size_t n, bool *out_ok,
+                                           void (*report)(void *ctx, const struct spec_error *err),
+                                           void *ctx);
+
+/// Returns the name of an isolation mode ("inkernel", "user", ...).
+const char *spec_isolation_name(enum spec_isolation iso);

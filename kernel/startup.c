@@ -1,0 +1,223 @@
+// The startup process (in the kernel for now): reads every app's spec from the
+// boot image, checks them as one system, creates the service channels and starts
+// each app with its environ. Bad specs are reported with file:line and skipped;
+// the rest of the system comes up.
+#include "startup.h"
+#include "channel.h"
+#include "initfs.h"
+#include "log.h"
+#include "process.h"
+#include "spec.h"
+
+#define APPS_MAX 64
+
+struct app {
+    struct spec *spec;
+    struct process *proc;
+    struct channel *system;      // the kernel's end of the app's system channel
+    bool ok;
+};
+
+static struct app apps[APPS_MAX];
+static size_t napps;
+
+static void report(void *ctx, const struct spec_error *err)
+{
+    (void)ctx;
+    if (err->line > 0) {
+        klog(FTL_LOG_ERROR, "%s:%d: %s", err->file, err->line, err->reason);
+    } else {
+        klog(FTL_LOG_ERROR, "%s: %s", err->file, err->reason);
+    }
+}
+
+static bool is_spec_file(const char *name)
+{
+    size_t len = strlen(name);
+    return len >= 10 && strcmp(name + len - 10, "/spec.yaml") == 0;
+}
+
+// Parses every apps/<name>/spec.yaml in the image into one array (the form
+// spec_check_system wants). Returns the array, or NULL if there are none.
+static struct spec *load_specs(void)
+{
+    size_t nfiles = 0;
+    for (size_t i = 0; i < initfs_count(); i++) {
+        nfiles += is_spec_file(initfs_get(i).name);
+    }
+    if (nfiles == 0) {
+        return NULL;
+    }
+    nfiles = nfiles < APPS_MAX ? nfiles : APPS_MAX;
+    struct spec *specs = kzalloc(nfiles * sizeof(struct spec));
+    if (!specs) {
+        panic("startup: out of memory reading specs");
+    }
+    struct spec_error err;
+    for (size_t i = 0; i < initfs_count() && napps < nfiles; i++) {
+        struct initfs_file f = initfs_get(i);
+        if (!is_spec_file(f.name)) {
+            continue;
+        }
+        if (spec_parse(f.name, (const char *)f.data, f.size, &specs[napps], &err) != FTL_OK) {
+            report(NULL, &err);
+            continue;
+        }
+        apps[napps].spec = &specs[napps];
+        napps++;
+    }
+    return specs;
+}
+
+static struct app *exporter_of(const char *service)
+{
+    for (size_t i = 0; i < napps; i++) {
+        for (size_t j = 0; j < apps[i].spec->nexports; j++) {
+            if (strcmp(apps[i].spec->exports[j].service, service) == 0) {
+                return &apps[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+// Loads the app's ELF and makes its process, or says why it cannot.
+static bool create_process(struct app *a)
+{
+    const struct spec *s = a->spec;
+    if (s->isolation != SPEC_ISO_INKERNEL) {
+        klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
+             spec_isolation_name(s->isolation));
+        return false;
+    }
+    char path[INITFS_NAME_MAX + 16];
+    snprintf(path, sizeof(path), "apps/%s/app.elf", s->name);
+    struct initfs_file elf;
+    if (initfs_find(path, &elf) != FTL_OK) {
+        klog(FTL_LOG_ERROR, "%s: no %s in the boot image", s->file, path);
+        return false;
+    }
+    const char *why;
+    if (process_create(s->name, elf.data, elf.size, &a->proc, &why) != FTL_OK) {
+        klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
+        return false;
+    }
+    struct channel *kernel_end, *app_end;
+    if (channel_create_pair(&kernel_end, &app_end) != FTL_OK ||
+        process_set_system(a->proc, &app_end->obj) != FTL_OK) {
+        panic("startup: out of memory wiring '%s'", s->name);
+    }
+    a->system = kernel_end;
+    return true;
+}
+
+// Connects a client's env item to the exporting app: the client gets one end in
+// its environ, the server gets the other in a CONNECT on its system channel.
+static ftl_err_t connect_service(struct app *client, const struct spec_env_item *it)
+{
+    struct app *server = exporter_of(it->str);
+    struct channel *c, *s;
+    ftl_err_t err = channel_create_pair(&c, &s);
+    if (err != FTL_OK) {
+        return err;
+    }
+    size_t ulen = strlen(it->str);
+    struct msg *m = msg_alloc(ulen);
+    if (!m) {
+        object_unref(&c->obj);
+        object_unref(&s->obj);
+        return FTL_ERR_NO_MEMORY;
+    }
+    m->type = FTL_MSG_CONNECT;
+    memcpy(m->data, it->str, ulen);
+    m->handles[0] = (struct handle_entry){&s->obj, FTL_RIGHTS_ALL};
+    m->nhandles = 1;
+    err = channel_send(server->system, m);
+    if (err != FTL_OK) {
+        msg_free(m);
+        object_unref(&c->obj);
+        return err;
+    }
+    return process_env_add(client->proc, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
+}
+
+static ftl_err_t build_environ(struct app *a)
+{
+    for (size_t i = 0; i < a->spec->nenv; i++) {
+        const struct spec_env_item *it = &a->spec->env[i];
+        ftl_err_t err = FTL_OK;
+        switch (it->kind) {
+        case SPEC_ENV_STRING:
+            err = process_env_add(a->proc, it->name, FTL_ENV_STRING, it->str, 0, NULL);
+            break;
+        case SPEC_ENV_NUMBER:
+            err = process_env_add(a->proc, it->name, FTL_ENV_NUMBER, NULL, it->number, NULL);
+            break;
+        case SPEC_ENV_SERVICE:
+            err = connect_service(a, it);
+            break;
+        case SPEC_ENV_DEVICE:
+            klog(FTL_LOG_WARN, "%s:%d: device items are not supported yet; '%s' left out",
+                 a->spec->file, it->line, it->name);
+            break;
+        }
+        if (err != FTL_OK) {
+            klog(FTL_LOG_ERROR, "%s:%d: cannot set up '%s': %s", a->spec->file, it->line,
+                 it->name, ftl_err_name(err));
+            return err;
+        }
+    }
+    return FTL_OK;
+}
+
+// An app can start if its spec is fine, it loaded, and every service it uses is
+// exported by an app that can start. Repeats until nothing changes.
+static void propagate_failures(void)
+{
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < napps; i++) {
+            struct app *a = &apps[i];
+            for (size_t j = 0; a->ok && j < a->spec->nenv; j++) {
+                const struct spec_env_item *it = &a->spec->env[j];
+                struct app *server = it->kind == SPEC_ENV_SERVICE ? exporter_of(it->str) : NULL;
+                if (server && !server->ok) {
+                    klog(FTL_LOG_ERROR, "%s:%d: not starting '%s': service '%s' is unavailable",
+                         a->spec->file, it->line, a->spec->name, it->str);
+                    a->ok = false;
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
+void startup_run(void)
+{
+    struct spec *specs = load_specs();
+    if (napps == 0) {
+        KWARN("no apps to start in the boot image");
+        return;
+    }
+    bool ok[APPS_MAX];
+    (void)spec_check_system(specs, napps, ok, report, NULL);
+    for (size_t i = 0; i < napps; i++) {
+        apps[i].ok = ok[i] && create_process(&apps[i]);
+    }
+    propagate_failures();
+    for (size_t i = 0; i < napps; i++) {
+        if (apps[i].ok && build_environ(&apps[i]) != FTL_OK) {
+            apps[i].ok = false;
+        }
+    }
+    size_t started = 0;
+    for (size_t i = 0; i < napps; i++) {
+        if (apps[i].ok && process_start(apps[i].proc) == FTL_OK) {
+            started++;
+        } else if (apps[i].proc) {
+            process_destroy(apps[i].proc);
+            apps[i].proc = NULL;
+        }
+    }
+    KINFO("startup: %zu of %zu apps started", started, napps);
+}

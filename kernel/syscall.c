@@ -1,0 +1,327 @@
+// App calls, independent of how the app entered the kernel (function call today,
+// svc for user mode next).
+#include "syscall.h"
+#include "channel.h"
+#include "log.h"
+#include "poll.h"
+#include "timer.h"
+
+#define LOG_LINE_MAX 1024
+
+ftl_err_t app_copy_in(struct process *p, void *dst, uaddr_t src, size_t len)
+{
+    if (len == 0) {
+        return FTL_OK; // an empty buffer may be NULL
+    }
+    if (!process_owns(p, src, len)) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    memcpy(dst, (const void *)(uintptr_t)src, len);
+    return FTL_OK;
+}
+
+ftl_err_t app_copy_out(struct process *p, uaddr_t dst, const void *src, size_t len)
+{
+    if (len == 0) {
+        return FTL_OK;
+    }
+    if (!process_owns(p, dst, len)) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    memcpy((void *)(uintptr_t)dst, src, len);
+    return FTL_OK;
+}
+
+// Adds a new object to the table and writes the handle to the app; on any failure
+// the object is released and nothing stays in the table.
+static ftl_err_t give_handle(struct process *p, struct object *obj, uaddr_t out)
+{
+    ftl_handle_t h;
+    ftl_err_t err = handle_table_add(&p->handles, obj, FTL_RIGHTS_ALL, &h);
+    if (err != FTL_OK) {
+        object_unref(obj);
+        return err;
+    }
+    err = app_copy_out(p, out, &h, sizeof(h));
+    if (err != FTL_OK) {
+        (void)handle_table_close(&p->handles, h);
+    }
+    return err;
+}
+
+ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h)
+{
+    return handle_table_close(&p->handles, h);
+}
+
+ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b)
+{
+    if (!process_owns(p, out_a, sizeof(ftl_handle_t)) ||
+        !process_owns(p, out_b, sizeof(ftl_handle_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    if (p->handles.count + 2 > p->handles.limit) {
+        return FTL_ERR_TOO_MANY;
+    }
+    struct channel *a, *b;
+    ftl_err_t err = channel_create_pair(&a, &b);
+    if (err != FTL_OK) {
+        return err;
+    }
+    err = give_handle(p, &a->obj, out_a);
+    if (err != FTL_OK) {
+        object_unref(&b->obj);
+        return err;
+    }
+    return give_handle(p, &b->obj, out_b);
+}
+
+// Checks the handles to send: open, transferable, not the sending channel itself,
+// and no duplicates. Nothing moves yet.
+static ftl_err_t check_transfer(struct process *p, ftl_handle_t self, const ftl_handle_t *hs,
+                                uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct handle_entry *e;
+        ftl_err_t err = handle_table_get(&p->handles, hs[i], 0, FTL_RIGHT_TRANSFER, &e);
+        if (err != FTL_OK) {
+            return err;
+        }
+        if (hs[i] == self) {
+            return FTL_ERR_INVALID_ARG;
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (hs[j] == hs[i]) {
+                return FTL_ERR_INVALID_ARG;
+            }
+        }
+    }
+    return FTL_OK;
+}
+
+ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
+{
+    struct ftl_msg_out mo;
+    ftl_err_t err = app_copy_in(p, &mo, umsg, sizeof(mo));
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (mo.type < FTL_MSG_CONNECT || mo.type > FTL_MSG_ERROR_REPLY || mo.reserved != 0) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    if (mo.len > FTL_MSG_DATA_MAX || mo.nhandles > FTL_MSG_HANDLES_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    struct handle_entry *che;
+    err = handle_table_get(&p->handles, h, OBJ_CHANNEL, FTL_RIGHT_WRITE, &che);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct channel *ch = (struct channel *)che->obj;
+    if (!ch->peer) {
+        return FTL_ERR_PEER_CLOSED;
+    }
+    if (channel_is_full(ch->peer)) {
+        return FTL_ERR_FULL;
+    }
+    ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
+    err = app_copy_in(p, hs, (uaddr_t)(uintptr_t)mo.handles, mo.nhandles * sizeof(hs[0]));
+    if (err != FTL_OK) {
+        return err;
+    }
+    err = check_transfer(p, h, hs, mo.nhandles);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct msg *m = msg_alloc(mo.len);
+    if (!m) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    err = app_copy_in(p, m->data, (uaddr_t)(uintptr_t)mo.data, mo.len);
+    if (err != FTL_OK) {
+        msg_free(m);
+        return err;
+    }
+    m->type = mo.type;
+    m->cookie = mo.cookie;
+    // Everything is checked: from here on the send cannot fail.
+    for (uint32_t i = 0; i < mo.nhandles; i++) {
+        err = handle_table_take(&p->handles, hs[i], &m->handles[i]);
+        if (err != FTL_OK) {
+            panic("channel_send: handle %d vanished after its check", hs[i]);
+        }
+        m->nhandles++;
+    }
+    err = channel_send(ch, m);
+    if (err != FTL_OK) {
+        panic("channel_send failed (%d) after its checks", err);
+    }
+    return FTL_OK;
+}
+
+ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
+{
+    struct handle_entry *che;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_CHANNEL, FTL_RIGHT_READ, &che);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct channel *ch = (struct channel *)che->obj;
+    if (ch->count == 0) {
+        return ch->peer ? FTL_ERR_EMPTY : FTL_ERR_PEER_CLOSED;
+    }
+    struct msg *m = ch->queue[ch->head];
+    size_t data_off = offsetof(struct ftl_msg, data);
+    if (!process_owns(p, umsg, data_off + m->len)) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    if (p->handles.count + m->nhandles > p->handles.limit) {
+        return FTL_ERR_TOO_MANY; // the message stays queued
+    }
+    err = channel_recv(ch, &m);
+    if (err != FTL_OK) {
+        panic("channel_recv failed (%d) after its checks", err);
+    }
+    struct ftl_msg head = {.type = m->type, .len = m->len, .cookie = m->cookie,
+                           .nhandles = m->nhandles};
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        if (handle_table_add(&p->handles, m->handles[i].obj, m->handles[i].rights,
+                             &head.handles[i]) != FTL_OK) {
+            panic("channel_recv: handle table full after its check");
+        }
+    }
+    m->nhandles = 0; // the references now belong to the handle table
+    err = app_copy_out(p, umsg, &head, data_off);
+    if (err == FTL_OK) {
+        err = app_copy_out(p, umsg + data_off, m->data, m->len);
+    }
+    msg_free(m);
+    return err;
+}
+
+ftl_err_t sys_poll_create(struct process *p, uaddr_t out)
+{
+    if (!process_owns(p, out, sizeof(ftl_handle_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    struct poll *poll;
+    ftl_err_t err = poll_create(&poll);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return give_handle(p, &poll->obj, out);
+}
+
+static ftl_err_t get_poll(struct process *p, ftl_handle_t h, struct poll **out)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_POLL, FTL_RIGHT_WAIT, &e);
+    if (err == FTL_OK) {
+        *out = (struct poll *)e->obj;
+    }
+    return err;
+}
+
+ftl_err_t sys_poll_add(struct process *p, ftl_handle_t ph, ftl_handle_t h, uint32_t events,
+                       uint64_t ctx)
+{
+    struct poll *poll;
+    ftl_err_t err = get_poll(p, ph, &poll);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct handle_entry *e;
+    err = handle_table_get(&p->handles, h, 0, FTL_RIGHT_WAIT, &e);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return poll_add(poll, e->obj, p, h, events, ctx);
+}
+
+ftl_err_t sys_poll_modify(struct process *p, ftl_handle_t ph, ftl_handle_t h, uint32_t events,
+                          uint64_t ctx)
+{
+    struct poll *poll;
+    ftl_err_t err = get_poll(p, ph, &poll);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return poll_modify(poll, p, h, events, ctx);
+}
+
+ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t ph, ftl_handle_t h)
+{
+    struct poll *poll;
+    ftl_err_t err = get_poll(p, ph, &poll);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return poll_remove(poll, p, h);
+}
+
+ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, uaddr_t out)
+{
+    if (!process_owns(p, out, sizeof(struct ftl_event))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    if (timeout_ns < 0) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    struct poll *poll;
+    ftl_err_t err = get_poll(p, ph, &poll);
+    if (err != FTL_OK) {
+        return err;
+    }
+    int64_t now = arch_time_ns();
+    int64_t deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+    struct ftl_event ev = {0};
+    err = poll_wait(poll, deadline, &ev.handle, &ev.events, &ev.ctx);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return app_copy_out(p, out, &ev, sizeof(ev));
+}
+
+ftl_err_t sys_timer_create(struct process *p, uaddr_t out)
+{
+    if (!process_owns(p, out, sizeof(ftl_handle_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    struct ktimer *t;
+    ftl_err_t err = ktimer_create(&t);
+    if (err != FTL_OK) {
+        return err;
+    }
+    return give_handle(p, &t->obj, out);
+}
+
+ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_TIMER, FTL_RIGHT_WRITE, &e);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (deadline_ns < 0) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    ktimer_set((struct ktimer *)e->obj, deadline_ns);
+    return FTL_OK;
+}
+
+ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
+{
+    if (level < FTL_LOG_DEBUG || level > FTL_LOG_ERROR) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    if (len > LOG_LINE_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    char buf[LOG_LINE_MAX];
+    ftl_err_t err = app_copy_in(p, buf, msg, len);
+    if (err != FTL_OK) {
+        return err;
+    }
+    log_line(p->name, level, buf, len);
+    return FTL_OK;
+}

@@ -1,0 +1,29 @@
+// The kernel side of every app call. Each sys_* validates all its arguments before
+// changing anything, copies app memory only through app_copy_in / app_copy_out,
+// and returns an FTL_ERR_* code for anything an app can get wrong.
+#pragma once
+
+#include "process.h"
+
+typedef uint64_t uaddr_t;  // an address in the app's view of memory; never dereferenced
+
+/// Copies `len` bytes from the app's `src` into the kernel. FTL_ERR_BAD_ADDRESS if
+/// the range is not app memory.
+FTL_MUST_CHECK ftl_err_t app_copy_in(struct process *p, void *dst, uaddr_t src, size_t len);
+/// Copies `len` bytes from the kernel to the app's `dst`. FTL_ERR_BAD_ADDRESS likewise.
+FTL_MUST_CHECK ftl_err_t app_copy_out(struct process *p, uaddr_t dst, const void *src, size_t len);
+
+ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h);
+ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b);
+ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg);
+ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg);
+ftl_err_t sys_poll_create(struct process *p, uaddr_t out);
+ftl_err_t sys_poll_add(struct process *p, ftl_handle_t poll, ftl_handle_t h, uint32_t events,
+                       uint64_t ctx);
+ftl_err_t sys_poll_modify(struct process *p, ftl_handle_t poll, ftl_handle_t h, uint32_t events,
+                          uint64_t ctx);
+ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t poll, ftl_handle_t h);
+ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t poll, int64_t timeout_ns, uaddr_t out);
+ftl_err_t sys_timer_create(struct process *p, uaddr_t out);
+ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns);
+ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len);

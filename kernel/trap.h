@@ -1,0 +1,25 @@
+// What the arch code reports to the core when something goes wrong, and the
+// interrupt dispatch table.
+#pragma once
+
+#include "kernel.h"
+
+struct trap_info {
+    const char *kind;   // "sync", "sync from EL0", ...
+    const char *what;   // "data abort", "unknown instruction", ...
+    uint64_t esr;       // syndrome, raw
+    uint64_t pc;        // where it happened
+    uint64_t far;       // faulting address, for aborts
+    uint64_t lr, fp;    // for the backtrace
+};
+
+/// Handles a fault: if the current thread was running app code, the app is
+/// stopped with one log line and its handles closed; otherwise the kernel panics
+/// with the report. Returns only if the fault was contained and another thread runs.
+void trap_fault(const struct trap_info *info);
+
+/// Registers `fn(ctx)` for interrupt `intid` and enables it. Returns
+/// FTL_ERR_BUSY if the interrupt already has a handler.
+FTL_MUST_CHECK ftl_err_t irq_register(uint32_t intid, void (*fn)(void *ctx), void *ctx);
+/// Calls the handler registered for `intid` (arch code, with interrupts masked).
+void irq_dispatch(uint32_t intid);

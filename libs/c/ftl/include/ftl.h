@@ -1,0 +1,118 @@
+// The FTL app SDK. An app defines app_main(env) and talks to the world through
+// channels, polls and timers; everything that can fail returns an ftl_err_t.
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ftl/abi.h>
+#include <ftl/calls.h>
+
+/// The app's entry point, defined by every app. Returning ends the app (code 0).
+void app_main(const struct ftl_env *env);
+
+/// Names an error code ("FTL_ERR_FULL").
+static inline const char *ftl_err_str(ftl_err_t err)
+{
+    return ftl_err_name(err);
+}
+
+// ---- handles and channels (docs/channels.md) ----
+
+/// Closes a handle. A channel's peer then sees FTL_PEER_CLOSED.
+/// FTL_ERR_BAD_HANDLE if `h` is not open.
+FTL_MUST_CHECK ftl_err_t ftl_handle_close(ftl_handle_t h);
+
+/// Creates a connected pair of channel ends, both owned by the caller.
+/// FTL_ERR_TOO_MANY if the handle table cannot take two more, FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t ftl_channel_create(ftl_handle_t *out_a, ftl_handle_t *out_b);
+
+/// Sends a message. Never blocks: FTL_ERR_FULL if the peer's queue is full (wait for
+/// FTL_WRITABLE and retry), FTL_ERR_PEER_CLOSED, FTL_ERR_TOO_LARGE (len > FTL_MSG_DATA_MAX
+/// or more than FTL_MSG_HANDLES_MAX handles), FTL_ERR_BAD_HANDLE / FTL_ERR_NO_RIGHTS for
+/// `ch` or a handle to send. On success the handles are moved to the receiver; on any
+/// error they stay with the caller.
+FTL_MUST_CHECK ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_t type, uint64_t cookie,
+                                          const void *data, size_t len,
+                                          const ftl_handle_t *handles, size_t nhandles);
+
+/// Sends a DATA message (see ftl_channel_send).
+FTL_MUST_CHECK ftl_err_t ftl_channel_send_data(ftl_handle_t ch, const void *data, size_t len);
+
+/// Receives the oldest message. FTL_ERR_EMPTY if none is queued (wait for
+/// FTL_READABLE), FTL_ERR_PEER_CLOSED if none is queued and the peer is gone.
+/// Handles in the message now belong to the caller.
+FTL_MUST_CHECK ftl_err_t ftl_channel_recv(ftl_handle_t ch, struct ftl_msg *out_msg);
+
+// ---- poll: the event loop ----
+
+/// Creates a poll object. FTL_ERR_NO_MEMORY, FTL_ERR_TOO_MANY.
+FTL_MUST_CHECK ftl_err_t ftl_poll_create(ftl_handle_t *out_poll);
+/// Watches `h` for `events` (FTL_READABLE / FTL_WRITABLE; FTL_PEER_CLOSED is always
+/// reported). `ctx` comes back with each event. FTL_ERR_ALREADY_EXISTS if watched.
+FTL_MUST_CHECK ftl_err_t ftl_poll_add(ftl_handle_t poll, ftl_handle_t h, uint32_t events,
+                                      void *ctx);
+/// Changes what `h` is watched for. FTL_ERR_NOT_FOUND if not watched.
+FTL_MUST_CHECK ftl_err_t ftl_poll_modify(ftl_handle_t poll, ftl_handle_t h, uint32_t events,
+                                         void *ctx);
+/// Stops watching `h` (closing `h` does this too). FTL_ERR_NOT_FOUND if not watched.
+FTL_MUST_CHECK ftl_err_t ftl_poll_remove(ftl_handle_t poll, ftl_handle_t h);
+/// Waits up to `timeout_ns` (FTL_NO_TIMEOUT: forever) for one event.
+/// FTL_ERR_TIMED_OUT if none came. Level-triggered: a condition is reported again
+/// until it is handled (the message received, the watch modified).
+FTL_MUST_CHECK ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t timeout_ns,
+                                       struct ftl_event *out_ev);
+
+// ---- time ----
+
+/// Nanoseconds since boot (monotonic, the generic timer).
+int64_t ftl_time_now(void);
+/// Creates a timer: readable once its deadline has passed.
+FTL_MUST_CHECK ftl_err_t ftl_timer_create(ftl_handle_t *out_timer);
+/// Arms `timer` for absolute time `deadline_ns` (INT64_MAX: disarm); clears "fired".
+FTL_MUST_CHECK ftl_err_t ftl_timer_set(ftl_handle_t timer, int64_t deadline_ns);
+/// Sleeps for `ns` nanoseconds.
+void ftl_sleep_ns(int64_t ns);
+/// Lets other threads run.
+void ftl_yield(void);
+
+// ---- the environ (the `env` items of the app's spec) ----
+
+/// The channel on which the startup process delivers CONNECTs for exported services.
+ftl_handle_t ftl_env_system(const struct ftl_env *env);
+/// The app's name from its spec.
+const char *ftl_env_app_name(const struct ftl_env *env);
+/// Looks up a string item. FTL_ERR_NOT_FOUND if absent, FTL_ERR_WRONG_TYPE if not a string.
+FTL_MUST_CHECK ftl_err_t ftl_env_string(const struct ftl_env *env, const char *name,
+                                        const char **out);
+/// Looks up a number item. FTL_ERR_NOT_FOUND / FTL_ERR_WRONG_TYPE as above.
+FTL_MUST_CHECK ftl_err_t ftl_env_number(const struct ftl_env *env, const char *name,
+                                        int64_t *out);
+/// Looks up a service channel item. FTL_ERR_NOT_FOUND / FTL_ERR_WRONG_TYPE as above.
+FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *name,
+                                         ftl_handle_t *out);
+
+// ---- logging and exit ----
+
+/// Logs one line at `level` (FTL_LOG_*), printf-style. Lines longer than 1000
+/// bytes are cut.
+void ftl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define FTL_DEBUG(...) ftl_log(FTL_LOG_DEBUG, __VA_ARGS__)
+#define FTL_INFO(...) ftl_log(FTL_LOG_INFO, __VA_ARGS__)
+#define FTL_WARN(...) ftl_log(FTL_LOG_WARN, __VA_ARGS__)
+#define FTL_ERROR(...) ftl_log(FTL_LOG_ERROR, __VA_ARGS__)
+
+/// Ends the app. Its handles close; its peers see FTL_PEER_CLOSED.
+_Noreturn void ftl_exit(int code);
+
+_Noreturn void ftl_check_failed(const char *expr, ftl_err_t err, const char *file, int line);
+
+/// Stops the app loudly (expression, error name, file, line) if `expr` is not FTL_OK.
+#define FTL_CHECK(expr)                                                 \
+    do {                                                                \
+        ftl_err_t ftl_check_err_ = (expr);                              \
+        if (ftl_check_err_ != FTL_OK) {                                 \
+            ftl_check_failed(#expr, ftl_check_err_, __FILE__, __LINE__); \
+        }                                                               \
+    } while (0)

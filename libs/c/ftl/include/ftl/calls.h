@@ -1,0 +1,87 @@
+// The call table: how an app reaches the kernel. The kernel hands every app a
+// pointer to one at start; inkernel apps get direct function pointers, user apps
+// (later) get svc stubs. Shared by the kernel and the SDK; apps use ftl.h instead.
+#pragma once
+
+#include <ftl/abi.h>
+
+#define FTL_CALLS_VERSION 1
+
+// A received message. The kernel fills the header, `len` bytes of data and
+// `nhandles` handles (now owned by the receiver).
+struct ftl_msg {
+    uint32_t type;                            // FTL_MSG_*
+    uint32_t len;                             // bytes used in data
+    uint64_t cookie;                          // for OPEN / OPEN_REPLY / ERROR_REPLY
+    uint32_t nhandles;
+    ftl_handle_t handles[FTL_MSG_HANDLES_MAX];
+    uint8_t data[FTL_MSG_DATA_MAX];
+};
+
+// A message to send: header plus pointers to the bytes and handles.
+struct ftl_msg_out {
+    uint32_t type;
+    uint32_t len;
+    uint64_t cookie;
+    const void *data;
+    const ftl_handle_t *handles;              // moved to the receiver on success
+    uint32_t nhandles;
+    uint32_t reserved;                        // must be 0
+};
+
+// One event from ftl_poll_wait.
+struct ftl_event {
+    ftl_handle_t handle;                      // the watched handle
+    uint32_t events;                          // FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED
+    uint64_t ctx;                             // the value given to poll_add
+};
+
+// Environ items, as laid out in the app's memory by the kernel.
+#define FTL_ENV_STRING 1
+#define FTL_ENV_NUMBER 2
+#define FTL_ENV_CHANNEL 3
+#define FTL_ENV_NAME_MAX 32
+#define FTL_ENV_STRING_MAX 128
+
+struct ftl_env_item {
+    char name[FTL_ENV_NAME_MAX];
+    uint32_t kind;                            // FTL_ENV_*
+    ftl_handle_t handle;                      // CHANNEL
+    int64_t number;                           // NUMBER
+    char str[FTL_ENV_STRING_MAX];             // STRING; CHANNEL: the service name
+};
+
+struct ftl_env {
+    char app_name[FTL_ENV_NAME_MAX];
+    ftl_handle_t system;                      // channel to the startup process: CONNECTs arrive here
+    uint32_t nitems;
+    struct ftl_env_item items[];
+};
+
+struct ftl_calls {
+    uint32_t version;                         // FTL_CALLS_VERSION
+    uint32_t size;                            // sizeof(struct ftl_calls)
+    ftl_err_t (*handle_close)(ftl_handle_t h);
+    ftl_err_t (*channel_create)(ftl_handle_t *out_a, ftl_handle_t *out_b);
+    ftl_err_t (*channel_send)(ftl_handle_t ch, const struct ftl_msg_out *msg);
+    ftl_err_t (*channel_recv)(ftl_handle_t ch, struct ftl_msg *out_msg);
+    ftl_err_t (*poll_create)(ftl_handle_t *out_poll);
+    ftl_err_t (*poll_add)(ftl_handle_t poll, ftl_handle_t h, uint32_t events, uint64_t ctx);
+    ftl_err_t (*poll_modify)(ftl_handle_t poll, ftl_handle_t h, uint32_t events, uint64_t ctx);
+    ftl_err_t (*poll_remove)(ftl_handle_t poll, ftl_handle_t h);
+    ftl_err_t (*poll_wait)(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out_ev);
+    ftl_err_t (*timer_create)(ftl_handle_t *out_timer);
+    ftl_err_t (*timer_set)(ftl_handle_t timer, int64_t deadline_ns);
+    int64_t (*time_now)(void);
+    ftl_err_t (*log_write)(int level, const char *msg, size_t len);
+    ftl_err_t (*yield)(void);
+    void (*exit)(int code);                   // never returns
+};
+
+// What the kernel passes to the app's entry point (x0).
+struct ftl_start {
+    const struct ftl_calls *calls;
+    const struct ftl_env *env;
+    void *heap;                               // [heap, heap + heap_size): malloc's arena
+    size_t heap_size;
+};

@@ -1,0 +1,189 @@
+// SDK calls: thin wrappers over the call table the kernel handed us, the environ
+// lookups and logging.
+#include <ftl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct ftl_calls *ftl_calls_;
+
+ftl_err_t ftl_handle_close(ftl_handle_t h)
+{
+    return ftl_calls_->handle_close(h);
+}
+
+ftl_err_t ftl_channel_create(ftl_handle_t *out_a, ftl_handle_t *out_b)
+{
+    return ftl_calls_->channel_create(out_a, out_b);
+}
+
+ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_t type, uint64_t cookie, const void *data,
+                           size_t len, const ftl_handle_t *handles, size_t nhandles)
+{
+    if (len > FTL_MSG_DATA_MAX || nhandles > FTL_MSG_HANDLES_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    struct ftl_msg_out m = {
+        .type = type,
+        .len = (uint32_t)len,
+        .cookie = cookie,
+        .data = data,
+        .handles = handles,
+        .nhandles = (uint32_t)nhandles,
+    };
+    return ftl_calls_->channel_send(ch, &m);
+}
+
+ftl_err_t ftl_channel_send_data(ftl_handle_t ch, const void *data, size_t len)
+{
+    return ftl_channel_send(ch, FTL_MSG_DATA, 0, data, len, NULL, 0);
+}
+
+ftl_err_t ftl_channel_recv(ftl_handle_t ch, struct ftl_msg *out_msg)
+{
+    return ftl_calls_->channel_recv(ch, out_msg);
+}
+
+ftl_err_t ftl_poll_create(ftl_handle_t *out_poll)
+{
+    return ftl_calls_->poll_create(out_poll);
+}
+
+ftl_err_t ftl_poll_add(ftl_handle_t poll, ftl_handle_t h, uint32_t events, void *ctx)
+{
+    return ftl_calls_->poll_add(poll, h, events, (uint64_t)(uintptr_t)ctx);
+}
+
+ftl_err_t ftl_poll_modify(ftl_handle_t poll, ftl_handle_t h, uint32_t events, void *ctx)
+{
+    return ftl_calls_->poll_modify(poll, h, events, (uint64_t)(uintptr_t)ctx);
+}
+
+ftl_err_t ftl_poll_remove(ftl_handle_t poll, ftl_handle_t h)
+{
+    return ftl_calls_->poll_remove(poll, h);
+}
+
+ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out_ev)
+{
+    return ftl_calls_->poll_wait(poll, timeout_ns, out_ev);
+}
+
+int64_t ftl_time_now(void)
+{
+    return ftl_calls_->time_now();
+}
+
+ftl_err_t ftl_timer_create(ftl_handle_t *out_timer)
+{
+    return ftl_calls_->timer_create(out_timer);
+}
+
+ftl_err_t ftl_timer_set(ftl_handle_t timer, int64_t deadline_ns)
+{
+    return ftl_calls_->timer_set(timer, deadline_ns);
+}
+
+void ftl_sleep_ns(int64_t ns)
+{
+    ftl_handle_t poll;
+    FTL_CHECK(ftl_poll_create(&poll));
+    struct ftl_event ev;
+    ftl_err_t err = ftl_poll_wait(poll, ns, &ev);
+    if (err != FTL_ERR_TIMED_OUT) {
+        FTL_CHECK(err);
+    }
+    FTL_CHECK(ftl_handle_close(poll));
+}
+
+void ftl_yield(void)
+{
+    (void)ftl_calls_->yield();
+}
+
+ftl_handle_t ftl_env_system(const struct ftl_env *env)
+{
+    return env->system;
+}
+
+const char *ftl_env_app_name(const struct ftl_env *env)
+{
+    return env->app_name;
+}
+
+static ftl_err_t env_find(const struct ftl_env *env, const char *name, uint32_t kind,
+                          const struct ftl_env_item **out)
+{
+    static const char *const kinds[] = {"?", "string", "number", "service"};
+    for (uint32_t i = 0; i < env->nitems; i++) {
+        const struct ftl_env_item *it = &env->items[i];
+        if (strcmp(it->name, name) != 0) {
+            continue;
+        }
+        if (it->kind != kind) {
+            FTL_ERROR("environ item '%s' is a %s, not a %s", name, kinds[it->kind & 3],
+                      kinds[kind & 3]);
+            return FTL_ERR_WRONG_TYPE;
+        }
+        *out = it;
+        return FTL_OK;
+    }
+    FTL_ERROR("environ has no item '%s' (add it to the env of this app's spec.yaml)", name);
+    return FTL_ERR_NOT_FOUND;
+}
+
+ftl_err_t ftl_env_string(const struct ftl_env *env, const char *name, const char **out)
+{
+    const struct ftl_env_item *it;
+    ftl_err_t err = env_find(env, name, FTL_ENV_STRING, &it);
+    if (err == FTL_OK) {
+        *out = it->str;
+    }
+    return err;
+}
+
+ftl_err_t ftl_env_number(const struct ftl_env *env, const char *name, int64_t *out)
+{
+    const struct ftl_env_item *it;
+    ftl_err_t err = env_find(env, name, FTL_ENV_NUMBER, &it);
+    if (err == FTL_OK) {
+        *out = it->number;
+    }
+    return err;
+}
+
+ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *name, ftl_handle_t *out)
+{
+    const struct ftl_env_item *it;
+    ftl_err_t err = env_find(env, name, FTL_ENV_CHANNEL, &it);
+    if (err == FTL_OK) {
+        *out = it->handle;
+    }
+    return err;
+}
+
+void ftl_log(int level, const char *fmt, ...)
+{
+    char buf[1000];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+    (void)ftl_calls_->log_write(level, buf, len);
+}
+
+_Noreturn void ftl_exit(int code)
+{
+    ftl_calls_->exit(code);
+    __builtin_unreachable();
+}
+
+_Noreturn void ftl_check_failed(const char *expr, ftl_err_t err, const char *file, int line)
+{
+    FTL_ERROR("%s failed: %s (%s:%d)", expr, ftl_err_str(err), file, line);
+    ftl_exit(1);
+}
