@@ -181,6 +181,25 @@ static uint32_t read_irq(const void *blob, int off, int index)
     return num + (type == 0 ? 32 : 16);
 }
 
+static void read_chosen(const void *blob, int off, struct board *b)
+{
+    uint32_t len;
+    const char *args = fdt_prop(blob, off, "bootargs", &len);
+    if (args && len > 0 && args[len - 1] == '\0') {
+        b->bootargs = args;
+    }
+    uint32_t slen, elen;
+    const void *start = fdt_prop(blob, off, "linux,initrd-start", &slen);
+    const void *end = fdt_prop(blob, off, "linux,initrd-end", &elen);
+    if (start && end && (slen == 4 || slen == 8) && (elen == 4 || elen == 8)) {
+        b->initrd_start = fdt_read_cells(start, slen / 4);
+        b->initrd_end = fdt_read_cells(end, elen / 4);
+        if (b->initrd_end < b->initrd_start) {
+            b->initrd_start = b->initrd_end = 0;
+        }
+    }
+}
+
 static void board_add_node(const void *blob, int off, struct board *b)
 {
     uint64_t size;
@@ -205,10 +224,7 @@ static void board_add_node(const void *blob, int off, struct board *b)
             b->nvirtio++;
         }
     } else if (node_name_is(blob, off, "chosen")) {
-        const char *args = fdt_prop(blob, off, "bootargs", NULL);
-        if (args) {
-            b->bootargs = args;
-        }
+        read_chosen(blob, off, b);
     }
 }
 

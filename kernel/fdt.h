@@ -22,6 +22,7 @@ struct board {
     uint32_t timer_irq;     // INTID of the EL2 (hypervisor) physical timer
     bool psci_smc;          // PSCI conduit: smc (true) or hvc (false)
     const char *bootargs;   // /chosen/bootargs, "" if absent
+    uint64_t initrd_start, initrd_end; // /chosen/linux,initrd-*: QEMU -initrd (0 if none)
     struct board_virtio virtio[BOARD_VIRTIO_MAX];
     size_t nvirtio;
 };

@@ -54,6 +54,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
     const uint64_t reserved[][2] = {
         {board.ram_base, arch_virt_to_phys(__kernel_end)}, // firmware area + kernel image
         {dtb_pa, dtb_pa + dtb_size},
+        {board.initrd_start, board.initrd_end},
     };
     mm_init(board.ram_base, board.ram_size, reserved, ARRAY_SIZE(reserved));
     KINFO("memory: %zu KiB free", page_free_count() * (PAGE_SIZE / 1024));
@@ -62,9 +63,18 @@ _Noreturn void kmain(uint64_t dtb_pa)
     if (irq_register(board.timer_irq, timer_irq, NULL) != FTL_OK) {
         panic("timer interrupt %u already taken", board.timer_irq);
     }
-    if (initfs_init(__initfs_start, (size_t)(__initfs_end - __initfs_start)) != FTL_OK) {
-        panic("the boot image's initfs is malformed");
+    // An initfs given with QEMU -initrd replaces the one built into the image.
+    const void *initfs = __initfs_start;
+    size_t initfs_len = (size_t)(__initfs_end - __initfs_start);
+    if (board.initrd_end > board.initrd_start) {
+        initfs = arch_phys_to_virt(board.initrd_start);
+        initfs_len = board.initrd_end - board.initrd_start;
+        KINFO("using the initfs from -initrd (%zu KiB)", initfs_len / 1024);
     }
-    startup_run();
+    if (initfs_init(initfs, initfs_len) != FTL_OK) {
+        KERROR("the initfs is malformed (not made by tools/mkinitfs.py?): no apps to start");
+    } else {
+        startup_run();
+    }
     sched_start();
 }

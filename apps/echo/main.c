@@ -6,8 +6,13 @@
 static void echo_back(ftl_handle_t ch, const struct ftl_msg *msg)
 {
     ftl_err_t err = ftl_channel_send_data(ch, msg->data, msg->len);
-    if (err == FTL_ERR_FULL || err == FTL_ERR_PEER_CLOSED) {
-        FTL_WARN("client is not reading its replies; disconnecting it");
+    if (err == FTL_ERR_FULL) {
+        FTL_WARN("a client is not reading its replies; disconnecting it");
+        FTL_CHECK(ftl_handle_close(ch));
+        return;
+    }
+    if (err == FTL_ERR_PEER_CLOSED) {
+        FTL_INFO("a client disconnected");
         FTL_CHECK(ftl_handle_close(ch));
         return;
     }
@@ -43,7 +48,8 @@ void app_main(const struct ftl_env *env)
         static struct ftl_msg msg;
         ftl_err_t err = ftl_channel_recv(ev.handle, &msg);
         if (err == FTL_ERR_PEER_CLOSED) {
-            FTL_CHECK(ftl_handle_close(ev.handle)); // the client left
+            FTL_INFO("a client disconnected");
+            FTL_CHECK(ftl_handle_close(ev.handle));
             continue;
         }
         if (err == FTL_ERR_EMPTY) {

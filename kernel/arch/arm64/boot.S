@@ -68,6 +68,15 @@ start_el2:
     br      x1
 
 start_high:
+    // Running high now: turn off TTBR0 walks (EPD0), so the low half, and NULL in
+    // particular, faults until a process gives TTBR0 a table of its own.
+    mrs     x1, tcr_el2
+    orr     x1, x1, #(1 << 7)
+    msr     tcr_el2, x1
+    isb
+    tlbi    alle2
+    dsb     sy
+    isb
     ldr     x1, =boot_stack_top
     mov     sp, x1
     ldr     x1, =exception_vectors

@@ -1,0 +1,102 @@
+"""Boots FTL in QEMU for end-to-end tests: compose an initfs from built apps,
+start QEMU under `timeout` in its own process group, read the serial log, and
+always stop it."""
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+KERNEL = BUILD / "images" / "default" / "kernel.bin"
+
+
+def make_initfs(out: Path, apps, specs=None) -> Path:
+    """Packs build/apps/<app>.elf and apps/<app>/spec.yaml for each app into an
+    initfs file at `out`. `specs` ({app name: yaml text}) replaces an app's spec, or
+    adds a spec with no ELF (for broken-spec tests)."""
+    specs = dict(specs or {})
+    pairs = []
+    for app in apps:
+        spec = ROOT / "apps" / app / "spec.yaml"
+        if app in specs:
+            spec = out.parent / f"{app}.spec.yaml"
+            spec.write_text(specs.pop(app))
+        pairs.append(f"apps/{app}/spec.yaml={spec}")
+        pairs.append(f"apps/{app}/app.elf={BUILD / 'apps' / (app + '.elf')}")
+    for name, text in specs.items():
+        path = out.parent / f"{name}.spec.yaml"
+        path.write_text(text)
+        pairs.append(f"apps/{name}/spec.yaml={path}")
+    subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(out)] + pairs, check=True)
+    return out
+
+
+class Qemu:
+    """One running FTL. `lines` holds every console line seen so far."""
+
+    def __init__(self, initfs=None, timeout_s=300, icount=False, extra=()):
+        cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
+               str(KERNEL)]
+        if initfs:
+            cmd += ["-initrd", str(initfs)]
+        cmd += list(extra)
+        env = dict(os.environ, FTL_ICOUNT="1" if icount else "0")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+        self.lines = []
+        self._new = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            self.lines.append(line)
+            self._new.put(line)
+        self._new.put(None)
+
+    def wait_for(self, pattern, timeout_s=60):
+        """Returns the match of the first line (seen before or after the call)
+        matching `pattern`; fails the test with the log if none comes in time."""
+        rx = re.compile(pattern)
+        for line in list(self.lines):
+            m = rx.search(line)
+            if m:
+                return m
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                line = self._new.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            m = rx.search(line)
+            if m:
+                return m
+        raise AssertionError(f"no line matching {pattern!r} within {timeout_s}s; log:\n" +
+                             "\n".join(self.lines[-60:]))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._reader.join(timeout=5)
+
+    def log(self):
+        return "\n".join(self.lines)

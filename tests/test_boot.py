@@ -1,0 +1,36 @@
+"""The default image: what `make run` shows."""
+
+
+def test_default_image_runs_hello_and_echo_client(boot):
+    os = boot()
+    os.wait_for(r"^\[kernel      \] INFO   startup: 3 of 3 apps started$")
+    os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
+    os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
+    os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')
+    for i in (1, 2, 3):
+        os.wait_for(rf'^\[echo_client \] INFO   received "message {i}"$')
+    os.wait_for(r"^\[echo_client \] INFO   done: 4 replies, channel closed$")
+    os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
+    assert "ERROR" not in os.log()
+    assert "\x1b[" not in os.log(), "no colors when the console is not a terminal"
+
+
+def test_boot_reports_time_to_first_app_line(boot):
+    os = boot()
+    m = os.wait_for(r"boot: first app log line at (\d+) us")
+    assert int(m.group(1)) > 0
+
+
+def test_echo_client_rounds_come_from_its_spec(boot):
+    spec = """name: echo_client
+isolation: inkernel
+env:
+  echo:     { service: echo }
+  greeting: { string: "many" }
+  rounds:   { number: 200 }
+"""
+    os = boot(apps=["echo", "echo_client"], specs={"echo_client": spec})
+    os.wait_for(r'received "many"$')
+    os.wait_for(r'received "message 200"$')
+    os.wait_for(r"done: 201 replies, channel closed$")
+    assert 'received "message 201"' not in os.log()

@@ -1,0 +1,29 @@
+"""The in-OS test apps on the real kernel: one line per test, then a summary."""
+import re
+
+
+def test_kernel_suite_passes(boot):
+    os = boot(apps=["test_kernel", "test_spinner"])
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=240)
+    passed, failed = int(m.group(1)), int(m.group(2))
+    results = [line for line in os.lines if re.search(r"TEST (PASS|FAIL) ", line)]
+    print("\n".join(results))
+    assert failed == 0, "\n".join(line for line in results if "TEST FAIL" in line)
+    assert passed == len(results) and passed >= 16
+
+
+def test_crashing_inkernel_app_is_stopped_and_peers_see_it(boot):
+    os = boot(apps=["echo", "test_crash", "hello"])
+    os.wait_for(r"^\[test_crash  \] ERROR  crashed: data abort .* address 0x0$")
+    os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
+    os.wait_for(r"Hello from FTL!")
+    assert "PANIC" not in os.log()
+
+
+def test_million_messages_arrive_exactly_once_in_order(boot):
+    os = boot(apps=["stress_producer", "stress_sink"])
+    m = os.wait_for(r"stress_producer\] INFO   sent 1000000 messages; the sink's queue was "
+                    r"full (\d+) times", timeout_s=600)
+    assert int(m.group(1)) > 0, "backpressure was never exercised"
+    os.wait_for(r"stress_sink \] INFO   received 1000000 messages, each exactly once and in order",
+                timeout_s=60)

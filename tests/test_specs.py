@@ -1,0 +1,62 @@
+"""Bad specs are reported with file, line and reason, at build time and at boot,
+and the rest of the system still comes up."""
+import subprocess
+
+from ftlboot import BUILD, ROOT
+
+HELLO_TYPO = """name: hello
+isolation: inkernel
+env:
+  greeting: { string: "hi" }
+exprts: []
+"""
+
+
+def test_unknown_key_is_reported_at_boot_and_others_start(boot):
+    os = boot(apps=["echo", "echo_client"], specs={"broken": HELLO_TYPO.replace("hello", "broken")})
+    os.wait_for(r"^\[kernel      \] ERROR  apps/broken/spec\.yaml:5: .*exprts")
+    os.wait_for(r"startup: 2 of 2 apps started")
+    os.wait_for(r"done: 4 replies, channel closed")
+
+
+def test_missing_service_names_the_line_and_skips_only_that_app(boot):
+    client = """name: lonely
+isolation: inkernel
+env:
+  greeting: { string: "x" }
+  db:       { service: database }
+"""
+    os = boot(apps=["hello"], specs={"lonely": client})
+    os.wait_for(r"apps/lonely/spec\.yaml:5: .*database")
+    os.wait_for(r"Hello from FTL!")
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(boot):
+    bad = "name: bad\nisolation: inkernel\nenv:\n  x: { string: \"unterminated }\n"
+    os = boot(apps=["hello"], specs={"bad": bad})
+    os.wait_for(r"apps/bad/spec\.yaml:4: ")
+    os.wait_for(r"Hello from FTL!")
+
+
+def test_unsupported_isolation_is_reported_and_others_start(boot):
+    user = "name: hello\nisolation: wasm\n"
+    os = boot(apps=["hello", "echo", "echo_client"], specs={"hello": user})
+    os.wait_for(r"apps/hello/spec\.yaml: isolation 'wasm' is not supported")
+    os.wait_for(r"done: 4 replies, channel closed")
+
+
+def test_speccheck_rejects_a_bad_spec_at_build_time(tmp_path):
+    app = tmp_path / "apps" / "hello"
+    app.mkdir(parents=True)
+    (app / "spec.yaml").write_text(HELLO_TYPO)
+    r = subprocess.run([str(BUILD / "host" / "speccheck"), str(app / "spec.yaml")],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode != 0
+    assert "spec.yaml:5:" in r.stderr and "exprts" in r.stderr
+
+
+def test_speccheck_accepts_every_spec_in_the_tree():
+    specs = sorted(str(p) for p in (ROOT / "apps").glob("*/spec.yaml"))
+    r = subprocess.run([str(BUILD / "host" / "speccheck")] + specs, capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
