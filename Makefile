@@ -19,7 +19,7 @@ PICOLIBC := /usr/lib/picolibc/aarch64-linux-gnu
 LIBGCC := $(shell ls /usr/lib/gcc-cross/aarch64-linux-gnu/*/libgcc.a 2>/dev/null | tail -n 1)
 WARN := -std=c11 -Wall -Wextra -Werror
 
-KERNEL_CFLAGS := $(WARN) -O2 -g -ffreestanding -nostdlibinc -march=armv8.1-a -mgeneral-regs-only \
+KERNEL_CFLAGS := $(WARN) -O2 -g -flto -ffreestanding -nostdlibinc -march=armv8.1-a -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-pic -fno-pie -mcmodel=small \
 	-Ikernel -Ikernel/arch/arm64 -Ilibs/c/ftl/include
 APP_CFLAGS := $(WARN) -O2 -g -nostdlibinc -isystem $(PICOLIBC)/include -march=armv8-a -fPIE \

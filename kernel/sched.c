@@ -10,13 +10,17 @@ static struct list timeouts;        // sorted by deadline
 static struct thread idle_thread;
 static struct thread *current = &idle_thread;
 static int64_t slice_end_ns;
+static int64_t timer_deadline_ns = INT64_MAX; // what the hardware timer is set to
 
 struct thread *thread_current(void)
 {
     return current;
 }
 
-static void program_timer(void)
+// Arms the hardware timer for the next slice end or timeout. A deadline later than
+// the one already armed is left for the timer interrupt to set (`force`): firing a
+// little early costs one interrupt, while reprogramming on every switch costs more.
+static void program_timer(bool force)
 {
     int64_t next = slice_end_ns;
     if (!list_is_empty(&timeouts)) {
@@ -25,7 +29,10 @@ static void program_timer(void)
             next = t->deadline_ns;
         }
     }
-    arch_timer_set_deadline(next);
+    if (next < timer_deadline_ns || (force && next != timer_deadline_ns)) {
+        timer_deadline_ns = next;
+        arch_timer_set_deadline(next);
+    }
 }
 
 void timeout_arm(struct timeout *t, int64_t deadline_ns)
@@ -40,7 +47,7 @@ void timeout_arm(struct timeout *t, int64_t deadline_ns)
         pos = pos->next;
     }
     list_push_back(pos, &t->link); // insert before pos
-    program_timer();
+    program_timer(false);
 }
 
 void timeout_cancel(struct timeout *t)
@@ -63,7 +70,7 @@ void timeout_tick(void)
         t->armed = false;
         t->fire(t);
     }
-    program_timer();
+    program_timer(true);
 }
 
 static void reap_zombies(void)
@@ -94,7 +101,7 @@ static void schedule(void)
     if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
         if (!n) {
             slice_end_ns = arch_time_ns() + SCHED_SLICE_NS;
-            program_timer();
+            program_timer(false);
             return; // nothing else to run: keep going
         }
         prev->state = THREAD_RUNNABLE;
@@ -106,7 +113,7 @@ static void schedule(void)
     next->state = THREAD_RUNNING;
     current = next;
     slice_end_ns = next == &idle_thread ? INT64_MAX : arch_time_ns() + SCHED_SLICE_NS;
-    program_timer();
+    program_timer(false);
     arch_switch_to(&prev->ctx, &next->ctx);
     reap_zombies();
 }

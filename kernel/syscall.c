@@ -159,6 +159,19 @@ ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
     return FTL_OK;
 }
 
+// struct ftl_msg without its data: what recv writes before the bytes.
+struct msg_header {
+    uint32_t type;
+    uint32_t len;
+    uint64_t cookie;
+    uint32_t nhandles;
+    ftl_handle_t handles[FTL_MSG_HANDLES_MAX];
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct msg_header) == offsetof(struct ftl_msg, data), "ftl_msg layout");
+_Static_assert(offsetof(struct msg_header, handles) == offsetof(struct ftl_msg, handles),
+               "ftl_msg layout");
+
 ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
 {
     struct handle_entry *che;
@@ -182,8 +195,8 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
     if (err != FTL_OK) {
         panic("channel_recv failed (%d) after its checks", err);
     }
-    struct ftl_msg head = {.type = m->type, .len = m->len, .cookie = m->cookie,
-                           .nhandles = m->nhandles};
+    struct msg_header head = {.type = m->type, .len = m->len, .cookie = m->cookie,
+                              .nhandles = m->nhandles};
     for (uint32_t i = 0; i < m->nhandles; i++) {
         if (handle_table_add(&p->handles, m->handles[i].obj, m->handles[i].rights,
                              &head.handles[i]) != FTL_OK) {
@@ -272,8 +285,11 @@ ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, 
     if (err != FTL_OK) {
         return err;
     }
-    int64_t now = arch_time_ns();
-    int64_t deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+    int64_t deadline = INT64_MAX;
+    if (timeout_ns != FTL_NO_TIMEOUT) {
+        int64_t now = arch_time_ns();
+        deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+    }
     struct ftl_event ev = {0};
     err = poll_wait(poll, deadline, &ev.handle, &ev.events, &ev.ctx);
     if (err != FTL_OK) {

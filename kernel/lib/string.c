@@ -2,14 +2,24 @@
 // emit calls to memcpy/memset on its own).
 #include "../klib.h"
 
+// arm64 allows unaligned accesses to normal memory, so copies move 8 bytes at a
+// time whatever the alignment (the type tells the compiler not to assume any).
+typedef uint64_t __attribute__((aligned(1), may_alias)) word_t;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
-    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-        for (; n >= 8; n -= 8, d += 8, s += 8) {
-            *(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
-        }
+    for (; n >= 32; n -= 32, d += 32, s += 32) {
+        word_t a = ((const word_t *)s)[0], b = ((const word_t *)s)[1];
+        word_t c = ((const word_t *)s)[2], e = ((const word_t *)s)[3];
+        ((word_t *)d)[0] = a;
+        ((word_t *)d)[1] = b;
+        ((word_t *)d)[2] = c;
+        ((word_t *)d)[3] = e;
+    }
+    for (; n >= 8; n -= 8, d += 8, s += 8) {
+        *(word_t *)d = *(const word_t *)s;
     }
     while (n--) {
         *d++ = *s++;
@@ -22,7 +32,7 @@ void *memmove(void *dst, const void *src, size_t n)
     uint8_t *d = dst;
     const uint8_t *s = src;
     if (d <= s || d >= s + n) {
-        return memcpy(dst, src, n);
+        return memcpy(dst, src, n); // forward copy is safe
     }
     while (n--) {
         d[n] = s[n];
@@ -33,11 +43,15 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;
-    if (((uintptr_t)d & 7) == 0) {
-        uint64_t v = (uint8_t)c * 0x0101010101010101ull;
-        for (; n >= 8; n -= 8, d += 8) {
-            *(uint64_t *)(void *)d = v;
-        }
+    word_t v = (uint8_t)c * 0x0101010101010101ull;
+    for (; n >= 32; n -= 32, d += 32) {
+        ((word_t *)d)[0] = v;
+        ((word_t *)d)[1] = v;
+        ((word_t *)d)[2] = v;
+        ((word_t *)d)[3] = v;
+    }
+    for (; n >= 8; n -= 8, d += 8) {
+        *(word_t *)d = v;
     }
     while (n--) {
         *d++ = (uint8_t)c;

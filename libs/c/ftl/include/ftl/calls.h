@@ -15,6 +15,7 @@ struct ftl_msg {
     uint64_t cookie;                          // for OPEN / OPEN_REPLY / ERROR_REPLY
     uint32_t nhandles;
     ftl_handle_t handles[FTL_MSG_HANDLES_MAX];
+    uint32_t reserved;                        // keeps data 8-byte aligned
     uint8_t data[FTL_MSG_DATA_MAX];
 };
 
