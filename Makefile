@@ -4,9 +4,10 @@
 BUILD := build
 Q := $(if $(V),,@)
 
-# The apps of the default boot image (`make run`). Tests and benchmarks boot the
-# same kernel with other app sets, packed at test time (tests/ftlboot.py).
-DEFAULT_APPS := hello echo echo_client
+# The default boot image (`make run`) holds every app in apps/ except test and
+# benchmark apps. Tests and benchmarks boot the same kernel with other app sets,
+# packed at test time (tests/ftlboot.py).
+NON_DEFAULT_APPS := test_% stress_% pingpong
 
 QEMU := qemu-system-aarch64
 
@@ -51,6 +52,7 @@ SDK_SRCS := $(wildcard libs/c/ftl/src/*.c)
 SDK_OBJS := $(patsubst %,$(BUILD)/apps/%.o,$(SDK_SRCS))
 SDK_HDRS := $(wildcard libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
 ALL_APPS := $(notdir $(patsubst %/spec.yaml,%,$(wildcard apps/*/spec.yaml)))
+DEFAULT_APPS := $(filter-out $(NON_DEFAULT_APPS),$(ALL_APPS))
 
 $(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
 	@mkdir -p $(dir $@)

@@ -3,7 +3,7 @@
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 3 of 3 apps started$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 5 of 5 apps started$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')
@@ -11,6 +11,7 @@ def test_default_image_runs_hello_and_echo_client(boot):
         os.wait_for(rf'^\[echo_client \] INFO   received "message {i}"$')
     os.wait_for(r"^\[echo_client \] INFO   done: 4 replies, channel closed$")
     os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
+    os.wait_for(r'^\[upper_client\] INFO   upper replied "HELLO, FTL"$')
     assert "ERROR" not in os.log()
     assert "\x1b[" not in os.log(), "no colors when the console is not a terminal"
 
