@@ -107,6 +107,27 @@ $(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
 
+# libFuzzer targets for the parsers of untrusted bytes (the spec one is in tools/spec.mk).
+FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Ikernel -Ikernel/arch/host -Ilibs/c/ftl/include
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_CORE)
+
+fuzz-%: $(BUILD)/host/%_fuzz
+	@mkdir -p $(BUILD)/host/fuzz-$*-corpus
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) $(BUILD)/host/fuzz-$*-corpus $(FUZZ_SEEDS_$*)
+
+FUZZ_SEEDS_elf := $(BUILD)/apps
+FUZZ_SEEDS_fdt := $(dir $(BUILD)/host/virt.dtb)
+
+.PHONY: fuzz
+fuzz: images $(BUILD)/host/virt.dtb
+	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf
+
 # ---- user-facing targets ----
 .PHONY: all setup run test test-unit test-os test-e2e bench fmt fmt-check clean help images
 

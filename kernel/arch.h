@@ -44,5 +44,29 @@ uint64_t arch_virt_to_phys(const void *va);
 /// pointer is `fp` (0: the caller's own stack), stopping at anything not kernel memory.
 void arch_backtrace(uintptr_t fp, void (*fn)(void *ctx, uintptr_t pc), void *ctx);
 
+// ---- user address spaces (EL0 on arm64) ----
+
+#define ARCH_PROT_READ 1u
+#define ARCH_PROT_WRITE 2u
+#define ARCH_PROT_EXEC 4u
+
+struct arch_aspace;
+
+/// Creates an empty user address space. FTL_ERR_NO_MEMORY (-1) on failure.
+int arch_aspace_create(struct arch_aspace **out);
+/// Maps [va, va+len) to physical [pa, pa+len) for the app with `prot` (page-aligned,
+/// never writable and executable at once). Returns 0 or -1 when out of memory.
+int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len, uint32_t prot);
+/// Frees the tables and forgets the space's TLB entries.
+void arch_aspace_destroy(struct arch_aspace *as);
+/// Makes `as` the current user space; NULL: none (low addresses fault).
+void arch_aspace_activate(struct arch_aspace *as);
+/// Drops to user mode at `entry` with stack `sp` and first argument `arg`, on
+/// the current thread's kernel stack. Never returns (the app re-enters by svc).
+_Noreturn void arch_user_enter(uint64_t entry, uint64_t sp, uint64_t arg);
+/// Writes user-mode call stubs for calls 0..n-1 into `code` (`stub_size` bytes each)
+/// and returns stub_size. Call number i's stub enters the kernel with call i.
+size_t arch_user_stubs(uint8_t *code, size_t n);
+
 /// Lets interrupt `intid` reach the CPU (the GIC on arm64).
 void arch_irq_unmask(uint32_t intid);

@@ -110,7 +110,7 @@ static ftl_err_t k_log_write(int level, const char *msg, size_t len)
 static ftl_err_t k_yield(void)
 {
     struct kcall k = kenter();
-    sched_yield();
+    thread_yield();
     return kleave(k, FTL_OK);
 }
 

@@ -101,7 +101,8 @@ static ftl_err_t apply_relocations(const struct dyn *dyn, size_t ndyn, uint8_t *
             relaent = dyn[i].val;
         }
     }
-    if (relaent != sizeof(struct rela) || rela > size || relasz > size - rela || (rela & 7)) {
+    if (relaent != sizeof(struct rela) || rela > size || relasz > size - rela || (rela & 7) ||
+        relasz % sizeof(struct rela) != 0) {
         *why = "relocation table out of bounds";
         return FTL_ERR_PARSE;
     }

@@ -29,15 +29,26 @@ static uint32_t structs_size(const void *blob)
     return hdr(blob, 9);
 }
 
+// Length of the string at `p` if a NUL ends it within `max` bytes, else `max`.
+static size_t bounded_strlen(const char *p, size_t max)
+{
+    size_t n = 0;
+    while (n < max && p[n]) {
+        n++;
+    }
+    return n;
+}
+
 ftl_err_t fdt_check(const void *blob, size_t *out_size)
 {
-    if (!blob || hdr(blob, 0) != FDT_MAGIC || hdr(blob, 5) < 16) {
+    if (!blob || hdr(blob, 0) != FDT_MAGIC || hdr(blob, 5) < 17) {
         return FTL_ERR_PARSE;
     }
     uint32_t total = hdr(blob, 1);
     uint32_t off_struct = hdr(blob, 2), off_strings = hdr(blob, 3);
     uint32_t size_strings = hdr(blob, 8), size_struct = hdr(blob, 9);
-    if (off_struct > total || size_struct > total - off_struct || off_strings > total ||
+    if (total < 40 || total > INT32_MAX || off_struct < 40 || off_strings < 40 ||
+        off_struct > total || size_struct > total - off_struct || off_strings > total ||
         size_strings > total - off_strings || (off_struct & 3)) {
         return FTL_ERR_PARSE;
     }
@@ -54,22 +65,34 @@ uint64_t fdt_read_cells(const void *p, uint32_t ncells)
     return v;
 }
 
-// Offset just past the token at `off` (a BEGIN_NODE name or a PROP), 4-byte aligned.
+// Offset just past the token at `off` (a BEGIN_NODE name or a PROP), 4-byte aligned;
+// the end of the struct block if the token runs past it. Needs off + 4 <= limit.
 static int skip_token(const void *blob, int off)
 {
     const uint8_t *s = structs(blob);
     uint32_t limit = structs_size(blob);
-    uint32_t tok = be32(s + off);
-    off += 4;
+    uint32_t pos = (uint32_t)off;
+    uint32_t tok = be32(s + pos);
+    pos += 4;
     if (tok == FDT_BEGIN_NODE) {
-        while ((uint32_t)off < limit && s[off]) {
-            off++;
-        }
-        off++;
+        pos += (uint32_t)bounded_strlen((const char *)s + pos, limit - pos) + 1;
     } else if (tok == FDT_PROP) {
-        off += 8 + (int)be32(s + off);
+        if (limit - pos < 8 || be32(s + pos) > limit - pos - 8) {
+            return (int)limit;
+        }
+        pos += 8 + be32(s + pos);
     }
-    return (off + 3) & ~3;
+    pos = (pos + 3) & ~3u;
+    return (int)(pos < limit ? pos : limit);
+}
+
+// True if `off` starts a node whose name ends within the struct block.
+static bool node_is_sound(const void *blob, int off)
+{
+    uint32_t limit = structs_size(blob);
+    uint32_t name = (uint32_t)off + 4;
+    return name <= limit &&
+           bounded_strlen((const char *)structs(blob) + name, limit - name) < limit - name;
 }
 
 int fdt_next_node(const void *blob, int off, int *depth)
@@ -82,14 +105,16 @@ int fdt_next_node(const void *blob, int off, int *depth)
             off += 4;
         }
         *depth = 1;
-        return off < limit && be32(s + off) == FDT_BEGIN_NODE ? off : -1;
+        return off + 4 <= limit && be32(s + off) == FDT_BEGIN_NODE && node_is_sound(blob, off)
+                   ? off
+                   : -1;
     }
     off = skip_token(blob, off);
     while (off + 4 <= limit) {
         uint32_t tok = be32(s + off);
         if (tok == FDT_BEGIN_NODE) {
             (*depth)++;
-            return off;
+            return node_is_sound(blob, off) ? off : -1;
         }
         if (tok == FDT_END_NODE) {
             (*depth)--;
@@ -113,12 +138,19 @@ const void *fdt_prop(const void *blob, int off, const char *name, uint32_t *out_
     const uint8_t *s = structs(blob);
     int limit = (int)structs_size(blob);
     const char *strings = (const char *)blob + hdr(blob, 3);
+    uint32_t strings_size = hdr(blob, 8);
     off = skip_token(blob, off);
     while (off + 12 <= limit) {
         uint32_t tok = be32(s + off);
         if (tok == FDT_PROP) {
             uint32_t len = be32(s + off + 4);
-            if (strcmp(strings + be32(s + off + 8), name) == 0) {
+            uint32_t name_off = be32(s + off + 8);
+            if (len > (uint32_t)(limit - off - 12) || name_off >= strings_size ||
+                bounded_strlen(strings + name_off, strings_size - name_off) ==
+                    strings_size - name_off) {
+                return NULL; // malformed: value or name outside its block
+            }
+            if (strcmp(strings + name_off, name) == 0) {
                 if (out_len) {
                     *out_len = len;
                 }
@@ -139,11 +171,16 @@ bool fdt_is_compatible(const void *blob, int off, const char *compat)
     if (!p) {
         return false;
     }
+    size_t want = strlen(compat);
     for (uint32_t i = 0; i < len;) {
-        if (strcmp(p + i, compat) == 0) {
+        size_t n = bounded_strlen(p + i, len - i);
+        if (n == len - i) {
+            break; // the last entry is not NUL-terminated
+        }
+        if (n == want && memcmp(p + i, compat, n) == 0) {
             return true;
         }
-        i += (uint32_t)strlen(p + i) + 1;
+        i += (uint32_t)n + 1;
     }
     return false;
 }

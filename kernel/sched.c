@@ -197,7 +197,7 @@ bool sched_block(int64_t deadline_ns)
     return woken;
 }
 
-void sched_yield(void)
+void thread_yield(void)
 {
     uint64_t flags = arch_irq_save();
     schedule();

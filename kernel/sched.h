@@ -59,7 +59,7 @@ void sched_wake(struct thread *t);
 /// Returns true if woken, false on timeout. Interrupts must be masked.
 bool sched_block(int64_t deadline_ns);
 /// Lets other runnable threads run first.
-void sched_yield(void);
+void thread_yield(void);
 /// Called after an interrupt: switches away if the time slice ran out.
 void sched_preempt_if_needed(void);
 

@@ -76,10 +76,11 @@ ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b)
     return give_handle(p, &b->obj, out_b);
 }
 
-// Checks the handles to send: open, transferable, not the sending channel itself,
-// and no duplicates. Nothing moves yet.
-static ftl_err_t check_transfer(struct process *p, ftl_handle_t self, const ftl_handle_t *hs,
-                                uint32_t n)
+// Checks the handles to send: open, transferable, not the sending channel itself
+// nor its peer (either would queue a channel end inside its own pair, which then
+// could never close), and no duplicates. Nothing moves yet.
+static ftl_err_t check_transfer(struct process *p, const struct channel *ch,
+                                const ftl_handle_t *hs, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         struct handle_entry *e;
@@ -87,7 +88,7 @@ static ftl_err_t check_transfer(struct process *p, ftl_handle_t self, const ftl_
         if (err != FTL_OK) {
             return err;
         }
-        if (hs[i] == self) {
+        if (e->obj == &ch->obj || e->obj == &ch->peer->obj) {
             return FTL_ERR_INVALID_ARG;
         }
         for (uint32_t j = 0; j < i; j++) {
@@ -129,7 +130,7 @@ ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
     if (err != FTL_OK) {
         return err;
     }
-    err = check_transfer(p, h, hs, mo.nhandles);
+    err = check_transfer(p, ch, hs, mo.nhandles);
     if (err != FTL_OK) {
         return err;
     }

@@ -128,6 +128,7 @@ static void failed_send_keeps_handles(void)
     ftl_handle_t dup[2] = {d, d};
     CHECK_ERR(ftl_channel_send(a, FTL_MSG_DATA, 0, NULL, 0, dup, 2), FTL_ERR_INVALID_ARG);
     CHECK_ERR(ftl_channel_send(a, FTL_MSG_DATA, 0, NULL, 0, &a, 1), FTL_ERR_INVALID_ARG);
+    CHECK_ERR(ftl_channel_send(a, FTL_MSG_DATA, 0, NULL, 0, &b, 1), FTL_ERR_INVALID_ARG);
     CHECK_ERR(ftl_channel_recv(b, &msg), FTL_ERR_EMPTY);
     // d is still ours and still works.
     CHECK_OK(ftl_channel_send_data(d, "ok", 2));
