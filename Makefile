@@ -95,6 +95,7 @@ APP_ELFS := $(patsubst %,$(BUILD)/apps/%.elf,$(ALL_APPS))
 
 # ---- host builds: unit tests and tools ----
 include tools/spec.mk
+include kernel/wasm/wasm.mk
 
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
@@ -126,7 +127,7 @@ FUZZ_SEEDS_fdt := $(dir $(BUILD)/host/virt.dtb)
 
 .PHONY: fuzz
 fuzz: images $(BUILD)/host/virt.dtb
-	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf
+	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm
 
 # ---- user-facing targets ----
 .PHONY: all setup run test test-unit test-os test-e2e bench fmt fmt-check clean help images
@@ -182,4 +183,6 @@ help:
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
+	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
+	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"

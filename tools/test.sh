@@ -25,9 +25,7 @@ layer() {
 layer unit make --no-print-directory test-unit
 layer os make --no-print-directory test-os
 layer e2e make --no-print-directory test-e2e
-if [ -f kernel/wasm/wasm.mk ]; then
-    layer wasm make --no-print-directory test-wasm
-fi
+layer wasm make --no-print-directory test-wasm
 
 echo
 echo "=== summary"
