@@ -65,6 +65,7 @@ ftl_err_t elf_inspect(const void *file, size_t len, struct elf_info *out, const 
         return FTL_ERR_PARSE;
     }
     uint64_t end = 0;
+    out->nsegments = 0;
     for (uint16_t i = 0; i < eh->phnum; i++) {
         const struct phdr *ph = &phdrs(file)[i];
         if (ph->type != PT_LOAD) {
@@ -75,6 +76,19 @@ ftl_err_t elf_inspect(const void *file, size_t len, struct elf_info *out, const 
             *why = "a loadable segment is out of bounds";
             return FTL_ERR_PARSE;
         }
+        if ((ph->flags & ELF_PROT_WRITE) && (ph->flags & ELF_PROT_EXEC)) {
+            *why = "a segment is both writable and executable";
+            return FTL_ERR_PARSE;
+        }
+        if (out->nsegments == ELF_SEGMENTS_MAX) {
+            *why = "too many loadable segments";
+            return FTL_ERR_PARSE;
+        }
+        out->segments[out->nsegments++] = (struct elf_segment){
+            .vaddr = ph->vaddr,
+            .memsz = ph->memsz,
+            .prot = ph->flags & (ELF_PROT_READ | ELF_PROT_WRITE | ELF_PROT_EXEC),
+        };
         if (ph->vaddr + ph->memsz > end) {
             end = ph->vaddr + ph->memsz;
         }

@@ -40,18 +40,38 @@ static void print_frame(void *ctx, uintptr_t pc)
     kprintf("  #%d %s\n", (*depth)++, ksym_format(pc));
 }
 
+// Names what an app did wrong, in its own terms.
+static const char *describe(const struct process *p, const struct trap_info *info)
+{
+    if (info->access == TRAP_ACCESS_NONE) {
+        return info->what;
+    }
+    uint64_t a = info->far;
+    if (a < 0x10000) {
+        return info->access == TRAP_ACCESS_EXEC ? "jump to NULL" : "NULL pointer dereference";
+    }
+    if (a >= p->guard && a < p->guard + PAGE_SIZE) {
+        return "stack overflow (guard page)";
+    }
+    if (a >> 63) {
+        return "access to kernel memory";
+    }
+    if (info->access == TRAP_ACCESS_EXEC) {
+        return info->permission ? "jump to non-executable memory" : "jump to unmapped memory";
+    }
+    if (info->permission) {
+        return info->access == TRAP_ACCESS_WRITE ? "write to read-only memory"
+                                                 : "read of protected memory";
+    }
+    return "access to unmapped memory";
+}
+
 void trap_fault(const struct trap_info *info)
 {
     struct thread *t = thread_current();
     struct process *p = t->proc;
-    if (p && t->in_app) {
-        char msg[192];
-        int n = snprintf(msg, sizeof(msg), "crashed: %s at pc %s (app offset 0x%lx), address 0x%lx",
-                         info->what, ksym_format(info->pc),
-                         (unsigned long)(info->pc - (uint64_t)(uintptr_t)p->mem),
-                         (unsigned long)info->far);
-        log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n);
-        process_exit(-1);
+    if (p && (info->from_user || t->in_app)) {
+        process_crash(describe(p, info), info->pc, info->far);
     }
     kprintf("\n[kernel      ] PANIC  %s exception: %s\n", info->kind, info->what);
     kprintf("  ESR 0x%lx  ELR %s\n", (unsigned long)info->esr, ksym_format(info->pc));

@@ -1,9 +1,12 @@
-// Process creation, the environ, start and exit.
+// Process creation (memory layout, loading, the address space), the environ,
+// start, exit and crashes.
 #include "process.h"
 #include "elf.h"
 #include "log.h"
 #include "mm.h"
 #include "poll.h"
+
+#define CALLS_COUNT ((sizeof(struct ftl_calls) - 8) / sizeof(void *))
 
 static struct list processes = {&processes, &processes};
 static size_t nprocesses;
@@ -18,11 +21,27 @@ size_t process_count(void)
     return nprocesses;
 }
 
-bool process_owns(const struct process *p, uint64_t addr, size_t len)
+void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
-    uint64_t start = (uint64_t)(uintptr_t)p->mem;
-    uint64_t size = (uint64_t)p->mem_pages * PAGE_SIZE;
-    return addr >= start && len <= size && addr - start <= size - len;
+    uint64_t end = addr + len;
+    if (end < addr) {
+        return NULL;
+    }
+    // Walk the range region by region; every byte must be in a region allowing `prot`.
+    for (uint64_t at = addr; at < end;) {
+        const struct app_region *r = NULL;
+        for (size_t i = 0; i < p->nregions && !r; i++) {
+            if (at >= p->regions[i].start && at < p->regions[i].end &&
+                (p->regions[i].prot & prot) == prot) {
+                r = &p->regions[i];
+            }
+        }
+        if (!r) {
+            return NULL;
+        }
+        at = r->end;
+    }
+    return p->mem + (addr - p->ubase);
 }
 
 static void forget_handle(void *owner, ftl_handle_t h, struct object *obj)
@@ -30,8 +49,104 @@ static void forget_handle(void *owner, ftl_handle_t h, struct object *obj)
     poll_forget_handle(obj, owner, h);
 }
 
-ftl_err_t process_create(const char *name, const void *elf, size_t len, struct process **out,
-                         const char **why)
+static void add_region(struct process *p, uint64_t off, uint64_t len, uint32_t prot)
+{
+    if (p->nregions == PROCESS_REGIONS_MAX) {
+        panic("process '%s': more than %d regions", p->name, PROCESS_REGIONS_MAX);
+    }
+    uint64_t start = p->ubase + (off & ~(uint64_t)(PAGE_SIZE - 1));
+    uint64_t end = p->ubase + ALIGN_UP(off + len, PAGE_SIZE);
+    p->regions[p->nregions++] = (struct app_region){start, end, prot};
+}
+
+static uint32_t segment_prot(uint32_t elf_prot)
+{
+    return ((elf_prot & ELF_PROT_READ) ? ARCH_PROT_READ : 0) |
+           ((elf_prot & ELF_PROT_WRITE) ? ARCH_PROT_WRITE : 0) |
+           ((elf_prot & ELF_PROT_EXEC) ? ARCH_PROT_EXEC : 0);
+}
+
+// Lays out [image | env | stubs | heap | guard | stack] and records the regions.
+// inkernel apps may pass any address of their memory; user apps get exact regions.
+static void lay_out(struct process *p, const struct elf_info *info)
+{
+    size_t env_off = p->image_size;
+    size_t stubs_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE;
+    size_t heap_off = stubs_off + (p->mode == PROCESS_USER ? PAGE_SIZE : 0);
+    size_t guard_off = heap_off + PROCESS_HEAP_DEFAULT;
+    size_t stack_off = guard_off + PAGE_SIZE;
+    p->mem_pages = (stack_off + PROCESS_STACK_DEFAULT) / PAGE_SIZE;
+    p->guard = p->ubase + guard_off;
+    p->stack_top = p->ubase + stack_off + PROCESS_STACK_DEFAULT;
+    if (p->mode == PROCESS_INKERNEL) {
+        add_region(p, 0, p->mem_pages * PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE);
+    } else {
+        for (size_t i = 0; i < info->nsegments; i++) {
+            add_region(p, info->segments[i].vaddr, info->segments[i].memsz,
+                       segment_prot(info->segments[i].prot));
+        }
+        add_region(p, env_off, PROCESS_ENV_PAGES * PAGE_SIZE, ARCH_PROT_READ);
+        add_region(p, stubs_off, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC);
+        add_region(p, heap_off, PROCESS_HEAP_DEFAULT, ARCH_PROT_READ | ARCH_PROT_WRITE);
+        add_region(p, stack_off, PROCESS_STACK_DEFAULT, ARCH_PROT_READ | ARCH_PROT_WRITE);
+    }
+    uint8_t *env_area = p->mem + env_off;
+    p->start = (struct ftl_start *)(void *)env_area;
+    p->env = (struct ftl_env *)(void *)(env_area + sizeof(struct ftl_start));
+    size_t room = PROCESS_ENV_PAGES * PAGE_SIZE - sizeof(struct ftl_start) -
+                  sizeof(struct ftl_env) - sizeof(struct ftl_calls);
+    p->env_capacity = room / sizeof(struct ftl_env_item);
+    p->start->env = (const struct ftl_env *)(uintptr_t)(p->ubase + env_off +
+                                                        sizeof(struct ftl_start));
+    p->start->heap = (void *)(uintptr_t)(p->ubase + heap_off);
+    p->start->heap_size = PROCESS_HEAP_DEFAULT;
+    if (p->mode == PROCESS_INKERNEL) {
+        p->start->calls = &inkernel_calls;
+        return;
+    }
+    // User mode: a call table of svc stubs, at the end of the env area.
+    size_t calls_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE - sizeof(struct ftl_calls);
+    struct ftl_calls *calls = (struct ftl_calls *)(void *)(p->mem + calls_off);
+    size_t stub_size = arch_user_stubs(p->mem + stubs_off, CALLS_COUNT);
+    uint64_t *fn = (uint64_t *)(void *)((uint8_t *)calls + 8);
+    calls->version = FTL_CALLS_VERSION;
+    calls->size = sizeof(struct ftl_calls);
+    for (size_t i = 0; i < CALLS_COUNT; i++) {
+        fn[i] = p->ubase + stubs_off + i * stub_size;
+    }
+    p->start->calls = (const struct ftl_calls *)(uintptr_t)(p->ubase + calls_off);
+}
+
+// User mode: maps every region into a new address space.
+static ftl_err_t map_regions(struct process *p)
+{
+    if (arch_aspace_create(&p->aspace) != 0) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < p->nregions; i++) {
+        const struct app_region *r = &p->regions[i];
+        uint64_t pa = arch_virt_to_phys(p->mem + (r->start - p->ubase));
+        if (arch_aspace_map(p->aspace, r->start, pa, r->end - r->start, r->prot) != 0) {
+            return FTL_ERR_NO_MEMORY;
+        }
+    }
+    return FTL_OK;
+}
+
+static void process_free(void *arg)
+{
+    struct process *p = arg;
+    if (p->aspace) {
+        arch_aspace_destroy(p->aspace);
+    }
+    if (p->mem) {
+        page_free(p->mem, p->mem_pages);
+    }
+    kfree(p);
+}
+
+ftl_err_t process_create(const char *name, enum process_mode mode, const void *elf, size_t len,
+                         struct process **out, const char **why)
 {
     struct elf_info info;
     ftl_err_t err = elf_inspect(elf, len, &info, why);
@@ -44,48 +159,45 @@ ftl_err_t process_create(const char *name, const void *elf, size_t len, struct p
         return FTL_ERR_NO_MEMORY;
     }
     snprintf(p->name, sizeof(p->name), "%s", name);
-    p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
-    p->mem_pages = (p->image_size + PROCESS_HEAP_DEFAULT + PROCESS_STACK_DEFAULT) / PAGE_SIZE +
-                   PROCESS_ENV_PAGES;
-    p->mem = page_alloc(p->mem_pages);
-    if (!p->mem) {
-        *why = "out of memory for the app image";
-        err = FTL_ERR_NO_MEMORY;
-        goto out_free_process;
-    }
-    err = elf_load(elf, len, &info, p->mem, (uint64_t)(uintptr_t)p->mem, why);
-    if (err != FTL_OK) {
-        goto out_free_mem;
-    }
-    arch_sync_icache(p->mem, info.mem_size);
-    p->entry = (uint64_t)(uintptr_t)p->mem + info.entry;
-    handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
-
-    uint8_t *env_area = p->mem + p->image_size;
-    p->start = (struct ftl_start *)(void *)env_area;
-    p->env = (struct ftl_env *)(void *)(env_area + sizeof(struct ftl_start));
-    snprintf(p->env->app_name, sizeof(p->env->app_name), "%s", name);
-    p->start->calls = &inkernel_calls;
-    p->start->env = p->env;
-    p->start->heap = env_area + PROCESS_ENV_PAGES * PAGE_SIZE;
-    p->start->heap_size = PROCESS_HEAP_DEFAULT;
+    p->mode = mode;
     list_init(&p->link);
+    handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
+    p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
+    size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + PROCESS_HEAP_DEFAULT +
+                   PROCESS_STACK_DEFAULT;
+    p->mem = page_alloc(total / PAGE_SIZE);
+    if (!p->mem) {
+        *why = "out of memory for the app";
+        kfree(p);
+        return FTL_ERR_NO_MEMORY;
+    }
+    p->mem_pages = total / PAGE_SIZE;
+    p->ubase = mode == PROCESS_USER ? USER_BASE : (uint64_t)(uintptr_t)p->mem;
+    err = elf_load(elf, len, &info, p->mem, p->ubase, why);
+    if (err != FTL_OK) {
+        goto out_free;
+    }
+    lay_out(p, &info);
+    arch_sync_icache(p->mem, p->image_size + (PROCESS_ENV_PAGES + 1) * PAGE_SIZE);
+    p->entry = p->ubase + info.entry;
+    snprintf(p->env->app_name, sizeof(p->env->app_name), "%s", name);
+    if (mode == PROCESS_USER && map_regions(p) != FTL_OK) {
+        *why = "out of memory for page tables";
+        err = FTL_ERR_NO_MEMORY;
+        goto out_free;
+    }
     *out = p;
     return FTL_OK;
 
-out_free_mem:
-    page_free(p->mem, p->mem_pages);
-out_free_process:
-    kfree(p);
+out_free:
+    process_free(p);
     return err;
 }
 
 ftl_err_t process_env_add(struct process *p, const char *name, uint32_t kind, const char *str,
                           int64_t number, struct object *obj)
 {
-    size_t used = sizeof(struct ftl_start) + sizeof(struct ftl_env) +
-                  (p->env->nitems + 1) * sizeof(struct ftl_env_item);
-    if (used > PROCESS_ENV_PAGES * PAGE_SIZE) {
+    if (p->env->nitems >= p->env_capacity) {
         return FTL_ERR_TOO_MANY;
     }
     struct ftl_env_item *it = &p->env->items[p->env->nitems];
@@ -112,19 +224,15 @@ ftl_err_t process_set_system(struct process *p, struct object *obj)
 static void app_thread(void *arg)
 {
     struct process *p = arg;
-    void (*entry)(const struct ftl_start *) =
-        (void (*)(const struct ftl_start *))(uintptr_t)p->entry;
+    uint64_t start = p->ubase + (uint64_t)((uint8_t *)p->start - p->mem);
+    if (p->mode == PROCESS_USER) {
+        arch_user_enter(p->entry, p->stack_top, start);
+    }
+    void (*entry)(uint64_t) = (void (*)(uint64_t))(uintptr_t)p->entry;
     thread_current()->in_app = true;
-    entry(p->start);
+    entry(start);
     thread_current()->in_app = false;
     process_exit(0);
-}
-
-static void process_free(void *arg)
-{
-    struct process *p = arg;
-    page_free(p->mem, p->mem_pages);
-    kfree(p);
 }
 
 void process_destroy(struct process *p)
@@ -136,13 +244,19 @@ void process_destroy(struct process *p)
 ftl_err_t process_start(struct process *p)
 {
     // inkernel: the app's stack is the top of its memory, and kernel calls made by
-    // the app run on it too (they are plain function calls).
-    uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
-    p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
+    // the app run on it too (they are plain function calls). user: the thread has a
+    // kernel stack of its own for exceptions and calls.
+    if (p->mode == PROCESS_INKERNEL) {
+        uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
+        p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
+    } else {
+        p->thread = thread_create(p->name, app_thread, p, NULL, PROCESS_KSTACK_SIZE);
+    }
     if (!p->thread) {
         return FTL_ERR_NO_MEMORY;
     }
     p->thread->proc = p;
+    p->thread->aspace = p->aspace;
     p->thread->on_reap = process_free;
     p->thread->reap_arg = p;
     uint64_t flags = arch_irq_save();
@@ -150,6 +264,15 @@ ftl_err_t process_start(struct process *p)
     nprocesses++;
     arch_irq_restore(flags);
     return FTL_OK;
+}
+
+static _Noreturn void end_process(struct process *p)
+{
+    p->exited = true;
+    handle_table_close_all(&p->handles);
+    list_remove(&p->link);
+    nprocesses--;
+    thread_exit(); // memory is freed by process_free once we are off this stack
 }
 
 _Noreturn void process_exit(int code)
@@ -165,9 +288,17 @@ _Noreturn void process_exit(int code)
         int n = snprintf(msg, sizeof(msg), "exited with code %d", code);
         log_line(p->name, FTL_LOG_WARN, msg, (size_t)n);
     }
-    p->exited = true;
-    handle_table_close_all(&p->handles);
-    list_remove(&p->link);
-    nprocesses--;
-    thread_exit(); // memory is freed by process_free once we are off this stack
+    end_process(p);
+}
+
+_Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
+{
+    arch_irq_save();
+    struct process *p = process_current();
+    thread_current()->in_app = false;
+    char msg[192];
+    int n = snprintf(msg, sizeof(msg), "crashed: %s at pc 0x%lx (app offset 0x%lx), address 0x%lx",
+                     what, (unsigned long)pc, (unsigned long)(pc - p->ubase), (unsigned long)addr);
+    log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n);
+    end_process(p);
 }

@@ -1,4 +1,4 @@
-// Processes: an app's memory, handle table, environ and thread.
+// Processes: an app's memory, address space, handle table, environ and thread.
 #pragma once
 
 #include "handle.h"
@@ -7,27 +7,49 @@
 
 #define PROCESS_HEAP_DEFAULT (1u << 20)   // malloc arena per app
 #define PROCESS_STACK_DEFAULT (64u << 10) // main thread stack
-#define PROCESS_ENV_PAGES 2               // environ + start block
+#define PROCESS_ENV_PAGES 2               // start block + environ (+ call table in user mode)
+#define PROCESS_KSTACK_SIZE (16u << 10)   // kernel stack of a user-mode thread
+#define PROCESS_REGIONS_MAX 12
+#define USER_BASE 0x400000ull             // where user-mode apps are loaded (4 MiB)
+
+enum process_mode {
+    PROCESS_INKERNEL,                // EL2, kernel address space, calls are function calls
+    PROCESS_USER,                    // EL0, own page table, calls are svc
+};
+
+// A range of the app's address space and what the app may do there.
+struct app_region {
+    uint64_t start, end;             // app addresses, page-aligned
+    uint32_t prot;                   // ARCH_PROT_*
+};
 
 struct process {
     char name[FTL_ENV_NAME_MAX];
-    int isolation;                   // enum spec_isolation
+    enum process_mode mode;
     struct handle_table handles;
     struct thread *thread;
-    uint8_t *mem;                    // [image | env | heap | stack], mem_pages pages
-    size_t mem_pages;
+    struct arch_aspace *aspace;      // user mode only
+    uint8_t *mem;                    // kernel view of the app's memory, mem_pages pages:
+    size_t mem_pages;                // [image | env | call stubs | heap | guard | stack]
+    uint64_t ubase;                  // app address of mem[0]
     size_t image_size;
-    uint64_t entry;                  // absolute address of _start
-    struct ftl_env *env;             // in mem, after the image
-    struct ftl_start *start;         // in mem, after the environ
+    uint64_t guard;                  // app address of the unmapped page below the stack
+    uint64_t entry;                  // app address of _start
+    uint64_t stack_top;              // app address
+    struct ftl_start *start;         // kernel views into mem
+    struct ftl_env *env;
+    size_t env_capacity;             // items that fit
+    struct app_region regions[PROCESS_REGIONS_MAX];
+    size_t nregions;
     struct list link;                // all processes
     bool exited;
 };
 
-/// Loads app `name` from `elf` into new memory. On error, FTL_ERR_PARSE or
-/// FTL_ERR_NO_MEMORY with a reason in *why; nothing is left allocated.
-FTL_MUST_CHECK ftl_err_t process_create(const char *name, const void *elf, size_t len,
-                                        struct process **out, const char **why);
+/// Loads app `name` from `elf` into new memory for `mode`. On error,
+/// FTL_ERR_PARSE or FTL_ERR_NO_MEMORY with a reason in *why; nothing is left allocated.
+FTL_MUST_CHECK ftl_err_t process_create(const char *name, enum process_mode mode,
+                                        const void *elf, size_t len, struct process **out,
+                                        const char **why);
 
 /// Adds an environ item. The CHANNEL kind takes over a reference to `obj`.
 /// FTL_ERR_TOO_MANY if the environ area or handle table is full.
@@ -46,14 +68,18 @@ void process_destroy(struct process *p);
 /// memory once its thread is off the CPU, logs `code` if nonzero.
 _Noreturn void process_exit(int code);
 
+/// Ends the current process after a fault, with one log line saying what happened.
+_Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr);
+
 /// The process of the running thread, or NULL for kernel threads.
 struct process *process_current(void);
 
-/// Number of live processes, and a visit of each (for diagnostics).
+/// Number of live processes.
 size_t process_count(void);
 
-/// True if [addr, addr+len) lies inside `p`'s memory.
-bool process_owns(const struct process *p, uint64_t addr, size_t len);
+/// Returns the kernel view of app range [addr, addr+len) if all of it lies in
+/// regions that allow `prot`, else NULL.
+void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t prot);
 
 /// The call table for inkernel apps.
 extern const struct ftl_calls inkernel_calls;

@@ -27,6 +27,7 @@ struct thread {
     enum thread_state state;
     struct list link;                  // run queue or zombie list
     struct process *proc;              // NULL for kernel threads
+    struct arch_aspace *aspace;        // user address space to switch to, or NULL
     void *stack;                       // owned by the thread unless stack_owned == false
     size_t stack_size;
     bool stack_owned;

@@ -85,7 +85,12 @@ static struct app *exporter_of(const char *service)
 static bool create_process(struct app *a)
 {
     const struct spec *s = a->spec;
-    if (s->isolation != SPEC_ISO_INKERNEL) {
+    enum process_mode mode;
+    if (s->isolation == SPEC_ISO_INKERNEL) {
+        mode = PROCESS_INKERNEL;
+    } else if (s->isolation == SPEC_ISO_USER) {
+        mode = PROCESS_USER;
+    } else {
         klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
              spec_isolation_name(s->isolation));
         return false;
@@ -98,7 +103,7 @@ static bool create_process(struct app *a)
         return false;
     }
     const char *why;
-    if (process_create(s->name, elf.data, elf.size, &a->proc, &why) != FTL_OK) {
+    if (process_create(s->name, mode, elf.data, elf.size, &a->proc, &why) != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }

@@ -8,15 +8,18 @@
 
 #define LOG_LINE_MAX 1024
 
+// App memory is reached through the kernel's own view of it (process_range), never
+// through the app's pointer: the same code serves every isolation mode.
 ftl_err_t app_copy_in(struct process *p, void *dst, uaddr_t src, size_t len)
 {
     if (len == 0) {
         return FTL_OK; // an empty buffer may be NULL
     }
-    if (!process_owns(p, src, len)) {
+    const void *from = process_range(p, src, len, ARCH_PROT_READ);
+    if (!from) {
         return FTL_ERR_BAD_ADDRESS;
     }
-    memcpy(dst, (const void *)(uintptr_t)src, len);
+    memcpy(dst, from, len);
     return FTL_OK;
 }
 
@@ -25,11 +28,17 @@ ftl_err_t app_copy_out(struct process *p, uaddr_t dst, const void *src, size_t l
     if (len == 0) {
         return FTL_OK;
     }
-    if (!process_owns(p, dst, len)) {
+    void *to = process_range(p, dst, len, ARCH_PROT_WRITE);
+    if (!to) {
         return FTL_ERR_BAD_ADDRESS;
     }
-    memcpy((void *)(uintptr_t)dst, src, len);
+    memcpy(to, src, len);
     return FTL_OK;
+}
+
+static bool app_writable(struct process *p, uaddr_t addr, size_t len)
+{
+    return process_range(p, addr, len, ARCH_PROT_WRITE) != NULL;
 }
 
 // Adds a new object to the table and writes the handle to the app; on any failure
@@ -56,8 +65,8 @@ ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h)
 
 ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b)
 {
-    if (!process_owns(p, out_a, sizeof(ftl_handle_t)) ||
-        !process_owns(p, out_b, sizeof(ftl_handle_t))) {
+    if (!app_writable(p, out_a, sizeof(ftl_handle_t)) ||
+        !app_writable(p, out_b, sizeof(ftl_handle_t))) {
         return FTL_ERR_BAD_ADDRESS;
     }
     if (p->handles.count + 2 > p->handles.limit) {
@@ -186,7 +195,7 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
     }
     struct msg *m = ch->queue[ch->head];
     size_t data_off = offsetof(struct ftl_msg, data);
-    if (!process_owns(p, umsg, data_off + m->len)) {
+    if (!app_writable(p, umsg, data_off + m->len)) {
         return FTL_ERR_BAD_ADDRESS;
     }
     if (p->handles.count + m->nhandles > p->handles.limit) {
@@ -215,7 +224,7 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
 
 ftl_err_t sys_poll_create(struct process *p, uaddr_t out)
 {
-    if (!process_owns(p, out, sizeof(ftl_handle_t))) {
+    if (!app_writable(p, out, sizeof(ftl_handle_t))) {
         return FTL_ERR_BAD_ADDRESS;
     }
     struct poll *poll;
@@ -275,7 +284,7 @@ ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t ph, ftl_handle_t h)
 
 ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, uaddr_t out)
 {
-    if (!process_owns(p, out, sizeof(struct ftl_event))) {
+    if (!app_writable(p, out, sizeof(struct ftl_event))) {
         return FTL_ERR_BAD_ADDRESS;
     }
     if (timeout_ns < 0) {
@@ -301,7 +310,7 @@ ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, 
 
 ftl_err_t sys_timer_create(struct process *p, uaddr_t out)
 {
-    if (!process_owns(p, out, sizeof(ftl_handle_t))) {
+    if (!app_writable(p, out, sizeof(ftl_handle_t))) {
         return FTL_ERR_BAD_ADDRESS;
     }
     struct ktimer *t;
@@ -341,4 +350,72 @@ ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
     }
     log_line(p->name, level, buf, len);
     return FTL_OK;
+}
+
+// Call numbers are the positions of the entries in struct ftl_calls.
+enum call_no {
+    CALL_HANDLE_CLOSE,
+    CALL_CHANNEL_CREATE,
+    CALL_CHANNEL_SEND,
+    CALL_CHANNEL_RECV,
+    CALL_POLL_CREATE,
+    CALL_POLL_ADD,
+    CALL_POLL_MODIFY,
+    CALL_POLL_REMOVE,
+    CALL_POLL_WAIT,
+    CALL_TIMER_CREATE,
+    CALL_TIMER_SET,
+    CALL_TIME_NOW,
+    CALL_LOG_WRITE,
+    CALL_YIELD,
+    CALL_EXIT,
+    CALL_COUNT,
+};
+
+#define CALL_SLOT(field) ((offsetof(struct ftl_calls, field) - 8) / sizeof(void *))
+_Static_assert(CALL_SLOT(handle_close) == CALL_HANDLE_CLOSE, "call numbers");
+_Static_assert(CALL_SLOT(poll_wait) == CALL_POLL_WAIT, "call numbers");
+_Static_assert(CALL_SLOT(time_now) == CALL_TIME_NOW, "call numbers");
+_Static_assert(CALL_SLOT(exit) == CALL_EXIT, "call numbers");
+_Static_assert(CALL_COUNT == (sizeof(struct ftl_calls) - 8) / sizeof(void *), "call numbers");
+
+int64_t syscall_dispatch(struct process *p, uint64_t no, const uint64_t a[6])
+{
+    // Handles and levels are 32-bit in the ABI: only the low halves count.
+    ftl_handle_t h0 = (ftl_handle_t)a[0], h1 = (ftl_handle_t)a[1];
+    switch (no) {
+    case CALL_HANDLE_CLOSE:
+        return sys_handle_close(p, h0);
+    case CALL_CHANNEL_CREATE:
+        return sys_channel_create(p, a[0], a[1]);
+    case CALL_CHANNEL_SEND:
+        return sys_channel_send(p, h0, a[1]);
+    case CALL_CHANNEL_RECV:
+        return sys_channel_recv(p, h0, a[1]);
+    case CALL_POLL_CREATE:
+        return sys_poll_create(p, a[0]);
+    case CALL_POLL_ADD:
+        return sys_poll_add(p, h0, h1, (uint32_t)a[2], a[3]);
+    case CALL_POLL_MODIFY:
+        return sys_poll_modify(p, h0, h1, (uint32_t)a[2], a[3]);
+    case CALL_POLL_REMOVE:
+        return sys_poll_remove(p, h0, h1);
+    case CALL_POLL_WAIT:
+        return sys_poll_wait(p, h0, (int64_t)a[1], a[2]);
+    case CALL_TIMER_CREATE:
+        return sys_timer_create(p, a[0]);
+    case CALL_TIMER_SET:
+        return sys_timer_set(p, h0, (int64_t)a[1]);
+    case CALL_TIME_NOW:
+        return arch_time_ns();
+    case CALL_LOG_WRITE:
+        return sys_log_write(p, (int)a[0], a[1], a[2]);
+    case CALL_YIELD:
+        thread_yield();
+        return FTL_OK;
+    case CALL_EXIT:
+        process_exit((int)a[0]);
+    default:
+        return FTL_ERR_UNSUPPORTED;
+    }
 }

@@ -4,9 +4,19 @@
 
 #include "kernel.h"
 
+enum trap_access {
+    TRAP_ACCESS_NONE,   // not a memory access fault
+    TRAP_ACCESS_READ,
+    TRAP_ACCESS_WRITE,
+    TRAP_ACCESS_EXEC,
+};
+
 struct trap_info {
     const char *kind;   // "sync", "sync from EL0", ...
     const char *what;   // "data abort", "unknown instruction", ...
+    bool from_user;     // the fault happened in user mode (EL0)
+    enum trap_access access;
+    bool permission;    // the page is mapped but does not allow the access
     uint64_t esr;       // syndrome, raw
     uint64_t pc;        // where it happened
     uint64_t far;       // faulting address, for aborts

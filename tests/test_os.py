@@ -1,6 +1,8 @@
 """The in-OS test apps on the real kernel: one line per test, then a summary."""
 import re
 
+from ftlboot import ROOT
+
 
 def test_kernel_suite_passes(boot):
     os = boot(apps=["test_kernel", "test_spinner"])
@@ -13,8 +15,11 @@ def test_kernel_suite_passes(boot):
 
 
 def test_crashing_inkernel_app_is_stopped_and_peers_see_it(boot):
-    os = boot(apps=["echo", "test_crash", "hello"])
-    os.wait_for(r"^\[test_crash  \] ERROR  crashed: data abort .* address 0x0$")
+    spec = (ROOT / "apps" / "test_fault" / "spec.yaml").read_text()
+    spec = spec.replace("isolation: user", "isolation: inkernel")
+    os = boot(apps=["echo", "test_fault", "hello"], specs={"test_fault": spec})
+    os.wait_for(r"^\[test_fault  \] ERROR  crashed: NULL pointer dereference at pc .* "
+                r"address 0x0$")
     os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
     os.wait_for(r"Hello from FTL!")
     assert "PANIC" not in os.log()

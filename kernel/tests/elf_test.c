@@ -74,7 +74,7 @@ static int build_test_elf(void **state)
     te.eh.ehsize = sizeof(struct ehdr);
     te.eh.phentsize = sizeof(struct phdr);
     te.eh.phnum = 2;
-    te.ph[0] = (struct phdr){.type = PT_LOAD, .flags = 7, .offset = 0, .vaddr = 0,
+    te.ph[0] = (struct phdr){.type = PT_LOAD, .flags = 6, .offset = 0, .vaddr = 0,
                              .filesz = sizeof(te), .memsz = sizeof(te) + BSS_SIZE,
                              .align = 0x1000};
     te.ph[1] = (struct phdr){.type = PT_DYNAMIC, .flags = 6, .offset = OFF(dyn),
@@ -498,6 +498,25 @@ static void relocation_entry_size_mismatch_is_rejected(void **state)
     expect_load_error("relocation table");
 }
 
+static void writable_and_executable_segment_is_rejected(void **state)
+{
+    (void)state;
+    te.ph[0].flags = 7;
+    expect_inspect_error(sizeof(te), "writable and executable");
+}
+
+static void segments_are_reported_with_their_permissions(void **state)
+{
+    (void)state;
+    struct elf_info info;
+    const char *why;
+    assert_int_equal(elf_inspect(&te, sizeof(te), &info, &why), FTL_OK);
+    assert_int_equal(info.nsegments, 1);
+    assert_int_equal(info.segments[0].vaddr, 0);
+    assert_int_equal(info.segments[0].memsz, sizeof(te) + BSS_SIZE);
+    assert_int_equal(info.segments[0].prot, ELF_PROT_READ | ELF_PROT_WRITE);
+}
+
 static void dynamic_segment_outside_image_is_rejected(void **state)
 {
     (void)state;
@@ -553,6 +572,8 @@ int main(void)
         T(relocation_table_size_past_image_is_rejected),
         T(relocation_entry_size_mismatch_is_rejected),
         T(dynamic_segment_outside_image_is_rejected),
+        T(writable_and_executable_segment_is_rejected),
+        T(segments_are_reported_with_their_permissions),
         T(partial_relocation_entry_at_image_end_is_not_read),
     };
 #undef T

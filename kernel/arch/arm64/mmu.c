@@ -146,22 +146,6 @@ void arch_aspace_activate(struct arch_aspace *as)
     active = as;
 }
 
-_Noreturn void arch_user_enter(uint64_t entry, uint64_t sp, uint64_t arg)
-{
-    // SPSR: EL0t, interrupts unmasked. The kernel stack is reset to this thread's
-    // current stack pointer, which is where the next exception from EL0 lands.
-    __asm__ volatile("msr sp_el0, %0\n"
-                     "msr elr_el2, %1\n"
-                     "msr spsr_el2, xzr\n"
-                     "mov x0, %2\n"
-                     "mov x1, xzr\n mov x2, xzr\n mov x3, xzr\n mov x4, xzr\n mov x5, xzr\n"
-                     "mov x6, xzr\n mov x7, xzr\n mov x8, xzr\n mov x29, xzr\n mov x30, xzr\n"
-                     "eret\n" ::"r"(sp),
-                     "r"(entry), "r"(arg)
-                     : "memory");
-    __builtin_unreachable();
-}
-
 size_t arch_user_stubs(uint8_t *code, size_t n)
 {
     // Each stub: movz x8, #i; svc #0; ret; nop (16 bytes).

@@ -1,7 +1,9 @@
 // Exception dispatch at EL2: interrupts go to the GIC and the scheduler, faults in
 // app code end that app, faults in kernel code panic with a full report.
 #include "../../kernel.h"
+#include "../../process.h"
 #include "../../sched.h"
+#include "../../syscall.h"
 #include "../../trap.h"
 #include "gic.h"
 
@@ -71,18 +73,39 @@ static void handle_irq(void)
     sched_preempt_if_needed();
 }
 
+// Decodes the access of an abort (ISS of ESR_ELx, Arm ARM D17.2.37): what was
+// tried and whether the page was there but forbids it (a permission fault).
+static void decode_abort(uint32_t ec, uint64_t esr, struct trap_info *info)
+{
+    uint32_t fsc = (uint32_t)esr & 0x3f;
+    if (ec == 0x20 || ec == 0x21) {
+        info->access = TRAP_ACCESS_EXEC;
+    } else if (ec == 0x24 || ec == 0x25) {
+        info->access = (esr & (1u << 6)) ? TRAP_ACCESS_WRITE : TRAP_ACCESS_READ;
+    } else {
+        return;
+    }
+    info->permission = (fsc & 0x3c) == 0x0c;
+}
+
 static void handle_fault(struct arch_frame *frame, uint64_t kind)
 {
     uint64_t esr = read_esr();
+    uint32_t ec = (uint32_t)(esr >> 26);
     struct trap_info info = {
         .kind = kind_names[kind & 15],
-        .what = ec_name((uint32_t)(esr >> 26)),
+        .what = ec_name(ec),
+        .from_user = kind >= KIND_SYNC_EL0,
         .esr = esr,
         .pc = frame->elr,
         .far = read_far(),
         .lr = frame->x[30],
         .fp = frame->x[29],
     };
+    if (ec == 0x00 || ec == 0x18 || ec == 0x01) {
+        info.what = "privileged or undefined instruction";
+    }
+    decode_abort(ec, esr, &info);
     trap_fault(&info);
 }
 
@@ -92,6 +115,13 @@ void exception_handler(struct arch_frame *frame, uint64_t kind)
     case KIND_IRQ_EL2:
     case KIND_IRQ_EL0:
         handle_irq();
+        return;
+    case KIND_SYNC_EL0:
+        if ((read_esr() >> 26) == 0x15) { // svc from a user app: x8 = call, x0-x5 = args
+            frame->x[0] = (uint64_t)syscall_dispatch(process_current(), frame->x[8], frame->x);
+            return;
+        }
+        handle_fault(frame, kind);
         return;
     default:
         handle_fault(frame, kind);

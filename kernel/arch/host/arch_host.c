@@ -191,3 +191,42 @@ _Noreturn void panic(const char *fmt, ...)
     }
     abort();
 }
+
+// ---- user address spaces: there is no EL0 on the host ----
+
+void arch_aspace_activate(struct arch_aspace *as)
+{
+    if (as) {
+        host_die("arch_aspace_activate");
+    }
+}
+
+int arch_aspace_create(struct arch_aspace **out)
+{
+    (void)out;
+    host_die("arch_aspace_create");
+}
+
+int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len, uint32_t prot)
+{
+    (void)as, (void)va, (void)pa, (void)len, (void)prot;
+    host_die("arch_aspace_map");
+}
+
+void arch_aspace_destroy(struct arch_aspace *as)
+{
+    (void)as;
+    host_die("arch_aspace_destroy");
+}
+
+_Noreturn void arch_user_enter(uint64_t entry, uint64_t sp, uint64_t arg)
+{
+    (void)entry, (void)sp, (void)arg;
+    host_die("arch_user_enter");
+}
+
+size_t arch_user_stubs(uint8_t *code, size_t n)
+{
+    (void)code, (void)n;
+    host_die("arch_user_stubs");
+}
