@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="make clang lld llvm qemu-system-arm gcc-aarch64-linux-gnu
-picolibc-aarch64-linux-gnu libcmocka-dev python3 python3-pytest wabt"
+picolibc-aarch64-linux-gnu libcmocka-dev python3 python3-pytest wabt
+wasi-libc libclang-rt-14-dev-wasm32 nodejs"
 
 missing=""
 for p in $PACKAGES; do

@@ -26,6 +26,7 @@ layer unit make --no-print-directory test-unit
 layer os make --no-print-directory test-os
 layer e2e make --no-print-directory test-e2e
 layer wasm make --no-print-directory test-wasm
+layer wasi make --no-print-directory test-wasi
 
 echo
 echo "=== summary"

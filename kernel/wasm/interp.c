@@ -28,14 +28,16 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
     } while (0)
 
 #define UN(op, RF, expr)                                                                           \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         union wasm_val a = S(2);                                                                   \
         S(1).RF = (expr);                                                                          \
         ip += 3;                                                                                   \
         NEXT();                                                                                    \
     }
 #define BIN(op, RF, expr)                                                                          \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         union wasm_val a = S(2);                                                                   \
         union wasm_val b = S(3);                                                                   \
         S(1).RF = (expr);                                                                          \
@@ -43,7 +45,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define LOAD(op, T, RF, CAST)                                                                      \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         uint64_t ea = (uint64_t)S(2).i32 + ip[3];                                                  \
         if (ea + sizeof(T) > memsz) {                                                              \
             TRAP(TRAP_OOB_MEM);                                                                    \
@@ -55,7 +58,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define STORE(op, T, F)                                                                            \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         uint64_t ea = (uint64_t)S(1).i32 + ip[3];                                                  \
         if (ea + sizeof(T) > memsz) {                                                              \
             TRAP(TRAP_OOB_MEM);                                                                    \
@@ -66,7 +70,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define BR_CMP(op, T, cmp)                                                                         \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         if ((T)S(1).i32 cmp(T) S(2).i32) {                                                         \
             ip += 3 + (int32_t)ip[3];                                                              \
         } else {                                                                                   \
@@ -75,7 +80,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define BINI32(op, RF, expr)                                                                       \
-    l_imm_##op : {                                                                                 \
+    l_imm_##op:                                                                                    \
+    {                                                                                              \
         union wasm_val a = S(2);                                                                   \
         union wasm_val b = {.i64 = ip[3]};                                                         \
         S(1).RF = (expr);                                                                          \
@@ -83,7 +89,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define BINI64(op, RF, expr)                                                                       \
-    l_imm_##op : {                                                                                 \
+    l_imm_##op:                                                                                    \
+    {                                                                                              \
         union wasm_val a = S(2);                                                                   \
         union wasm_val b = {.i64 = ip[3] | ((uint64_t)ip[4] << 32)};                               \
         S(1).RF = (expr);                                                                          \
@@ -91,7 +98,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
         NEXT();                                                                                    \
     }
 #define BRI_CMP(name, T, cmp)                                                                      \
-    l_##name : {                                                                                   \
+    l_##name:                                                                                      \
+    {                                                                                              \
         if ((T)S(1).i32 cmp(T) ip[2]) {                                                            \
             ip += 3 + (int32_t)ip[3];                                                              \
         } else {                                                                                   \
@@ -101,7 +109,8 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
     }
 // Trapping float-to-int truncation: x is the operand widened to double.
 #define TRUNC(op, RF, SRC, lo_ok, hi_ok, CAST)                                                     \
-    l_##op : {                                                                                     \
+    l_##op:                                                                                        \
+    {                                                                                              \
         double x = (double)S(2).SRC;                                                               \
         if (x != x) {                                                                              \
             TRAP(TRAP_CONVERSION);                                                                 \
@@ -121,54 +130,249 @@ static const char TRAP_EXHAUSTED[] = "call stack exhausted";
 enum wasm_status wasm_interp_run(struct wasm_exec *ex)
 {
     static const void *const dispatch[OP_COUNT] = {
-        [OP_UNREACHABLE] = &&l_unreachable, [OP_FUEL] = &&l_fuel, [OP_BR] = &&l_br,
-        [OP_BR_IF] = &&l_br_if, [OP_BR_UNLESS] = &&l_br_unless, [OP_BR_TABLE] = &&l_br_table,
-        [OP_RETURN] = &&l_return, [OP_CALL] = &&l_call, [OP_CALL_INDIRECT] = &&l_call_indirect,
-        [OP_SELECT] = &&l_select, [OP_COPY] = &&l_copy, [OP_CONST32] = &&l_const32,
-        [OP_CONST64] = &&l_const64, [OP_GLOBAL_GET] = &&l_global_get,
-        [OP_GLOBAL_SET] = &&l_global_set, [OP_TABLE_GET] = &&l_table_get,
-        [OP_TABLE_SET] = &&l_table_set, [OP_MEMORY_SIZE] = &&l_memory_size,
-        [OP_MEMORY_GROW] = &&l_memory_grow, [OP_MEMORY_INIT] = &&l_memory_init,
-        [OP_DATA_DROP] = &&l_data_drop, [OP_MEMORY_COPY] = &&l_memory_copy,
-        [OP_MEMORY_FILL] = &&l_memory_fill, [OP_TABLE_INIT] = &&l_table_init,
-        [OP_ELEM_DROP] = &&l_elem_drop, [OP_TABLE_COPY] = &&l_table_copy,
-        [OP_TABLE_GROW] = &&l_table_grow, [OP_TABLE_SIZE] = &&l_table_size,
-        [OP_TABLE_FILL] = &&l_table_fill, [OP_REF_IS_NULL] = &&l_ref_is_null,
-        [OP_REF_FUNC] = &&l_ref_func, [OP_COPY2] = &&l_copy2,
-        L(0x28), L(0x29), L(0x2a), L(0x2b), L(0x2c), L(0x2d), L(0x2e), L(0x2f), L(0x30),
-        L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
-        L(0x3a), L(0x3b), L(0x3c), L(0x3d), L(0x3e),
-        L(0x45), L(0x46), L(0x47), L(0x48), L(0x49), L(0x4a), L(0x4b), L(0x4c), L(0x4d),
-        L(0x4e), L(0x4f), L(0x50), L(0x51), L(0x52), L(0x53), L(0x54), L(0x55), L(0x56),
-        L(0x57), L(0x58), L(0x59), L(0x5a), L(0x5b), L(0x5c), L(0x5d), L(0x5e), L(0x5f),
-        L(0x60), L(0x61), L(0x62), L(0x63), L(0x64), L(0x65), L(0x66), L(0x67), L(0x68),
-        L(0x69), L(0x6a), L(0x6b), L(0x6c), L(0x6d), L(0x6e), L(0x6f), L(0x70), L(0x71),
-        L(0x72), L(0x73), L(0x74), L(0x75), L(0x76), L(0x77), L(0x78), L(0x79), L(0x7a),
-        L(0x7b), L(0x7c), L(0x7d), L(0x7e), L(0x7f), L(0x80), L(0x81), L(0x82), L(0x83),
-        L(0x84), L(0x85), L(0x86), L(0x87), L(0x88), L(0x89), L(0x8a), L(0x8b), L(0x8c),
-        L(0x8d), L(0x8e), L(0x8f), L(0x90), L(0x91), L(0x92), L(0x93), L(0x94), L(0x95),
-        L(0x96), L(0x97), L(0x98), L(0x99), L(0x9a), L(0x9b), L(0x9c), L(0x9d), L(0x9e),
-        L(0x9f), L(0xa0), L(0xa1), L(0xa2), L(0xa3), L(0xa4), L(0xa5), L(0xa6), L(0xa7),
-        L(0xa8), L(0xa9), L(0xaa), L(0xab), L(0xac), L(0xad), L(0xae), L(0xaf), L(0xb0),
-        L(0xb1), L(0xb2), L(0xb3), L(0xb4), L(0xb5), L(0xb6), L(0xb7), L(0xb8), L(0xb9),
-        L(0xba), L(0xbb), L(0xbc), L(0xbd), L(0xbe), L(0xbf), L(0xc0), L(0xc1), L(0xc2),
-        L(0xc3), L(0xc4), L(0xc5), L(0xc6), L(0xc7), L(0xc8), L(0xc9), L(0xca), L(0xcb),
+        [OP_UNREACHABLE] = &&l_unreachable,
+        [OP_FUEL] = &&l_fuel,
+        [OP_BR] = &&l_br,
+        [OP_BR_IF] = &&l_br_if,
+        [OP_BR_UNLESS] = &&l_br_unless,
+        [OP_BR_TABLE] = &&l_br_table,
+        [OP_RETURN] = &&l_return,
+        [OP_CALL] = &&l_call,
+        [OP_CALL_INDIRECT] = &&l_call_indirect,
+        [OP_SELECT] = &&l_select,
+        [OP_COPY] = &&l_copy,
+        [OP_CONST32] = &&l_const32,
+        [OP_CONST64] = &&l_const64,
+        [OP_GLOBAL_GET] = &&l_global_get,
+        [OP_GLOBAL_SET] = &&l_global_set,
+        [OP_TABLE_GET] = &&l_table_get,
+        [OP_TABLE_SET] = &&l_table_set,
+        [OP_MEMORY_SIZE] = &&l_memory_size,
+        [OP_MEMORY_GROW] = &&l_memory_grow,
+        [OP_MEMORY_INIT] = &&l_memory_init,
+        [OP_DATA_DROP] = &&l_data_drop,
+        [OP_MEMORY_COPY] = &&l_memory_copy,
+        [OP_MEMORY_FILL] = &&l_memory_fill,
+        [OP_TABLE_INIT] = &&l_table_init,
+        [OP_ELEM_DROP] = &&l_elem_drop,
+        [OP_TABLE_COPY] = &&l_table_copy,
+        [OP_TABLE_GROW] = &&l_table_grow,
+        [OP_TABLE_SIZE] = &&l_table_size,
+        [OP_TABLE_FILL] = &&l_table_fill,
+        [OP_REF_IS_NULL] = &&l_ref_is_null,
+        [OP_REF_FUNC] = &&l_ref_func,
+        [OP_COPY2] = &&l_copy2,
+        L(0x28),
+        L(0x29),
+        L(0x2a),
+        L(0x2b),
+        L(0x2c),
+        L(0x2d),
+        L(0x2e),
+        L(0x2f),
+        L(0x30),
+        L(0x31),
+        L(0x32),
+        L(0x33),
+        L(0x34),
+        L(0x35),
+        L(0x36),
+        L(0x37),
+        L(0x38),
+        L(0x39),
+        L(0x3a),
+        L(0x3b),
+        L(0x3c),
+        L(0x3d),
+        L(0x3e),
+        L(0x45),
+        L(0x46),
+        L(0x47),
+        L(0x48),
+        L(0x49),
+        L(0x4a),
+        L(0x4b),
+        L(0x4c),
+        L(0x4d),
+        L(0x4e),
+        L(0x4f),
+        L(0x50),
+        L(0x51),
+        L(0x52),
+        L(0x53),
+        L(0x54),
+        L(0x55),
+        L(0x56),
+        L(0x57),
+        L(0x58),
+        L(0x59),
+        L(0x5a),
+        L(0x5b),
+        L(0x5c),
+        L(0x5d),
+        L(0x5e),
+        L(0x5f),
+        L(0x60),
+        L(0x61),
+        L(0x62),
+        L(0x63),
+        L(0x64),
+        L(0x65),
+        L(0x66),
+        L(0x67),
+        L(0x68),
+        L(0x69),
+        L(0x6a),
+        L(0x6b),
+        L(0x6c),
+        L(0x6d),
+        L(0x6e),
+        L(0x6f),
+        L(0x70),
+        L(0x71),
+        L(0x72),
+        L(0x73),
+        L(0x74),
+        L(0x75),
+        L(0x76),
+        L(0x77),
+        L(0x78),
+        L(0x79),
+        L(0x7a),
+        L(0x7b),
+        L(0x7c),
+        L(0x7d),
+        L(0x7e),
+        L(0x7f),
+        L(0x80),
+        L(0x81),
+        L(0x82),
+        L(0x83),
+        L(0x84),
+        L(0x85),
+        L(0x86),
+        L(0x87),
+        L(0x88),
+        L(0x89),
+        L(0x8a),
+        L(0x8b),
+        L(0x8c),
+        L(0x8d),
+        L(0x8e),
+        L(0x8f),
+        L(0x90),
+        L(0x91),
+        L(0x92),
+        L(0x93),
+        L(0x94),
+        L(0x95),
+        L(0x96),
+        L(0x97),
+        L(0x98),
+        L(0x99),
+        L(0x9a),
+        L(0x9b),
+        L(0x9c),
+        L(0x9d),
+        L(0x9e),
+        L(0x9f),
+        L(0xa0),
+        L(0xa1),
+        L(0xa2),
+        L(0xa3),
+        L(0xa4),
+        L(0xa5),
+        L(0xa6),
+        L(0xa7),
+        L(0xa8),
+        L(0xa9),
+        L(0xaa),
+        L(0xab),
+        L(0xac),
+        L(0xad),
+        L(0xae),
+        L(0xaf),
+        L(0xb0),
+        L(0xb1),
+        L(0xb2),
+        L(0xb3),
+        L(0xb4),
+        L(0xb5),
+        L(0xb6),
+        L(0xb7),
+        L(0xb8),
+        L(0xb9),
+        L(0xba),
+        L(0xbb),
+        L(0xbc),
+        L(0xbd),
+        L(0xbe),
+        L(0xbf),
+        L(0xc0),
+        L(0xc1),
+        L(0xc2),
+        L(0xc3),
+        L(0xc4),
+        L(0xc5),
+        L(0xc6),
+        L(0xc7),
+        L(0xc8),
+        L(0xc9),
+        L(0xca),
+        L(0xcb),
         L(0xcc),
-        [OP_BR_I32_EQ] = &&l_br_eq, [OP_BR_I32_NE] = &&l_br_ne, [OP_BR_I32_LT_S] = &&l_br_lt_s,
-        [OP_BR_I32_LT_U] = &&l_br_lt_u, [OP_BR_I32_GT_S] = &&l_br_gt_s,
-        [OP_BR_I32_GT_U] = &&l_br_gt_u, [OP_BR_I32_LE_S] = &&l_br_le_s,
-        [OP_BR_I32_LE_U] = &&l_br_le_u, [OP_BR_I32_GE_S] = &&l_br_ge_s,
+        [OP_BR_I32_EQ] = &&l_br_eq,
+        [OP_BR_I32_NE] = &&l_br_ne,
+        [OP_BR_I32_LT_S] = &&l_br_lt_s,
+        [OP_BR_I32_LT_U] = &&l_br_lt_u,
+        [OP_BR_I32_GT_S] = &&l_br_gt_s,
+        [OP_BR_I32_GT_U] = &&l_br_gt_u,
+        [OP_BR_I32_LE_S] = &&l_br_le_s,
+        [OP_BR_I32_LE_U] = &&l_br_le_u,
+        [OP_BR_I32_GE_S] = &&l_br_ge_s,
         [OP_BR_I32_GE_U] = &&l_br_ge_u,
-        LI32(0x46), LI32(0x47), LI32(0x48), LI32(0x49), LI32(0x4a), LI32(0x4b), LI32(0x4c),
-        LI32(0x4d), LI32(0x4e), LI32(0x4f), LI32(0x6a), LI32(0x6b), LI32(0x6c), LI32(0x71),
-        LI32(0x72), LI32(0x73), LI32(0x74), LI32(0x75), LI32(0x76), LI32(0x77), LI32(0x78),
-        LI64(0x7c), LI64(0x7d), LI64(0x7e), LI64(0x83), LI64(0x84), LI64(0x85), LI64(0x86),
-        LI64(0x87), LI64(0x88), LI64(0x89), LI64(0x8a),
-        [OP_BRI_I32_BASE + 0] = &&l_bri_eq, [OP_BRI_I32_BASE + 1] = &&l_bri_ne,
-        [OP_BRI_I32_BASE + 2] = &&l_bri_lt_s, [OP_BRI_I32_BASE + 3] = &&l_bri_lt_u,
-        [OP_BRI_I32_BASE + 4] = &&l_bri_gt_s, [OP_BRI_I32_BASE + 5] = &&l_bri_gt_u,
-        [OP_BRI_I32_BASE + 6] = &&l_bri_le_s, [OP_BRI_I32_BASE + 7] = &&l_bri_le_u,
-        [OP_BRI_I32_BASE + 8] = &&l_bri_ge_s, [OP_BRI_I32_BASE + 9] = &&l_bri_ge_u,
+        LI32(0x46),
+        LI32(0x47),
+        LI32(0x48),
+        LI32(0x49),
+        LI32(0x4a),
+        LI32(0x4b),
+        LI32(0x4c),
+        LI32(0x4d),
+        LI32(0x4e),
+        LI32(0x4f),
+        LI32(0x6a),
+        LI32(0x6b),
+        LI32(0x6c),
+        LI32(0x71),
+        LI32(0x72),
+        LI32(0x73),
+        LI32(0x74),
+        LI32(0x75),
+        LI32(0x76),
+        LI32(0x77),
+        LI32(0x78),
+        LI64(0x7c),
+        LI64(0x7d),
+        LI64(0x7e),
+        LI64(0x83),
+        LI64(0x84),
+        LI64(0x85),
+        LI64(0x86),
+        LI64(0x87),
+        LI64(0x88),
+        LI64(0x89),
+        LI64(0x8a),
+        [OP_BRI_I32_BASE + 0] = &&l_bri_eq,
+        [OP_BRI_I32_BASE + 1] = &&l_bri_ne,
+        [OP_BRI_I32_BASE + 2] = &&l_bri_lt_s,
+        [OP_BRI_I32_BASE + 3] = &&l_bri_lt_u,
+        [OP_BRI_I32_BASE + 4] = &&l_bri_gt_s,
+        [OP_BRI_I32_BASE + 5] = &&l_bri_gt_u,
+        [OP_BRI_I32_BASE + 6] = &&l_bri_le_s,
+        [OP_BRI_I32_BASE + 7] = &&l_bri_le_u,
+        [OP_BRI_I32_BASE + 8] = &&l_bri_ge_s,
+        [OP_BRI_I32_BASE + 9] = &&l_bri_ge_u,
     };
 
     const uint32_t *ip = ex->ip;
@@ -211,7 +415,7 @@ l_br_if:
 l_br_unless:
     ip = S(1).i32 ? ip + 3 : ip + 2 + (int32_t)ip[2];
     NEXT();
-l_br_table: {
+l_br_table : {
     uint32_t i = S(1).i32;
     uint32_t n = ip[2];
     const uint32_t *t = ip + 3 + (i < n ? i : n);
@@ -238,7 +442,7 @@ l_br_table: {
     BRI_CMP(bri_le_u, uint32_t, <=)
     BRI_CMP(bri_ge_s, int32_t, >=)
     BRI_CMP(bri_ge_u, uint32_t, >=)
-l_return: {
+l_return : {
     struct wasm_frame *fr = &frames[--nframes];
     if (!fr->ip) {
         goto done;
@@ -254,7 +458,7 @@ l_call:
     nfp = fp + ip[2];
     ip += 3;
     goto do_call;
-l_call_indirect: {
+l_call_indirect : {
     struct wasm_table *t = inst->tables[ip[1]];
     uint32_t i = S(4).i32;
     if (i >= t->size) {
@@ -274,15 +478,16 @@ l_call_indirect: {
 }
 do_call:
     if (f->host) {
-        uint32_t need = f->type->nparams > f->type->nresults ? f->type->nparams
-                                                              : f->type->nresults;
+        uint32_t need = f->type->nparams > f->type->nresults ? f->type->nparams : f->type->nresults;
         if (need > (size_t)(stack_end - nfp)) {
             TRAP(TRAP_EXHAUSTED);
         }
         ex->trap = NULL;
+        ex->fuel = fuel; // host functions may read or change the fuel (e.g. to yield)
         if (f->host(ex, f->ctx, nfp) != WASM_OK) {
             TRAP(ex->trap ? ex->trap : "host function failed");
         }
+        fuel = ex->fuel;
         RELOAD_MEM();
         NEXT();
     }
@@ -330,7 +535,7 @@ l_global_set:
     inst->globals[ip[1]]->val = S(2);
     ip += 3;
     NEXT();
-l_table_get: {
+l_table_get : {
     struct wasm_table *t = inst->tables[ip[2]];
     uint32_t i = S(3).i32;
     if (i >= t->size) {
@@ -340,7 +545,7 @@ l_table_get: {
     ip += 4;
     NEXT();
 }
-l_table_set: {
+l_table_set : {
     struct wasm_table *t = inst->tables[ip[1]];
     uint32_t i = S(2).i32;
     if (i >= t->size) {
@@ -359,7 +564,7 @@ l_memory_grow:
     RELOAD_MEM();
     ip += 3;
     NEXT();
-l_memory_init: {
+l_memory_init : {
     const struct wasm_data *d = &inst->mod->datas[ip[1]];
     uint64_t len = inst->data_dropped[ip[1]] ? 0 : d->len;
     uint64_t dst = S(2).i32;
@@ -378,7 +583,7 @@ l_data_drop:
     inst->data_dropped[ip[1]] = true;
     ip += 2;
     NEXT();
-l_memory_copy: {
+l_memory_copy : {
     uint64_t dst = S(1).i32;
     uint64_t src = S(2).i32;
     uint64_t n = S(3).i32;
@@ -391,7 +596,7 @@ l_memory_copy: {
     ip += 4;
     NEXT();
 }
-l_memory_fill: {
+l_memory_fill : {
     uint64_t dst = S(1).i32;
     uint64_t n = S(3).i32;
     if (dst + n > memsz) {
@@ -403,7 +608,7 @@ l_memory_fill: {
     ip += 4;
     NEXT();
 }
-l_table_init: {
+l_table_init : {
     struct wasm_table *t = inst->tables[ip[1]];
     const struct wasm_elem_inst *e = &inst->elems[ip[2]];
     uint64_t dst = S(3).i32;
@@ -422,7 +627,7 @@ l_elem_drop:
     inst->elems[ip[1]].n = 0;
     ip += 2;
     NEXT();
-l_table_copy: {
+l_table_copy : {
     struct wasm_table *td = inst->tables[ip[1]];
     struct wasm_table *ts = inst->tables[ip[2]];
     uint64_t dst = S(3).i32;
@@ -445,7 +650,7 @@ l_table_size:
     S(1).i32 = inst->tables[ip[2]]->size;
     ip += 3;
     NEXT();
-l_table_fill: {
+l_table_fill : {
     struct wasm_table *t = inst->tables[ip[1]];
     uint64_t i = S(2).i32;
     union wasm_val v = S(3);
@@ -536,7 +741,7 @@ l_ref_func:
     BIN(0x6a, i32, a.i32 + b.i32)
     BIN(0x6b, i32, a.i32 - b.i32)
     BIN(0x6c, i32, a.i32 * b.i32)
-l_0x6d: {
+l_0x6d : {
     int32_t a = (int32_t)S(2).i32;
     int32_t b = (int32_t)S(3).i32;
     if (b == 0) {
@@ -549,7 +754,7 @@ l_0x6d: {
     ip += 4;
     NEXT();
 }
-l_0x6e: {
+l_0x6e : {
     uint32_t b = S(3).i32;
     if (b == 0) {
         TRAP(TRAP_DIV_ZERO);
@@ -558,7 +763,7 @@ l_0x6e: {
     ip += 4;
     NEXT();
 }
-l_0x6f: {
+l_0x6f : {
     int32_t a = (int32_t)S(2).i32;
     int32_t b = (int32_t)S(3).i32;
     if (b == 0) {
@@ -568,7 +773,7 @@ l_0x6f: {
     ip += 4;
     NEXT();
 }
-l_0x70: {
+l_0x70 : {
     uint32_t b = S(3).i32;
     if (b == 0) {
         TRAP(TRAP_DIV_ZERO);
@@ -593,7 +798,7 @@ l_0x70: {
     BIN(0x7c, i64, a.i64 + b.i64)
     BIN(0x7d, i64, a.i64 - b.i64)
     BIN(0x7e, i64, a.i64 * b.i64)
-l_0x7f: {
+l_0x7f : {
     int64_t a = (int64_t)S(2).i64;
     int64_t b = (int64_t)S(3).i64;
     if (b == 0) {
@@ -606,7 +811,7 @@ l_0x7f: {
     ip += 4;
     NEXT();
 }
-l_0x80: {
+l_0x80 : {
     uint64_t b = S(3).i64;
     if (b == 0) {
         TRAP(TRAP_DIV_ZERO);
@@ -615,7 +820,7 @@ l_0x80: {
     ip += 4;
     NEXT();
 }
-l_0x81: {
+l_0x81 : {
     int64_t a = (int64_t)S(2).i64;
     int64_t b = (int64_t)S(3).i64;
     if (b == 0) {
@@ -625,7 +830,7 @@ l_0x81: {
     ip += 4;
     NEXT();
 }
-l_0x82: {
+l_0x82 : {
     uint64_t b = S(3).i64;
     if (b == 0) {
         TRAP(TRAP_DIV_ZERO);

@@ -24,13 +24,13 @@ enum wasm_extern_kind {
 /// Status of every engine call. Negative values are errors.
 enum wasm_status {
     WASM_OK = 0,
-    WASM_OUT_OF_FUEL = 1,     // the run stopped at a yield point; wasm_resume() continues it
-    WASM_ERR_MALFORMED = -1,  // the binary cannot be decoded
-    WASM_ERR_INVALID = -2,    // the module decodes but does not validate
-    WASM_ERR_LINK = -3,       // an import is missing or has the wrong type
-    WASM_ERR_TRAP = -4,       // the module trapped; wasm_exec_trap_message() says why
-    WASM_ERR_NO_MEMORY = -5,  // an allocation or an engine limit failed
-    WASM_ERR_ARG = -6,        // the host passed a bad argument (e.g. wrong value count)
+    WASM_OUT_OF_FUEL = 1,    // the run stopped at a yield point; wasm_resume() continues it
+    WASM_ERR_MALFORMED = -1, // the binary cannot be decoded
+    WASM_ERR_INVALID = -2,   // the module decodes but does not validate
+    WASM_ERR_LINK = -3,      // an import is missing or has the wrong type
+    WASM_ERR_TRAP = -4,      // the module trapped; wasm_exec_trap_message() says why
+    WASM_ERR_NO_MEMORY = -5, // an allocation or an engine limit failed
+    WASM_ERR_ARG = -6,       // the host passed a bad argument (e.g. wrong value count)
 };
 
 #define WASM_PAGE_SIZE 65536u
@@ -49,7 +49,7 @@ union wasm_val {
 struct wasm_functype {
     uint32_t nparams;
     uint32_t nresults;
-    const uint8_t *params;  // enum wasm_valtype each
+    const uint8_t *params; // enum wasm_valtype each
     const uint8_t *results;
 };
 
@@ -80,10 +80,10 @@ struct wasm_import_desc {
     uint32_t module_len;
     uint32_t name_len;
     enum wasm_extern_kind kind;
-    const struct wasm_functype *functype;  // WASM_EXTERN_FUNC
-    uint8_t type;                          // table reftype or global valtype
-    bool mut;                              // global
-    uint32_t min, max;                     // table/memory limits
+    const struct wasm_functype *functype; // WASM_EXTERN_FUNC
+    uint8_t type;                         // table reftype or global valtype
+    bool mut;                             // global
+    uint32_t min, max;                    // table/memory limits
     bool has_max;
 };
 
@@ -167,7 +167,8 @@ struct wasm_exec *wasm_exec_create(uint32_t stack_slots, uint32_t max_frames);
 void wasm_exec_destroy(struct wasm_exec *ex);
 
 /// Sets the fuel: one unit is spent per function entry and loop iteration. When it
-/// runs out, the run returns WASM_OUT_OF_FUEL and wasm_resume() continues it.
+/// runs out, the run returns WASM_OUT_OF_FUEL and wasm_resume() continues it. A host
+/// function may call both on its `ex`: setting 0 ends the run at the next yield point.
 void wasm_exec_set_fuel(struct wasm_exec *ex, int64_t fuel);
 int64_t wasm_exec_fuel(const struct wasm_exec *ex);
 

@@ -1,0 +1,94 @@
+// Internals of the WASM app runtime shared by wasm_app.c (loading, running),
+// wasm_app_wasi.c (WASI preview1) and wasm_app_ftl.c (the `ftl` import module).
+#pragma once
+
+#include "wasm_app.h"
+
+#define WASM_APP_ARGS_MAX 32
+
+// One host function the runtime offers to modules.
+struct wasm_app_import {
+    const char *module;
+    const char *name;
+    const char *sig; // params ':' results, one letter each: i = i32, I = i64
+    wasm_host_fn fn; // called with the struct wasm_app as ctx
+};
+
+// Line buffer of WASI fd 1 or 2: text waits here until a newline.
+struct wasm_app_line {
+    char buf[WASM_APP_LINE_MAX];
+    size_t len;
+};
+
+struct wasm_app {
+    const struct wasm_app_ops *ops;
+    void *ctx;
+    struct ftl_env *env; // copy of the environ (env_size bytes)
+    size_t env_size;
+    char *argv[WASM_APP_ARGS_MAX]; // argv[0] = app name; pointers into args_buf
+    uint32_t argc;
+    char args_buf[FTL_ENV_NAME_MAX + FTL_ENV_STRING_MAX];
+    ftl_handle_t stdin_ch;   // channel item "stdin", or -1
+    ftl_handle_t stdin_poll; // created on the first read that must wait, or -1
+    bool stdin_eof;
+    struct ftl_msg stdin_msg; // the DATA message being read, from stdin_pos on
+    uint32_t stdin_pos;
+    struct wasm_app_line out[2]; // stdout, stderr
+    struct ftl_msg msg;          // scratch for channel_recv
+
+    struct wasm_module *mod;
+    struct wasm_store *store;
+    struct wasm_instance *inst;
+    struct wasm_exec *ex;
+    struct wasm_memory *mem; // the exported "memory", or NULL
+    struct wasm_func *start; // _start
+    int phase;               // 0: start section, 1: _start, 2: over
+    bool suspended;          // the last slice ran out of fuel: resume it
+    enum wasm_app_status status;
+    bool stop; // set by proc_exit, ftl.exit or wasm_app_stop()
+    int exit_code;
+    char error[128];
+};
+
+extern const struct wasm_app_import wasm_app_wasi_imports[];
+extern const size_t wasm_app_wasi_nimports;
+extern const struct wasm_app_import wasm_app_ftl_imports[];
+extern const size_t wasm_app_ftl_nimports;
+
+/// Reads the app of a host function from its ctx.
+static inline struct wasm_app *wasm_app_of(void *ctx)
+{
+    return (struct wasm_app *)ctx;
+}
+
+/// Ends the app with `code` from inside a host function: returns the trap status
+/// that unwinds the module; wasm_app_run() reports it as an exit.
+enum wasm_status wasm_app_exit_now(struct wasm_app *app, struct wasm_exec *ex, int code);
+
+/// Copies `len` bytes between host memory and linear memory at `addr`; false if the
+/// range is outside linear memory.
+bool wasm_app_read(struct wasm_app *app, void *dst, uint64_t addr, uint64_t len);
+bool wasm_app_write(struct wasm_app *app, uint64_t addr, const void *src, uint64_t len);
+
+/// Little-endian stores and loads into linear memory; false if out of bounds.
+bool wasm_app_put_u32(struct wasm_app *app, uint64_t addr, uint32_t v);
+bool wasm_app_put_u64(struct wasm_app *app, uint64_t addr, uint64_t v);
+bool wasm_app_get_u32(struct wasm_app *app, uint64_t addr, uint32_t *out);
+
+/// Appends WASI stdout (fd 1) or stderr (fd 2) text, logging each complete line.
+void wasm_app_line_write(struct wasm_app *app, int fd, const uint8_t *p, size_t len);
+/// Logs what is left in both line buffers.
+void wasm_app_line_flush(struct wasm_app *app);
+
+/// Looks up an environ item by name (NULL if absent).
+const struct ftl_env_item *wasm_app_env_find(const struct wasm_app *app, const char *name,
+                                             size_t name_len);
+
+/// Ends a host function: the result `v` goes to args[0]; if an op asked to stop the
+/// app, the module unwinds instead.
+static inline enum wasm_status wasm_app_ret(struct wasm_app *app, struct wasm_exec *ex,
+                                            union wasm_val *args, int32_t v)
+{
+    args[0].i32 = (uint32_t)v;
+    return app->stop ? wasm_app_exit_now(app, ex, app->exit_code) : WASM_OK;
+}
