@@ -167,6 +167,7 @@ test-e2e: images
 
 bench: images
 	$(Q)/usr/bin/python3 tools/bench.py
+	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 fmt:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
@@ -184,5 +185,6 @@ help:
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
 	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
+	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
