@@ -8,10 +8,9 @@
 
 #include "arch_types.h"
 
-/// Masks interrupts and returns the previous state for arch_irq_restore().
-uint64_t arch_irq_save(void);
-/// Restores the interrupt mask saved by arch_irq_save().
-void arch_irq_restore(uint64_t flags);
+// arch_types.h also provides, usually inline because they sit on every kernel call:
+//   uint64_t arch_irq_save(void);          masks interrupts, returns the previous state
+//   void arch_irq_restore(uint64_t flags); restores what arch_irq_save returned
 /// Unmasks interrupts.
 void arch_irq_enable(void);
 /// Sleeps until an interrupt is pending (returns with interrupts still masked).

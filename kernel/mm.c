@@ -74,7 +74,19 @@ void mm_init(uint64_t base, uint64_t size, const uint64_t (*reserved)[2], size_t
     }
 }
 
+static void *pages_take(size_t n);
+
 void *page_alloc(size_t n)
+{
+    void *p = pages_take(n);
+    if (p) {
+        memset(p, 0, n * PAGE_SIZE);
+    }
+    return p;
+}
+
+// Takes `n` contiguous pages, not zeroed (kmalloc does not promise zeroed memory).
+static void *pages_take(size_t n)
 {
     if (n == 0 || n > npages_free) {
         return NULL;
@@ -91,9 +103,7 @@ void *page_alloc(size_t n)
                 npages_free -= n;
                 search_hint = i + 1;
                 arch_irq_restore(flags);
-                void *p = pages_base + first * PAGE_SIZE;
-                memset(p, 0, n * PAGE_SIZE);
-                return p;
+                return pages_base + first * PAGE_SIZE;
             }
         }
     }
@@ -167,7 +177,7 @@ void *kmalloc(size_t size)
     uint64_t flags = arch_irq_save();
     if (c == CLASS_COUNT) {
         size_t n = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-        h = page_alloc(n);
+        h = pages_take(n);
         if (h) {
             h->npages = n;
             heap_used += n * PAGE_SIZE;

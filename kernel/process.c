@@ -28,18 +28,22 @@ void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t
         return NULL;
     }
     // Walk the range region by region; every byte must be in a region allowing `prot`.
-    for (uint64_t at = addr; at < end;) {
-        const struct app_region *r = NULL;
-        for (size_t i = 0; i < p->nregions && !r; i++) {
-            if (at >= p->regions[i].start && at < p->regions[i].end &&
-                (p->regions[i].prot & prot) == prot) {
-                r = &p->regions[i];
-            }
+    // Almost always the first region found holds the whole range.
+    const struct app_region *r0 = &p->regions[0];
+    if (addr >= r0->start && end <= r0->end && (r0->prot & prot) == prot) {
+        return p->mem + (addr - p->ubase); // the fast path: inkernel apps have one region
+    }
+    uint64_t at = addr;
+    while (at < end) {
+        size_t i = 0;
+        while (i < p->nregions && (at < p->regions[i].start || at >= p->regions[i].end ||
+                                   (p->regions[i].prot & prot) != prot)) {
+            i++;
         }
-        if (!r) {
+        if (i == p->nregions) {
             return NULL;
         }
-        at = r->end;
+        at = p->regions[i].end;
     }
     return p->mem + (addr - p->ubase);
 }

@@ -2,9 +2,9 @@
 """`make bench`: FTL's benchmarks under QEMU with -icount shift=0, so the guest
 clock advances 1 ns per guest instruction and figures repeat run to run.
 
-Prints a table and machine-readable `BENCH ...` lines. Never fails on timing.
-Baselines are Debian's arm64 Linux 6.1 measured the same way (docs/benchmarks.md),
-or measured in this run with --linux when tools/linux-baseline.sh has run.
+Prints tables and machine-readable `BENCH ...` lines. Never fails on timing.
+The Linux baselines are Debian's arm64 Linux 6.1 measured the same way
+(docs/benchmarks.md).
 """
 import re
 import sys
@@ -12,52 +12,78 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from ftlboot import Qemu, make_initfs  # noqa: E402
+from ftlboot import ROOT, Qemu, make_initfs  # noqa: E402
 
-# Debian's arm64 Linux 6.1 under the same QEMU flags (docs/benchmarks.md).
 LINUX_PIPE_ROUND_TRIP_NS = 15088
 LINUX_BOOT_TO_INIT_NS = 850_000_000
-TARGET_ROUND_TRIP_RATIO = 10     # in-kernel channel round trip <= 1/10 of the pipe
-TARGET_BOOT_RATIO = 100          # boot to the first app's log line <= 1/100 of Linux's
+MODES = [("inkernel", "inkernel"), ("user", "inkernel"), ("inkernel", "user"), ("user", "user")]
 
 
-def run_pingpong():
+def spec_in_mode(app, mode):
+    spec = (ROOT / "apps" / app / "spec.yaml").read_text()
+    return re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
+
+
+def run_pingpong(client_mode, server_mode):
+    """Boots pingpong (client) and echo (server) in the given modes; returns the log."""
     with tempfile.TemporaryDirectory() as tmp:
-        initfs = make_initfs(Path(tmp) / "initfs.bin", ["pingpong", "echo"])
+        initfs = make_initfs(Path(tmp) / "initfs.bin", ["pingpong", "echo"],
+                             {"pingpong": spec_in_mode("pingpong", client_mode),
+                              "echo": spec_in_mode("echo", server_mode)})
         q = Qemu(initfs, icount=True, timeout_s=900)
         try:
             q.wait_for(r"BENCH done", timeout_s=850)
         finally:
             q.stop()
-    boot_us = int(re.search(r"boot: first app log line at (\d+) us", q.log()).group(1))
-    rows = []
-    for m in re.finditer(r"BENCH pingpong mode=(\w+) bytes=(\d+) ns_per_round_trip=(\d+) "
-                         r"msgs_per_s=(\d+)", q.log()):
-        rows.append((m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))))
-    return boot_us * 1000, rows
+    return q.log()
+
+
+def parse(log):
+    rows = {int(m.group(1)): (int(m.group(2)), int(m.group(3))) for m in re.finditer(
+        r"BENCH pingpong bytes=(\d+) ns_per_round_trip=(\d+) msgs_per_s=(\d+)", log)}
+    null_ns = int(re.search(r"BENCH nullcall ns=(\d+)", log).group(1))
+    boot_us = int(re.search(r"boot: first app log line at (\d+) us", log).group(1))
+    return rows, null_ns, boot_us * 1000
 
 
 def main() -> int:
-    boot_ns, rows = run_pingpong()
+    results = {modes: parse(run_pingpong(*modes)) for modes in MODES}
+    base_rows, _, boot_ns = results[("inkernel", "inkernel")]
     print()
     print("FTL benchmarks (guest clock under -icount shift=0: 1 ns = 1 guest instruction)")
     print()
-    print(f"{'pingpong':<22}{'bytes':>7}{'ns/round trip':>15}{'msgs/s':>12}"
-          f"{'vs Linux pipe':>15}{'target':>9}")
-    for mode, size, ns, rate in rows:
-        ratio = LINUX_PIPE_ROUND_TRIP_NS / ns if ns else float("inf")
-        target = "met" if ns * TARGET_ROUND_TRIP_RATIO <= LINUX_PIPE_ROUND_TRIP_NS else "missed"
-        print(f"{mode + ' <-> ' + mode:<22}{size:>7}{ns:>15,}{rate:>12,}{ratio:>14.1f}x"
-              f"{target if size == 0 else '':>9}")
-    boot_ratio = LINUX_BOOT_TO_INIT_NS / boot_ns if boot_ns else float("inf")
+    print(f"{'pingpong (client<->echo)':<26}{'bytes':>6}{'ns/round trip':>15}{'msgs/s':>12}"
+          f"{'vs Linux pipe':>15}{'vs inkernel':>13}")
+    for modes in MODES:
+        rows, _, _ = results[modes]
+        for size, (ns, rate) in sorted(rows.items()):
+            print(f"{modes[0] + ' <-> ' + modes[1]:<26}{size:>6}{ns:>15,}{rate:>12,}"
+                  f"{LINUX_PIPE_ROUND_TRIP_NS / ns:>14.1f}x{ns / base_rows[size][0]:>12.2f}x")
     print()
-    print(f"boot to first app log line: {boot_ns / 1e6:.3f} ms "
-          f"(Linux to /init: {LINUX_BOOT_TO_INIT_NS / 1e6:.0f} ms, {boot_ratio:.0f}x faster; "
-          f"target {TARGET_BOOT_RATIO}x: {'met' if boot_ratio >= TARGET_BOOT_RATIO else 'missed'})")
+    print(f"{'null kernel call':<26}{'ns':>6}")
+    print(f"{'inkernel':<26}{results[MODES[0]][1]:>6}")
+    print(f"{'user':<26}{results[('user', 'user')][1]:>6}")
     print()
-    for mode, size, ns, rate in rows:
-        print(f"BENCH pingpong mode={mode} bytes={size} ns_per_round_trip={ns} msgs_per_s={rate} "
-              f"linux_pipe_ratio={LINUX_PIPE_ROUND_TRIP_NS / ns:.2f}")
+    ink0 = base_rows[0][0]
+    uu0 = results[("user", "user")][0][0][0]
+    boot_ratio = LINUX_BOOT_TO_INIT_NS / boot_ns
+    print("targets")
+    print(f"  inkernel round trip <= 1/10 of a Linux pipe (1,508 ns): {ink0:,} ns "
+          f"({'met' if ink0 * 10 <= LINUX_PIPE_ROUND_TRIP_NS else 'missed'})")
+    print(f"  user<->user round trip <= 1/5 of a Linux pipe (3,017 ns) and <= 3x inkernel: "
+          f"{uu0:,} ns, {uu0 / ink0:.2f}x "
+          f"({'met' if uu0 * 5 <= LINUX_PIPE_ROUND_TRIP_NS and uu0 <= 3 * ink0 else 'missed'})")
+    print(f"  boot to first app log line <= 1/100 of Linux's 850 ms: {boot_ns / 1e6:.3f} ms, "
+          f"{boot_ratio:.0f}x faster ({'met' if boot_ratio >= 100 else 'missed'})")
+    print()
+    for modes in MODES:
+        rows, null_ns, _ = results[modes]
+        for size, (ns, rate) in sorted(rows.items()):
+            print(f"BENCH pingpong client={modes[0]} server={modes[1]} bytes={size} "
+                  f"ns_per_round_trip={ns} msgs_per_s={rate} "
+                  f"linux_pipe_ratio={LINUX_PIPE_ROUND_TRIP_NS / ns:.2f}")
+    print(f"BENCH nullcall mode=inkernel ns={results[MODES[0]][1]}")
+    print(f"BENCH nullcall mode=user ns={results[('user', 'user')][1]}")
     print(f"BENCH boot ns_to_first_app_log={boot_ns} linux_ratio={boot_ratio:.1f}")
     return 0
 

@@ -29,13 +29,13 @@ void app_main(const struct ftl_env *env)
     }
     int64_t null_ns = (ftl_time_now() - start) / rounds;
     FTL_INFO("null kernel call: %lld ns", (long long)null_ns);
-    FTL_INFO("BENCH nullcall mode=inkernel ns=%lld", (long long)null_ns);
+    FTL_INFO("BENCH nullcall ns=%lld", (long long)null_ns);
     struct ftl_msg *m = &reply;
     start = ftl_time_now();
     for (int64_t r = 0; r < rounds; r++) {
         (void)ftl_channel_recv(echo, m);
     }
-    FTL_INFO("BENCH recv_empty mode=inkernel ns=%lld", (long long)((ftl_time_now() - start) / rounds));
+    FTL_INFO("BENCH recv_empty ns=%lld", (long long)((ftl_time_now() - start) / rounds));
 
     static const size_t sizes[] = {0, 64, 1024, 4096};
     FTL_INFO("%8s %12s %14s", "bytes", "ns/round", "messages/s");
@@ -50,7 +50,7 @@ void app_main(const struct ftl_env *env)
         int64_t ns = (ftl_time_now() - start) / rounds;
         int64_t rate = ns > 0 ? 2 * 1000000000ll / ns : 0;
         FTL_INFO("%8zu %12lld %14lld", sizes[i], (long long)ns, (long long)rate);
-        FTL_INFO("BENCH pingpong mode=inkernel bytes=%zu ns_per_round_trip=%lld msgs_per_s=%lld",
+        FTL_INFO("BENCH pingpong bytes=%zu ns_per_round_trip=%lld msgs_per_s=%lld",
                  sizes[i], (long long)ns, (long long)rate);
     }
     FTL_INFO("BENCH done");

@@ -28,3 +28,17 @@ struct arch_frame {
 
 _Static_assert(sizeof(struct arch_context) == 192, "context.S layout");
 _Static_assert(sizeof(struct arch_frame) == 816, "vectors.S layout");
+
+// Masks interrupts and returns the previous state for arch_irq_restore().
+static inline uint64_t arch_irq_save(void)
+{
+    uint64_t daif;
+    __asm__ volatile("mrs %0, daif; msr daifset, #2" : "=r"(daif)::"memory");
+    return daif;
+}
+
+// Restores the interrupt mask saved by arch_irq_save().
+static inline void arch_irq_restore(uint64_t flags)
+{
+    __asm__ volatile("msr daif, %0" ::"r"(flags) : "memory");
+}

@@ -24,18 +24,6 @@ void arm64_cpu_init(const struct board *b)
     counter_hz = read_sysreg(cntfrq_el0);
 }
 
-uint64_t arch_irq_save(void)
-{
-    uint64_t daif = read_sysreg(daif);
-    __asm__ volatile("msr daifset, #2" ::: "memory");
-    return daif;
-}
-
-void arch_irq_restore(uint64_t flags)
-{
-    __asm__ volatile("msr daif, %0" ::"r"(flags) : "memory");
-}
-
 void arch_irq_enable(void)
 {
     __asm__ volatile("msr daifclr, #2" ::: "memory");

@@ -11,3 +11,6 @@ struct arch_context {
 struct arch_frame {
     uint64_t unused;
 };
+
+uint64_t arch_irq_save(void);
+void arch_irq_restore(uint64_t flags);
