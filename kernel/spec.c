@@ -347,12 +347,16 @@ static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
         return fail(ps, ev.line, "unknown env kind '%s' for '%s' (%s)", kind, item->name, h);
     }
     item->kind = (enum spec_env_kind)k;
+    int kind_line = ev.line;
     err = read_env_value(ps, item, kind);
     if (err != FTL_OK) {
         return err;
     }
     char other[WORD_MAX];
     err = next_key(ps, &ev, other, &end);
+    if (err == FTL_OK && !end && strcmp(other, kind) == 0) {
+        return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", kind, kind_line);
+    }
     if (err == FTL_OK && !end) {
         return fail(ps, ev.line, "env item '%s' has two kinds, '%s' and '%s'; give it one",
                     item->name, kind, other);
@@ -439,9 +443,12 @@ static ftl_err_t parse_export(struct parser *ps, int line)
     memcpy(e->service, name, sizeof(name));
     e->line = key_line;
     err = next_key(ps, &ev, key, &end);
+    if (err == FTL_OK && !end && strcmp(key, "service") == 0) {
+        return fail(ps, ev.line, "duplicate key 'service' (first on line %d); start each export "
+                    "with '- '", key_line);
+    }
     if (err == FTL_OK && !end) {
-        return fail(ps, ev.line, "an export has the one key 'service', not '%s' too "
-                    "(start each export with '- ')", key);
+        return fail(ps, ev.line, "an export has the one key 'service', not '%s' too", key);
     }
     return err;
 }

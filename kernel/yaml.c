@@ -310,9 +310,12 @@ static ftl_err_t bad_start(struct yaml_parser *p)
     case '%':
         return fail(p, "directives (%%) are not supported");
     case '?':
-        return fail(p, "complex keys (?) are not supported");
     case ':':
-        return fail(p, "missing key before ':'");
+        if (is_space(peek(p, 1))) {
+            return fail(p, c == '?' ? "complex keys (?) are not supported"
+                                    : "missing key before ':'");
+        }
+        return fail(p, "quote values that start with '%c'", c);
     case '-':
         return fail(p, "a '- ' sequence entry is not allowed here");
     case PEEK_EOF:
@@ -324,14 +327,16 @@ static ftl_err_t bad_start(struct yaml_parser *p)
     }
 }
 
+// As YAML 1.2, except that '?' and ':' never start one: YAML 1.1 parsers read
+// them as indicators in flow collections.
 static bool can_start_plain(const struct yaml_parser *p, bool flow)
 {
     int c = peek(p, 0);
-    if (c == '-' || c == '?' || c == ':') {
+    if (c == '-') {
         int n = peek(p, 1);
         return !is_space(n) && !(flow && is_flow_indicator(n));
     }
-    return !is_space(c) && !is_flow_indicator(c) && !strchr("#&*!|>'\"%@`", c);
+    return !is_space(c) && !is_flow_indicator(c) && !strchr("#&*!|>'\"%@`?:", c);
 }
 
 // A plain scalar ends at the end of its line, at ": ", at " #" and, inside a flow

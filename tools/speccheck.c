@@ -24,10 +24,22 @@ static void print_error(const struct spec_error *err)
     }
 }
 
+// What the system check reported, to add a note only about apps it did not name.
+struct reported {
+    const struct spec *specs;
+    size_t n;
+    bool *named;
+};
+
 static void on_system_error(void *ctx, const struct spec_error *err)
 {
-    (void)ctx;
+    struct reported *r = ctx;
     print_error(err);
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->specs[i].file, err->file) == 0) {
+            r->named[i] = true;
+        }
+    }
 }
 
 // Reads all of `path` into a new buffer; returns NULL (and says why) on failure.
@@ -113,7 +125,8 @@ int main(int argc, char **argv)
     size_t n = (size_t)argc - 1;
     struct spec *specs = calloc(n, sizeof(*specs));
     bool *ok = calloc(n, sizeof(*ok));
-    if (!specs || !ok) {
+    bool *named = calloc(n, sizeof(*named));
+    if (!specs || !ok || !named) {
         fprintf(stderr, "speccheck: out of memory\n");
         return 1;
     }
@@ -123,15 +136,17 @@ int main(int argc, char **argv)
     }
     // With a file missing, its exports would look missing too: fix the files first.
     int status = all_parsed ? 0 : 1;
-    if (all_parsed && spec_check_system(specs, n, ok, on_system_error, NULL) != FTL_OK) {
+    struct reported r = {.specs = specs, .n = n, .named = named};
+    if (all_parsed && spec_check_system(specs, n, ok, on_system_error, &r) != FTL_OK) {
         for (size_t i = 0; i < n; i++) {
-            if (!ok[i]) {
-                fprintf(stderr, "%s: note: app '%s' cannot start\n", specs[i].file,
-                        specs[i].name);
+            if (!ok[i] && !named[i]) {
+                fprintf(stderr, "%s: note: app '%s' cannot start: an app it needs cannot\n",
+                        specs[i].file, specs[i].name);
             }
         }
         status = 1;
     }
+    free(named);
     free(ok);
     free(specs);
     return status;

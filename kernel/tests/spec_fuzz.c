@@ -1,7 +1,9 @@
 // libFuzzer target for the spec parser and the system checks. The input is up to four
 // spec files separated by NUL bytes (which no spec may contain): each is parsed, the
 // results are checked for the parser's promises, and the good ones form a system.
+// Each file is also read as plain YAML events, as the schema stops at its first error.
 #include "spec.h"
+#include "yaml.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,56 @@ static size_t count_lines(const char *text, size_t len)
         lines += text[i] == '\n';
     }
     return lines;
+}
+
+// Reads every YAML event of `text`, checking that they nest and that maps alternate
+// scalar keys and values.
+static void drain_yaml(const char *text, size_t len)
+{
+    static struct yaml_parser p;
+    bool in_map[YAML_DEPTH_MAX + 1] = {false};
+    bool want_key[YAML_DEPTH_MAX + 1] = {false};
+    size_t depth = 0;
+    size_t lines = count_lines(text, len);
+    yaml_init(&p, text, len);
+    for (;;) {
+        struct yaml_event ev;
+        if (yaml_next(&p, &ev) != FTL_OK) {
+            require(p.err_line >= 1 && (size_t)p.err_line <= lines && p.reason[0] != '\0');
+            require(yaml_next(&p, &ev) == FTL_ERR_PARSE);
+            return;
+        }
+        require(ev.line >= 1 && (size_t)ev.line <= lines);
+        if (ev.type == YAML_EVENT_END) {
+            require(depth == 0);
+            require(yaml_next(&p, &ev) == FTL_OK && ev.type == YAML_EVENT_END);
+            return;
+        }
+        bool is_end = ev.type == YAML_EVENT_MAP_END || ev.type == YAML_EVENT_SEQ_END;
+        if (is_end) {
+            require(depth > 0 && in_map[depth] == (ev.type == YAML_EVENT_MAP_END));
+            require(!in_map[depth] || want_key[depth]);
+            depth--;
+        } else if (depth > 0 && in_map[depth]) {
+            require(!want_key[depth] || ev.type == YAML_EVENT_SCALAR);
+        }
+        if (depth > 0 && in_map[depth] && !is_end) {
+            want_key[depth] = !want_key[depth];
+        }
+        if (ev.type == YAML_EVENT_SCALAR) {
+            char buf[64];
+            size_t n;
+            ftl_err_t rc = yaml_scalar_copy(&ev, buf, sizeof(buf), &n);
+            require(strlen(buf) == (n < sizeof(buf) ? n : sizeof(buf) - 1));
+            require((rc == FTL_OK) == (n < sizeof(buf)));
+        }
+        if (ev.type == YAML_EVENT_MAP_START || ev.type == YAML_EVENT_SEQ_START) {
+            require(depth < YAML_DEPTH_MAX);
+            depth++;
+            in_map[depth] = ev.type == YAML_EVENT_MAP_START;
+            want_key[depth] = true;
+        }
+    }
 }
 
 static void check_spec(const struct spec *s)
@@ -65,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (start <= size && n < FUZZ_SPECS_MAX) {
         const char *nul = memchr(text + start, '\0', size - start);
         size_t len = nul ? (size_t)(nul - (text + start)) : size - start;
+        drain_yaml(text + start, len);
         struct spec_error err;
         ftl_err_t rc = spec_parse("apps/fuzz/spec.yaml", text + start, len, &specs[n], &err);
         if (rc == FTL_OK) {

@@ -467,6 +467,10 @@ static void duplicate_key_is_reported_with_the_first_line(void **state)
     expect_error(MIN_SPEC "name: b\n", 3, "duplicate key 'name' (first on line 1)");
     expect_error(MIN_SPEC "env:\n  n: { device: { compatible: a, compatible: b } }\n", 4,
                  "duplicate key 'compatible'");
+    expect_error(MIN_SPEC "env:\n  n:\n    string: a\n    string: b\n", 6,
+                 "duplicate key 'string' (first on line 5)");
+    expect_error(MIN_SPEC "exports:\n  - service: a\n    service: b\n", 5,
+                 "duplicate key 'service' (first on line 4)");
 }
 
 static void duplicate_env_item_is_rejected(void **state)
