@@ -32,7 +32,11 @@ HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
-KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c)
+# process_wasm.c glues the engine to the kernel: not part of the host build.
+# The WebAssembly engine is kernel code too; it alone may use floating point.
+KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
+KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
+	$(KERNEL_WASM)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 KERNEL_HDRS := $(wildcard kernel/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
@@ -41,6 +45,11 @@ $(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(TARGET_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/arm64/kernel/wasm/%.c.o: kernel/wasm/%.c $(KERNEL_HDRS) $(wildcard kernel/wasm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(TARGET_CC) $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -fno-math-errno -c $< -o $@
 
 $(BUILD)/arm64/%.S.o: %.S kernel/arch/arm64/asm.h
 	@mkdir -p $(dir $@)
@@ -59,6 +68,22 @@ $(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
 	@echo "  CC      $<"
 	$(Q)$(TARGET_CC) $(APP_CFLAGS) -c $< -o $@
 
+# Apps whose spec says `isolation: wasm` are WebAssembly modules: apps/<name>/*.c
+# built with wasi-libc -> build/apps/<name>.wasm, packed as apps/<name>/app.wasm.
+WASM_APP_NAMES := $(notdir $(patsubst %/spec.yaml,%,$(shell grep -l '^isolation: *wasm' apps/*/spec.yaml)))
+WASI_CC := clang --target=wasm32-wasi --sysroot=/usr
+WASI_CFLAGS := $(WARN) -O2 -Ilibs/c/ftl/include -Ikernel/wasm/sdk
+app_bin = $(BUILD)/apps/$(1).$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
+app_key = apps/$(1)/app.$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
+
+define wasm_app_rule
+$(BUILD)/apps/$(1).wasm: $(wildcard apps/$(1)/*.c apps/$(1)/*.h) $(wildcard kernel/wasm/sdk/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  WASMCC  $$@"
+	$(Q)$(WASI_CC) $(WASI_CFLAGS) -o $$@ $(wildcard apps/$(1)/*.c)
+endef
+$(foreach a,$(WASM_APP_NAMES),$(eval $(call wasm_app_rule,$(a))))
+
 # apps/<name>/*.c + the SDK + picolibc -> build/apps/<name>.elf (static PIE)
 define app_rule
 $(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(SDK_OBJS) libs/c/ftl/app.ld
@@ -66,16 +91,16 @@ $(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)
 	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro --gc-sections -T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
-$(foreach a,$(ALL_APPS),$(eval $(call app_rule,$(a))))
+$(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
 
 # ---- boot images: kernel + initfs(apps) ----
 # $(1) = image name, $(2) = apps
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(BUILD)/apps/$(a).elf apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call app_bin,$(a)) apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
 	@echo "  SPEC    $(1): $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
-	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml apps/$(a)/app.elf=$(BUILD)/apps/$(a).elf)
+	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call app_bin,$(a)))
 
 $(BUILD)/images/$(1)/initfs.o: $(BUILD)/images/$(1)/initfs.bin
 	$(Q)printf '.section .initfs, "a"\n.incbin "%s"\n' $$< | $(TARGET_CC) -x assembler -c - -o $$@
@@ -91,7 +116,7 @@ $(BUILD)/images/$(1)/kernel.bin: $(BUILD)/images/$(1)/kernel.elf
 	$(Q)$(OBJCOPY) -O binary $$< $$@
 endef
 $(eval $(call image_rule,default,$(DEFAULT_APPS)))
-APP_ELFS := $(patsubst %,$(BUILD)/apps/%.elf,$(ALL_APPS))
+APP_ELFS := $(foreach a,$(ALL_APPS),$(call app_bin,$(a)))
 
 # ---- host builds: unit tests and tools ----
 include tools/spec.mk
@@ -99,7 +124,8 @@ include kernel/wasm/wasm.mk
 
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
-	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c
+	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
+	kernel/process_wasm.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 
@@ -162,7 +188,7 @@ PYTEST := /usr/bin/python3 -m pytest -q -p no:cacheprovider
 test-os: images
 	$(Q)$(PYTEST) tests/test_os.py
 
-test-e2e: images
+test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
 	$(Q)$(PYTEST) tests --ignore=tests/test_os.py
 
 bench: images

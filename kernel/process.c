@@ -23,6 +23,11 @@ size_t process_count(void)
 
 void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
+    if (p->mode == PROCESS_WASM) {
+        // The engine checked the address against the module's memory and passes host
+        // pointers (kernel/process_wasm.c).
+        return (void *)(uintptr_t)addr;
+    }
     uint64_t end = addr + len;
     if (end < addr) {
         return NULL;
@@ -51,6 +56,11 @@ void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t
 static void forget_handle(void *owner, ftl_handle_t h, struct object *obj)
 {
     poll_forget_handle(obj, owner, h);
+}
+
+void process_init_common(struct process *p)
+{
+    handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
 }
 
 static void add_region(struct process *p, uint64_t off, uint64_t len, uint32_t prot)
@@ -165,7 +175,7 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     snprintf(p->name, sizeof(p->name), "%s", name);
     p->mode = mode;
     list_init(&p->link);
-    handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
+    process_init_common(p);
     p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
     size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + PROCESS_HEAP_DEFAULT +
                    PROCESS_STACK_DEFAULT;
@@ -253,8 +263,10 @@ ftl_err_t process_start(struct process *p)
     if (p->mode == PROCESS_INKERNEL) {
         uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
         p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
-    } else {
+    } else if (p->mode == PROCESS_USER) {
         p->thread = thread_create(p->name, app_thread, p, NULL, PROCESS_KSTACK_SIZE);
+    } else if (process_start_wasm(p) != FTL_OK) {
+        p->thread = NULL;
     }
     if (!p->thread) {
         return FTL_ERR_NO_MEMORY;
@@ -295,14 +307,22 @@ _Noreturn void process_exit(int code)
     end_process(p);
 }
 
-_Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
+_Noreturn void process_abort(const char *what, const char *detail)
 {
     arch_irq_save();
     struct process *p = process_current();
     thread_current()->in_app = false;
-    char msg[192];
-    int n = snprintf(msg, sizeof(msg), "crashed: %s at pc 0x%lx (app offset 0x%lx), address 0x%lx",
-                     what, (unsigned long)pc, (unsigned long)(pc - p->ubase), (unsigned long)addr);
-    log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n);
+    char msg[256];
+    int n = snprintf(msg, sizeof(msg), "%s: %s", what, detail);
+    log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
     end_process(p);
+}
+
+_Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
+{
+    struct process *p = process_current();
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s at pc 0x%lx (app offset 0x%lx), address 0x%lx", what,
+             (unsigned long)pc, (unsigned long)(pc - p->ubase), (unsigned long)addr);
+    process_abort("crashed", detail);
 }

@@ -15,6 +15,7 @@
 enum process_mode {
     PROCESS_INKERNEL,                // EL2, kernel address space, calls are function calls
     PROCESS_USER,                    // EL0, own page table, calls are svc
+    PROCESS_WASM,                    // a WebAssembly module in the kernel's engine
 };
 
 // A range of the app's address space and what the app may do there.
@@ -41,6 +42,8 @@ struct process {
     size_t env_capacity;             // items that fit
     struct app_region regions[PROCESS_REGIONS_MAX];
     size_t nregions;
+    const void *wasm;                // wasm mode: the module (in the boot image)
+    size_t wasm_len;
     struct list link;                // all processes
     bool exited;
 };
@@ -50,6 +53,16 @@ struct process {
 FTL_MUST_CHECK ftl_err_t process_create(const char *name, enum process_mode mode,
                                         const void *elf, size_t len, struct process **out,
                                         const char **why);
+
+/// Makes process `name` for the WebAssembly module [module, module+len), which must
+/// stay valid for the process's life. The module is loaded when the app starts;
+/// a module the engine rejects ends the app with the reason. FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
+                                             struct process **out, const char **why);
+/// Creates the thread of a wasm process (process_start calls it).
+FTL_MUST_CHECK ftl_err_t process_start_wasm(struct process *p);
+/// Handle table and list set-up shared by every mode.
+void process_init_common(struct process *p);
 
 /// Adds an environ item. The CHANNEL kind takes over a reference to `obj`.
 /// FTL_ERR_TOO_MANY if the environ area or handle table is full.
@@ -70,6 +83,9 @@ _Noreturn void process_exit(int code);
 
 /// Ends the current process after a fault, with one log line saying what happened.
 _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr);
+
+/// Ends the current process with the log line `<what>: <detail>` at ERROR level.
+_Noreturn void process_abort(const char *what, const char *detail);
 
 /// The process of the running thread, or NULL for kernel threads.
 struct process *process_current(void);

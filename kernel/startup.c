@@ -90,20 +90,26 @@ static bool create_process(struct app *a)
         mode = PROCESS_INKERNEL;
     } else if (s->isolation == SPEC_ISO_USER) {
         mode = PROCESS_USER;
+    } else if (s->isolation == SPEC_ISO_WASM) {
+        mode = PROCESS_WASM;
     } else {
         klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
              spec_isolation_name(s->isolation));
         return false;
     }
     char path[INITFS_NAME_MAX + 16];
-    snprintf(path, sizeof(path), "apps/%s/app.elf", s->name);
-    struct initfs_file elf;
-    if (initfs_find(path, &elf) != FTL_OK) {
+    snprintf(path, sizeof(path), "apps/%s/%s", s->name,
+             mode == PROCESS_WASM ? "app.wasm" : "app.elf");
+    struct initfs_file bin;
+    if (initfs_find(path, &bin) != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: no %s in the boot image", s->file, path);
         return false;
     }
     const char *why;
-    if (process_create(s->name, mode, elf.data, elf.size, &a->proc, &why) != FTL_OK) {
+    ftl_err_t err = mode == PROCESS_WASM
+                        ? process_create_wasm(s->name, bin.data, bin.size, &a->proc, &why)
+                        : process_create(s->name, mode, bin.data, bin.size, &a->proc, &why);
+    if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }

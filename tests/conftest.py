@@ -8,10 +8,10 @@ from ftlboot import Qemu, make_initfs
 def boot(tmp_path):
     started = []
 
-    def _boot(apps=None, specs=None, **kwargs):
+    def _boot(apps=None, specs=None, binaries=None, **kwargs):
         initfs = None
         if apps is not None or specs:
-            initfs = make_initfs(tmp_path / "initfs.bin", apps or [], specs)
+            initfs = make_initfs(tmp_path / "initfs.bin", apps or [], specs, binaries)
         q = Qemu(initfs, **kwargs)
         started.append(q)
         return q

@@ -15,10 +15,11 @@ BUILD = ROOT / "build"
 KERNEL = BUILD / "images" / "default" / "kernel.bin"
 
 
-def make_initfs(out: Path, apps, specs=None) -> Path:
+def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
     """Packs build/apps/<app>.elf and apps/<app>/spec.yaml for each app into an
     initfs file at `out`. `specs` ({app name: yaml text}) replaces an app's spec, or
-    adds a spec with no ELF (for broken-spec tests)."""
+    adds a spec with no ELF (for broken-spec tests). `binaries` ({app name: path})
+    packs a given .elf or .wasm as that app's binary."""
     specs = dict(specs or {})
     pairs = []
     for app in apps:
@@ -27,11 +28,14 @@ def make_initfs(out: Path, apps, specs=None) -> Path:
             spec = out.parent / f"{app}.spec.yaml"
             spec.write_text(specs.pop(app))
         pairs.append(f"apps/{app}/spec.yaml={spec}")
-        pairs.append(f"apps/{app}/app.elf={BUILD / 'apps' / (app + '.elf')}")
+        kind = "wasm" if (BUILD / "apps" / (app + ".wasm")).exists() else "elf"
+        pairs.append(f"apps/{app}/app.{kind}={BUILD / 'apps' / (app + '.' + kind)}")
     for name, text in specs.items():
         path = out.parent / f"{name}.spec.yaml"
         path.write_text(text)
         pairs.append(f"apps/{name}/spec.yaml={path}")
+    for name, path in (binaries or {}).items():
+        pairs.append(f"apps/{name}/app{Path(path).suffix}={path}")
     subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(out)] + pairs, check=True)
     return out
 
