@@ -34,6 +34,10 @@ void arch_sync_icache(void *addr, size_t len);
 /// Powers the machine off (QEMU exits). Never returns.
 _Noreturn void arch_poweroff(void);
 
+/// Zeroes `len` bytes at page-aligned `p` (len a multiple of the page size), as
+/// fast as the CPU can (cache-line zeroing on arm64).
+void arch_zero_pages(void *p, size_t len);
+
 /// Kernel virtual address of physical address `pa` (the linear map).
 void *arch_phys_to_virt(uint64_t pa);
 /// Physical address of kernel virtual address `va` (linear map or image).

@@ -114,6 +114,18 @@ static ftl_err_t k_yield(void)
     return kleave(k, FTL_OK);
 }
 
+static ftl_err_t k_process_spawn(const char *app, size_t len, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_spawn(k.p, ua(app), len, ua(out)));
+}
+
+static ftl_err_t k_sys_stats(struct ftl_sys_stats *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_stats(k.p, ua(out)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -137,4 +149,6 @@ const struct ftl_calls inkernel_calls = {
     .log_write = k_log_write,
     .yield = k_yield,
     .exit = k_exit,
+    .process_spawn = k_process_spawn,
+    .sys_stats = k_sys_stats,
 };

@@ -80,7 +80,7 @@ void *page_alloc(size_t n)
 {
     void *p = pages_take(n);
     if (p) {
-        memset(p, 0, n * PAGE_SIZE);
+        arch_zero_pages(p, n * PAGE_SIZE);
     }
     return p;
 }

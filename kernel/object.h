@@ -8,6 +8,7 @@ enum obj_type {
     OBJ_CHANNEL = FTL_OBJ_CHANNEL,
     OBJ_POLL = FTL_OBJ_POLL,
     OBJ_TIMER = FTL_OBJ_TIMER,
+    OBJ_PROCESS = FTL_OBJ_PROCESS,
 };
 
 struct object;

@@ -147,9 +147,43 @@ static ftl_err_t map_regions(struct process *p)
     return FTL_OK;
 }
 
+static uint32_t watch_poll_state(struct object *obj)
+{
+    return ((struct process_watch *)obj)->exited ? FTL_READABLE : 0;
+}
+
+static void watch_destroy(struct object *obj)
+{
+    kfree(obj);
+}
+
+static const struct object_ops watch_ops = {
+    .destroy = watch_destroy,
+    .poll_state = watch_poll_state,
+};
+
+ftl_err_t process_watch(struct process *p, struct process_watch **out)
+{
+    struct process_watch *w = kzalloc(sizeof(*w));
+    if (!w) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    object_init(&w->obj, OBJ_PROCESS, &watch_ops);
+    object_ref(&w->obj); // one for the process, one for the caller
+    p->watch = w;
+    *out = w;
+    return FTL_OK;
+}
+
 static void process_free(void *arg)
 {
     struct process *p = arg;
+    if (p->watch) {
+        object_unref(&p->watch->obj);
+    }
+    if (p->system_peer) {
+        object_unref(p->system_peer);
+    }
     if (p->aspace) {
         arch_aspace_destroy(p->aspace);
     }
@@ -282,9 +316,14 @@ ftl_err_t process_start(struct process *p)
     return FTL_OK;
 }
 
-static _Noreturn void end_process(struct process *p)
+static _Noreturn void end_process(struct process *p, int code)
 {
     p->exited = true;
+    if (p->watch) {
+        p->watch->exited = true;
+        p->watch->code = code;
+        object_notify(&p->watch->obj);
+    }
     handle_table_close_all(&p->handles);
     list_remove(&p->link);
     nprocesses--;
@@ -304,7 +343,7 @@ _Noreturn void process_exit(int code)
         int n = snprintf(msg, sizeof(msg), "exited with code %d", code);
         log_line(p->name, FTL_LOG_WARN, msg, (size_t)n);
     }
-    end_process(p);
+    end_process(p, code);
 }
 
 _Noreturn void process_abort(const char *what, const char *detail)
@@ -315,7 +354,7 @@ _Noreturn void process_abort(const char *what, const char *detail)
     char msg[256];
     int n = snprintf(msg, sizeof(msg), "%s: %s", what, detail);
     log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-    end_process(p);
+    end_process(p, -1);
 }
 
 _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)

@@ -5,7 +5,7 @@
 #include "sched.h"
 #include <ftl/calls.h>
 
-#define PROCESS_HEAP_DEFAULT (1u << 20)   // malloc arena per app
+#define PROCESS_HEAP_DEFAULT (256u << 10) // malloc arena per app
 #define PROCESS_STACK_DEFAULT (64u << 10) // main thread stack
 #define PROCESS_ENV_PAGES 2               // start block + environ (+ call table in user mode)
 #define PROCESS_KSTACK_SIZE (16u << 10)   // kernel stack of a user-mode thread
@@ -42,6 +42,8 @@ struct process {
     size_t env_capacity;             // items that fit
     struct app_region regions[PROCESS_REGIONS_MAX];
     size_t nregions;
+    struct object *system_peer;      // kernel end of the system channel, if the process owns it
+    struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
     struct list link;                // all processes
@@ -86,6 +88,17 @@ _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr);
 
 /// Ends the current process with the log line `<what>: <detail>` at ERROR level.
 _Noreturn void process_abort(const char *what, const char *detail);
+
+// The object behind a process handle: readable once the process exited.
+struct process_watch {
+    struct object obj;
+    bool exited;
+    int code;
+};
+
+/// Gives `p` a watch object and returns it with one reference for the caller.
+/// FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t process_watch(struct process *p, struct process_watch **out);
 
 /// The process of the running thread, or NULL for kernel threads.
 struct process *process_current(void);

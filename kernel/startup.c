@@ -13,9 +13,10 @@
 
 struct app {
     struct spec *spec;
-    struct process *proc;
-    struct channel *system;      // the kernel's end of the app's system channel
-    bool ok;
+    struct process *proc;        // the instance started at boot
+    struct channel *system;      // the kernel's end of that instance's system channel
+    bool spec_ok;                // the spec passed the system checks: it may be spawned
+    bool ok;                     // the boot instance is running
 };
 
 static struct app apps[APPS_MAX];
@@ -81,10 +82,10 @@ static struct app *exporter_of(const char *service)
     return NULL;
 }
 
-// Loads the app's ELF and makes its process, or says why it cannot.
-static bool create_process(struct app *a)
+// Loads the app's binary and makes its process with a system channel, or says why
+// it cannot. The kernel's end of the system channel goes to *out_system.
+static bool create_process(const struct spec *s, struct process **out, struct channel **out_system)
 {
-    const struct spec *s = a->spec;
     enum process_mode mode;
     if (s->isolation == SPEC_ISO_INKERNEL) {
         mode = PROCESS_INKERNEL;
@@ -106,25 +107,33 @@ static bool create_process(struct app *a)
         return false;
     }
     const char *why;
+    struct process *p;
     ftl_err_t err = mode == PROCESS_WASM
-                        ? process_create_wasm(s->name, bin.data, bin.size, &a->proc, &why)
-                        : process_create(s->name, mode, bin.data, bin.size, &a->proc, &why);
+                        ? process_create_wasm(s->name, bin.data, bin.size, &p, &why)
+                        : process_create(s->name, mode, bin.data, bin.size, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }
     struct channel *kernel_end, *app_end;
-    if (channel_create_pair(&kernel_end, &app_end) != FTL_OK ||
-        process_set_system(a->proc, &app_end->obj) != FTL_OK) {
-        panic("startup: out of memory wiring '%s'", s->name);
+    if (channel_create_pair(&kernel_end, &app_end) != FTL_OK) {
+        process_destroy(p);
+        return false;
     }
-    a->system = kernel_end;
+    if (process_set_system(p, &app_end->obj) != FTL_OK) {
+        object_unref(&app_end->obj);
+        object_unref(&kernel_end->obj);
+        process_destroy(p);
+        return false;
+    }
+    *out = p;
+    *out_system = kernel_end;
     return true;
 }
 
 // Connects a client's env item to the exporting app: the client gets one end in
 // its environ, the server gets the other in a CONNECT on its system channel.
-static ftl_err_t connect_service(struct app *client, const struct spec_env_item *it)
+static ftl_err_t connect_service(struct process *client, const struct spec_env_item *it)
 {
     struct app *server = exporter_of(it->str);
     struct channel *c, *s;
@@ -149,32 +158,32 @@ static ftl_err_t connect_service(struct app *client, const struct spec_env_item 
         object_unref(&c->obj);
         return err;
     }
-    return process_env_add(client->proc, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
+    return process_env_add(client, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
 }
 
-static ftl_err_t build_environ(struct app *a)
+static ftl_err_t build_environ(const struct spec *s, struct process *p)
 {
-    for (size_t i = 0; i < a->spec->nenv; i++) {
-        const struct spec_env_item *it = &a->spec->env[i];
+    for (size_t i = 0; i < s->nenv; i++) {
+        const struct spec_env_item *it = &s->env[i];
         ftl_err_t err = FTL_OK;
         switch (it->kind) {
         case SPEC_ENV_STRING:
-            err = process_env_add(a->proc, it->name, FTL_ENV_STRING, it->str, 0, NULL);
+            err = process_env_add(p, it->name, FTL_ENV_STRING, it->str, 0, NULL);
             break;
         case SPEC_ENV_NUMBER:
-            err = process_env_add(a->proc, it->name, FTL_ENV_NUMBER, NULL, it->number, NULL);
+            err = process_env_add(p, it->name, FTL_ENV_NUMBER, NULL, it->number, NULL);
             break;
         case SPEC_ENV_SERVICE:
-            err = connect_service(a, it);
+            err = connect_service(p, it);
             break;
         case SPEC_ENV_DEVICE:
             klog(FTL_LOG_WARN, "%s:%d: device items are not supported yet; '%s' left out",
-                 a->spec->file, it->line, it->name);
+                 s->file, it->line, it->name);
             break;
         }
         if (err != FTL_OK) {
-            klog(FTL_LOG_ERROR, "%s:%d: cannot set up '%s': %s", a->spec->file, it->line,
-                 it->name, ftl_err_name(err));
+            klog(FTL_LOG_ERROR, "%s:%d: cannot set up '%s': %s", s->file, it->line, it->name,
+                 ftl_err_name(err));
             return err;
         }
     }
@@ -213,11 +222,12 @@ void startup_run(void)
     bool ok[APPS_MAX];
     (void)spec_check_system(specs, napps, ok, report, NULL);
     for (size_t i = 0; i < napps; i++) {
-        apps[i].ok = ok[i] && create_process(&apps[i]);
+        apps[i].spec_ok = ok[i];
+        apps[i].ok = ok[i] && create_process(apps[i].spec, &apps[i].proc, &apps[i].system);
     }
     propagate_failures();
     for (size_t i = 0; i < napps; i++) {
-        if (apps[i].ok && build_environ(&apps[i]) != FTL_OK) {
+        if (apps[i].ok && build_environ(apps[i].spec, apps[i].proc) != FTL_OK) {
             apps[i].ok = false;
         }
     }
@@ -231,4 +241,30 @@ void startup_run(void)
         }
     }
     KINFO("startup: %zu of %zu apps started", started, napps);
+}
+
+ftl_err_t startup_spawn(const char *name, struct process **out)
+{
+    struct app *a = NULL;
+    for (size_t i = 0; i < napps && !a; i++) {
+        if (strcmp(apps[i].spec->name, name) == 0) {
+            a = &apps[i];
+        }
+    }
+    if (!a || !a->spec_ok) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    struct process *p;
+    struct channel *system;
+    if (!create_process(a->spec, &p, &system)) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    p->system_peer = &system->obj; // released with the process
+    ftl_err_t err = build_environ(a->spec, p);
+    if (err != FTL_OK) {
+        process_destroy(p);
+        return err;
+    }
+    *out = p;
+    return FTL_OK;
 }

@@ -1,5 +1,15 @@
 // The startup process: wires and starts the apps of the boot image.
 #pragma once
 
+#include <ftl/abi.h>
+
 /// Reads the specs in the boot image, reports errors, wires services, starts apps.
 void startup_run(void);
+
+struct process;
+
+/// Makes a new instance of app `name` from the boot image, wired like the boot
+/// instance (its services connect to the exporting apps started at boot), ready for
+/// process_start. FTL_ERR_NOT_FOUND if the image has no app of that name with a good
+/// spec; FTL_ERR_NO_MEMORY; an environ error (a service's app is gone).
+FTL_MUST_CHECK ftl_err_t startup_spawn(const char *name, struct process **out);

@@ -3,6 +3,8 @@
 #include "syscall.h"
 #include "channel.h"
 #include "log.h"
+#include "mm.h"
+#include "startup.h"
 #include "poll.h"
 #include "timer.h"
 
@@ -352,6 +354,54 @@ ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
     return FTL_OK;
 }
 
+ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
+{
+    char app[FTL_ENV_NAME_MAX];
+    if (len >= sizeof(app)) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    if (!app_writable(p, out, sizeof(ftl_handle_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    ftl_err_t err = app_copy_in(p, app, name, len);
+    if (err != FTL_OK) {
+        return err;
+    }
+    app[len] = '\0';
+    if (p->handles.count >= p->handles.limit) {
+        return FTL_ERR_TOO_MANY;
+    }
+    struct process *child;
+    err = startup_spawn(app, &child);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct process_watch *w;
+    err = process_watch(child, &w);
+    if (err != FTL_OK) {
+        process_destroy(child);
+        return err;
+    }
+    err = process_start(child);
+    if (err != FTL_OK) {
+        object_unref(&w->obj);
+        process_destroy(child);
+        return err;
+    }
+    return give_handle(p, &w->obj, out);
+}
+
+ftl_err_t sys_stats(struct process *p, uaddr_t out)
+{
+    struct ftl_sys_stats st = {
+        .free_pages = page_free_count(),
+        .heap_used = heap_used_bytes(),
+        .processes = process_count(),
+        .uptime_ns = arch_time_ns(),
+    };
+    return app_copy_out(p, out, &st, sizeof(st));
+}
+
 // Call numbers are the positions of the entries in struct ftl_calls.
 enum call_no {
     CALL_HANDLE_CLOSE,
@@ -369,6 +419,8 @@ enum call_no {
     CALL_LOG_WRITE,
     CALL_YIELD,
     CALL_EXIT,
+    CALL_PROCESS_SPAWN,
+    CALL_SYS_STATS,
     CALL_COUNT,
 };
 
@@ -415,6 +467,10 @@ int64_t syscall_dispatch(struct process *p, uint64_t no, const uint64_t a[6])
         return FTL_OK;
     case CALL_EXIT:
         process_exit((int)a[0]);
+    case CALL_PROCESS_SPAWN:
+        return sys_process_spawn(p, a[0], a[1], a[2]);
+    case CALL_SYS_STATS:
+        return sys_stats(p, a[0]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -27,6 +27,8 @@ ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t poll, int64_t timeout_ns
 ftl_err_t sys_timer_create(struct process *p, uaddr_t out);
 ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns);
 ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len);
+ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out);
+ftl_err_t sys_stats(struct process *p, uaddr_t out);
 
 /// Runs call `no` (its position in struct ftl_calls) with arguments `a` for a
 /// user-mode app and returns what goes back in x0. Unknown numbers get

@@ -293,6 +293,12 @@ static ftl_err_t pop(struct yaml_parser *p, struct yaml_event *ev, enum yaml_eve
     return FTL_OK;
 }
 
+// Bytes of a scalar's text to quote in an error.
+static int shown_len(const struct yaml_event *ev)
+{
+    return ev->len > SNIPPET_MAX ? SNIPPET_MAX : (int)ev->len;
+}
+
 // Explains why no scalar can start at `pos`.
 static ftl_err_t bad_start(struct yaml_parser *p)
 {
@@ -641,8 +647,7 @@ static ftl_err_t next_in_block_map(struct yaml_parser *p, struct yaml_frame *f,
         return err;
     }
     if (!at_block_colon(p)) {
-        return fail(p, "expected ':' after '%.*s'", ev->len > SNIPPET_MAX ? SNIPPET_MAX : (int)ev->len,
-                    ev->text);
+        return fail(p, "expected ':' after '%.*s'", shown_len(ev), ev->text);
     }
     skip_blanks(p);
     p->pos++;  // the ':'
@@ -760,8 +765,7 @@ static ftl_err_t next_in_flow_map(struct yaml_parser *p, struct yaml_frame *f,
     int n = peek(p, 1);
     bool quoted = ev->style != YAML_PLAIN;  // JSON-like "key":value needs no space
     if (peek(p, 0) != ':' || !(quoted || is_space(n) || is_flow_indicator(n))) {
-        return fail(p, "expected ':' after key '%.*s'", ev->len > SNIPPET_MAX ? SNIPPET_MAX : (int)ev->len,
-                    ev->text);
+        return fail(p, "expected ':' after key '%.*s'", shown_len(ev), ev->text);
     }
     p->pos++;
     f->state = STATE_VALUE;

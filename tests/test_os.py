@@ -32,3 +32,11 @@ def test_million_messages_arrive_exactly_once_in_order(boot):
     assert int(m.group(1)) > 0, "backpressure was never exercised"
     os.wait_for(r"stress_sink \] INFO   received 1000000 messages, each exactly once and in order",
                 timeout_s=60)
+
+
+def test_thousand_user_processes_start_and_end_without_leaking(boot):
+    os = boot(apps=["test_spawn", "test_exit"])
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=300)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 4, "\n".join(fails)
+    os.wait_for(r"after 1000 spawns: free pages (\d+) -> \1, heap (\d+) -> \2, processes")

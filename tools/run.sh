@@ -13,7 +13,7 @@ fi
 cpu="max,pauth-impdef=on"
 icount=""
 if [ "${FTL_ICOUNT:-0}" = 1 ]; then
-    icount="-icount shift=0"
+    icount="-icount shift=0,sleep=off"
 fi
 if [ -t 0 ] && [ -t 1 ]; then
     echo "FTL: booting $image in QEMU (quit with Ctrl-A then X)"

@@ -230,3 +230,8 @@ size_t arch_user_stubs(uint8_t *code, size_t n)
     (void)code, (void)n;
     host_die("arch_user_stubs");
 }
+
+void arch_zero_pages(void *p, size_t len)
+{
+    memset(p, 0, len);
+}

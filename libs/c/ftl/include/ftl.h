@@ -93,6 +93,18 @@ FTL_MUST_CHECK ftl_err_t ftl_env_number(const struct ftl_env *env, const char *n
 FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *name,
                                          ftl_handle_t *out);
 
+// ---- processes ----
+
+/// Starts a new instance of app `app` from the boot image, with the environ of its
+/// spec (its services connect to the apps exporting them). `*out_process` becomes
+/// readable when the new process has exited; closing it does not stop the process.
+/// FTL_ERR_NOT_FOUND if the image has no such app (or its spec is bad),
+/// FTL_ERR_TOO_LARGE for a name of 32 bytes or more, FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process);
+
+/// Reads kernel-wide figures: free pages, kernel heap in use, live processes, uptime.
+FTL_MUST_CHECK ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out);
+
 // ---- logging and exit ----
 
 /// Logs one line at `level` (FTL_LOG_*), printf-style. Lines longer than 1000

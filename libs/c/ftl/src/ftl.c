@@ -101,6 +101,16 @@ void ftl_yield(void)
     (void)ftl_calls_->yield();
 }
 
+ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process)
+{
+    return ftl_calls_->process_spawn(app, strlen(app), out_process);
+}
+
+ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
+{
+    return ftl_calls_->sys_stats(out);
+}
+
 ftl_handle_t ftl_env_system(const struct ftl_env *env)
 {
     return env->system;

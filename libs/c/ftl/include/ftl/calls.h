@@ -59,6 +59,14 @@ struct ftl_env {
     struct ftl_env_item items[];
 };
 
+// Kernel-wide figures, from ftl_sys_stats.
+struct ftl_sys_stats {
+    uint64_t free_pages;                      // 4 KiB pages not in use
+    uint64_t heap_used;                       // bytes of kernel heap in use
+    uint64_t processes;                       // live processes
+    int64_t uptime_ns;
+};
+
 struct ftl_calls {
     uint32_t version;                         // FTL_CALLS_VERSION
     uint32_t size;                            // sizeof(struct ftl_calls)
@@ -77,6 +85,8 @@ struct ftl_calls {
     ftl_err_t (*log_write)(int level, const char *msg, size_t len);
     ftl_err_t (*yield)(void);
     void (*exit)(int code);                   // never returns
+    ftl_err_t (*process_spawn)(const char *app, size_t len, ftl_handle_t *out_process);
+    ftl_err_t (*sys_stats)(struct ftl_sys_stats *out);
 };
 
 // What the kernel passes to the app's entry point (x0).

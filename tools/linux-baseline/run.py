@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Measures the Linux baseline FTL's benchmarks are compared with.
+
+Fetches Debian 12's arm64 cloud kernel (apt, arm64 multiarch), builds static
+aarch64 benchmark programs (tools/linux-baseline/bench.c as /init, true.c as
+/true) into a newc initramfs, boots them under QEMU with -icount shift=0 (guest
+clock: 1 ns = 1 guest instruction) and writes the figures as JSON:
+
+    python3 tools/linux-baseline/run.py --out build/linux-baseline/results.json
+
+Keys: pipe_rt_1b_ns, pipe_rt_4k_ns, socketpair_rt_1b_ns, fork_exec_wait_ns,
+boot_to_init_ns, boottime_at_init_ns, kernel_version, kernel_package,
+kernel_package_version, kernel_pinned, qemu_flags.
+The kernel and the programs are cached in build/linux-baseline/.
+Exit status: 0 on success, 1 when a step fails (the message names the step).
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The kernel this baseline was measured with. When Debian's archive moves on
+# (the security archive keeps only the newest build), the pinned version can no
+# longer be downloaded: run.py then warns, takes the current version, and
+# records it in results.json (kernel_package_version, kernel_pinned=false).
+PINNED_META = ("linux-image-cloud-arm64", "6.1.192-2")
+PINNED_IMAGE = ("linux-image-6.1.0-56-cloud-arm64", "6.1.192-2")
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+WORK = ROOT / "build" / "linux-baseline"
+CC = "aarch64-linux-gnu-gcc"
+CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"]
+QEMU = "qemu-system-aarch64"
+QEMU_FLAGS = ["-M", "virt", "-cpu", "max,pauth-impdef=on", "-smp", "1", "-m", "512M",
+              "-nographic", "-no-reboot", "-nic", "none", "-icount", "shift=0"]
+APPEND = "console=ttyAMA0 rdinit=/init quiet"
+QEMU_TIMEOUT_S = 300
+RESULT_KEYS = ["pipe_rt_1b_ns", "pipe_rt_4k_ns", "socketpair_rt_1b_ns",
+               "fork_exec_wait_ns", "boot_to_init_ns", "boottime_at_init_ns"]
+
+
+class StepError(Exception):
+    def __init__(self, step, message, cmd=None, output=""):
+        super().__init__(message)
+        self.step, self.message, self.cmd, self.output = step, message, cmd, output
+
+    def __str__(self):
+        lines = [f"linux-baseline: step '{self.step}' failed: {self.message}"]
+        if self.cmd:
+            lines.append("  command: " + " ".join(str(c) for c in self.cmd))
+        tail = [ln for ln in (self.output or "").splitlines() if ln.strip()][-15:]
+        if tail:
+            lines.append("  output (tail):")
+            lines += ["    " + ln for ln in tail]
+        return "\n".join(lines)
+
+
+def log(msg):
+    print(f"linux-baseline: {msg}", file=sys.stderr, flush=True)
+
+
+def run(step, cmd, cwd=None, timeout=600, check=True):
+    try:
+        p = subprocess.run([str(c) for c in cmd], cwd=cwd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, errors="replace", timeout=timeout)
+    except FileNotFoundError:
+        raise StepError(step, f"{cmd[0]} not found (run tools/setup.sh)", cmd)
+    except subprocess.TimeoutExpired as e:
+        raise StepError(step, f"timed out after {timeout} s", cmd, str(e.output or ""))
+    if check and p.returncode != 0:
+        raise StepError(step, f"exit status {p.returncode}", cmd, p.stdout)
+    return p
+
+
+# ---------------------------------------------------------------- 1. kernel
+
+def ensure_arm64_apt():
+    step = "enable arm64 multiarch"
+    foreign = run(step, ["dpkg", "--print-foreign-architectures"]).stdout.split()
+    policy = run(step, ["apt-cache", "policy", f"{PINNED_META[0]}:arm64"],
+                 check=False).stdout
+    candidate = re.search(r"Candidate: (\S+)", policy)
+    if "arm64" in foreign and candidate and candidate.group(1) != "(none)":
+        return
+    cmds = ([] if "arm64" in foreign else ["dpkg --add-architecture arm64"]) + ["apt-get update"]
+    if os.geteuid() != 0:
+        raise StepError(step, "apt does not know Debian's arm64 packages yet and this is "
+                        "not root. Run as root:\n    " + " && ".join(cmds) +
+                        "\n  then run this again.")
+    for c in cmds:
+        log(f"running: {c}")
+        run(step, c.split(), timeout=900)
+
+
+def apt_download(step, pkg, version, dest):
+    """Downloads pkg:arm64 (=version if given) into dest; returns the .deb path or
+    None when that version is not in the archive."""
+    spec = f"{pkg}:arm64" + (f"={version}" if version else "")
+    p = run(step, ["apt-get", "download", spec], cwd=dest, check=False, timeout=900)
+    if p.returncode != 0:
+        if version and re.search(r"Version '.*' for '.*' was not found", p.stdout):
+            return None
+        raise StepError(step, f"apt-get download {spec} failed", ["apt-get", "download", spec],
+                        p.stdout)
+    debs = list(dest.glob(f"{pkg}_*_arm64.deb"))
+    if not debs:
+        raise StepError(step, f"apt-get download {spec} left no {pkg}_*.deb in {dest}",
+                        ["apt-get", "download", spec], p.stdout)
+    return max(debs, key=lambda d: d.stat().st_mtime)
+
+
+def deb_field(deb, field):
+    return run("read .deb", ["dpkg-deb", "-f", deb, field]).stdout.strip()
+
+
+def fetch_kernel():
+    image = WORK / "Image"
+    meta_file = WORK / "kernel.json"
+    if image.exists() and meta_file.exists():
+        info = json.loads(meta_file.read_text())
+        # A fallback kernel stays cached; a pinned one only while the pin is unchanged.
+        if not info.get("kernel_pinned") or (
+                (info.get("kernel_package"), info.get("kernel_package_version")) == PINNED_IMAGE):
+            return info
+    ensure_arm64_apt()
+    step = "download kernel"
+    dl = WORK / "debs"
+    shutil.rmtree(dl, ignore_errors=True)
+    dl.mkdir(parents=True)
+    pinned = True
+    meta = apt_download(step, PINNED_META[0], PINNED_META[1], dl)
+    if meta is None:
+        pinned = False
+        log(f"WARNING: {PINNED_META[0]} {PINNED_META[1]} is no longer in the archive; "
+            "using the current version (update PINNED_* in tools/linux-baseline/run.py)")
+        meta = apt_download(step, PINNED_META[0], None, dl)
+    dep = re.search(r"(linux-image-[\w.+-]+-cloud-arm64) \(= ([^)]+)\)", deb_field(meta, "Depends"))
+    if not dep:
+        raise StepError(step, f"no versioned linux-image-*-cloud-arm64 in the Depends of {meta.name}",
+                        ["dpkg-deb", "-f", meta, "Depends"], deb_field(meta, "Depends"))
+    img_pkg, img_ver = dep.group(1), dep.group(2)
+    if pinned and (img_pkg, img_ver) != PINNED_IMAGE:
+        log(f"WARNING: {PINNED_META[0]} {PINNED_META[1]} now depends on {img_pkg} {img_ver}, "
+            f"not the pinned {PINNED_IMAGE[0]} {PINNED_IMAGE[1]}")
+        pinned = False
+    log(f"downloading {img_pkg} {img_ver} (arm64)")
+    deb = apt_download(step, img_pkg, img_ver, dl)
+    if deb is None:
+        raise StepError(step, f"{img_pkg} {img_ver} (named by {meta.name}) is not in the archive; "
+                        "run apt-get update")
+    step = "extract kernel"
+    x = dl / "x"
+    run(step, ["dpkg-deb", "-x", deb, x], timeout=300)
+    found = sorted((x / "boot").glob("vmlinuz-*"))
+    if not found:
+        raise StepError(step, f"no boot/vmlinuz-* in {deb.name}")
+    head = found[0].read_bytes()[:64]
+    if head[56:60] != b"ARM\x64":
+        raise StepError(step, f"{found[0].name} is not an uncompressed arm64 Image "
+                        "(no ARM\\x64 magic at offset 56); -kernel would not boot it")
+    shutil.copyfile(found[0], image.with_suffix(".tmp"))
+    image.with_suffix(".tmp").replace(image)
+    info = {"kernel_package": img_pkg, "kernel_package_version": img_ver,
+            "kernel_release": found[0].name[len("vmlinuz-"):], "kernel_pinned": pinned}
+    meta_file.write_text(json.dumps(info, indent=2) + "\n")
+    shutil.rmtree(dl, ignore_errors=True)  # 100+ MB of modules: only the Image is kept
+    return info
+
+
+# ---------------------------------------------------------------- 2. programs
+
+def check_cross_libc():
+    if Path("/usr/aarch64-linux-gnu/lib/libc.a").exists():
+        return
+    step = "static aarch64 libc"
+    if os.geteuid() != 0:
+        raise StepError(step, "static glibc for aarch64 is missing. Run as root:\n"
+                        "    apt-get install -y libc6-dev-arm64-cross   (or tools/setup.sh)")
+    log("installing libc6-dev-arm64-cross")
+    run(step, ["apt-get", "install", "-y", "-q", "--no-install-recommends",
+               "libc6-dev-arm64-cross"], timeout=900)
+
+
+def newc(entries):
+    """A newc cpio archive from (name, mode, data, rdev_major, rdev_minor)."""
+    out = bytearray()
+    for ino, (name, mode, data, rmaj, rmin) in enumerate(
+            entries + [("TRAILER!!!", 0, b"", 0, 0)], start=1):
+        nb = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rmaj, rmin, len(nb), 0]
+        out += b"070701" + b"".join(b"%08X" % f for f in fields) + nb
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    out += b"\0" * (-len(out) % 512)
+    return bytes(out)
+
+
+def build_initramfs():
+    srcs = [HERE / "bench.c", HERE / "true.c"]
+    h = hashlib.sha256(" ".join([CC] + CFLAGS).encode() + Path(__file__).read_bytes())
+    for s in srcs:
+        h.update(s.read_bytes())
+    stamp, cpio = WORK / "initramfs.stamp", WORK / "initramfs.cpio"
+    if cpio.exists() and stamp.exists() and stamp.read_text() == h.hexdigest():
+        return cpio
+    check_cross_libc()
+    bins = {}
+    for s in srcs:
+        exe = WORK / s.stem
+        run(f"compile {s.name}", [CC] + CFLAGS + ["-o", exe, s], timeout=300)
+        run(f"compile {s.name}", ["aarch64-linux-gnu-strip", exe], check=False)
+        bins[s.stem] = exe.read_bytes()
+    cpio.write_bytes(newc([
+        ("dev", 0o040755, b"", 0, 0),
+        ("dev/console", 0o020600, b"", 5, 1),  # init's stdin/stdout/stderr
+        ("proc", 0o040755, b"", 0, 0),
+        ("init", 0o100755, bins["bench"], 0, 0),
+        ("true", 0o100755, bins["true"], 0, 0),
+    ]))
+    stamp.write_text(h.hexdigest())
+    return cpio
+
+
+# ---------------------------------------------------------------- 3. boot
+
+def boot(image, cpio, timeout_s):
+    step = "boot Linux under QEMU"
+    if not shutil.which(QEMU):
+        raise StepError(step, f"{QEMU} not found (package qemu-system-arm; run tools/setup.sh)")
+    cmd = (["timeout", "--kill-after=5", str(timeout_s), QEMU] + QEMU_FLAGS +
+           ["-kernel", str(image), "-initrd", str(cpio), "-append", APPEND])
+    logfile = WORK / "qemu.log"
+    proc = None
+    try:
+        with open(logfile, "wb") as out:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            rc = proc.wait(timeout=timeout_s + 15)
+    except subprocess.TimeoutExpired:
+        rc = None
+    finally:
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    text = logfile.read_bytes().decode("utf-8", "replace").replace("\r", "")
+    if "LINUXBENCH done" not in text:
+        why = ("timed out" if rc in (None, 124, 137) else f"QEMU exited with status {rc}")
+        raise StepError(step, f"{why} before the benchmarks finished (log: {logfile})",
+                        cmd, text)
+    return text
+
+
+def parse(text):
+    vals = dict(re.findall(r"^LINUXBENCH (\w+)=(.*?)\s*$", text, re.M))
+    if "error" in vals:
+        raise StepError("run benchmarks", f"benchmark failed in the guest: {vals['error']}",
+                        None, text)
+    missing = [k for k in RESULT_KEYS if k not in vals]
+    if missing:
+        raise StepError("parse output", f"missing {', '.join(missing)}", None, text)
+    res = {k: int(vals[k]) for k in RESULT_KEYS}
+    res["uname_release"] = vals.get("uname_release", "")
+    res["uname_version"] = vals.get("uname_version", "")
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(WORK / "results.json"), help="results JSON path")
+    ap.add_argument("--timeout", type=int, default=QEMU_TIMEOUT_S,
+                    help="seconds QEMU may run (default %(default)s)")
+    args = ap.parse_args()
+    t0 = time.monotonic()
+    try:
+        WORK.mkdir(parents=True, exist_ok=True)
+        kinfo = fetch_kernel()
+        cpio = build_initramfs()
+        log(f"booting {kinfo['kernel_package']} {kinfo['kernel_package_version']} "
+            "under QEMU -icount shift=0")
+        res = parse(boot(WORK / "Image", cpio, args.timeout))
+    except StepError as e:
+        print(e, file=sys.stderr)
+        return 1
+    res.update({
+        "kernel_version": f"{res.pop('uname_release') or kinfo['kernel_release']} "
+                          f"(Debian {kinfo['kernel_package_version']})",
+        "kernel_uname_version": res.pop("uname_version"),
+        "kernel_package": kinfo["kernel_package"],
+        "kernel_package_version": kinfo["kernel_package_version"],
+        "kernel_pinned": kinfo["kernel_pinned"],
+        "qemu_flags": " ".join(QEMU_FLAGS + ["-append", repr(APPEND)]),
+        "wall_s": round(time.monotonic() - t0, 1),
+    })
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2) + "\n")
+    log(f"pipe RT 1 B {res['pipe_rt_1b_ns']:,} ns, 4 KiB {res['pipe_rt_4k_ns']:,} ns, "
+        f"socketpair 1 B {res['socketpair_rt_1b_ns']:,} ns, fork+exec+wait "
+        f"{res['fork_exec_wait_ns'] / 1000:,.0f} us, boot to /init "
+        f"{res['boot_to_init_ns'] / 1e9:.3f} s  -> {out}  ({res['wall_s']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+/* The trivial program fork+exec+wait runs: /true in the initramfs. */
+int main(void) { return 0; }
