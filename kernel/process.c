@@ -21,7 +21,7 @@ size_t process_count(void)
     return nprocesses;
 }
 
-void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
+void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
     if (p->mode == PROCESS_WASM) {
         // The engine checked the address against the module's memory and passes host
@@ -33,11 +33,6 @@ void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t
         return NULL;
     }
     // Walk the range region by region; every byte must be in a region allowing `prot`.
-    // Almost always the first region found holds the whole range.
-    const struct app_region *r0 = &p->regions[0];
-    if (addr >= r0->start && end <= r0->end && (r0->prot & prot) == prot) {
-        return p->mem + (addr - p->ubase); // the fast path: inkernel apps have one region
-    }
     uint64_t at = addr;
     while (at < end) {
         size_t i = 0;

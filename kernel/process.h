@@ -106,9 +106,21 @@ struct process *process_current(void);
 /// Number of live processes.
 size_t process_count(void);
 
+void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot);
+
 /// Returns the kernel view of app range [addr, addr+len) if all of it lies in
-/// regions that allow `prot`, else NULL.
-void *process_range(const struct process *p, uint64_t addr, size_t len, uint32_t prot);
+/// regions that allow `prot`, else NULL. Inline for the common case: the range sits
+/// in the first region (an inkernel app's only one).
+static inline void *process_range(const struct process *p, uint64_t addr, size_t len,
+                                  uint32_t prot)
+{
+    const struct app_region *r = &p->regions[0];
+    if (p->nregions && addr >= r->start && addr <= r->end && len <= r->end - addr &&
+        (r->prot & prot) == prot) {
+        return p->mem + (addr - p->ubase);
+    }
+    return process_range_walk(p, addr, len, prot);
+}
 
 /// The call table for inkernel apps.
 extern const struct ftl_calls inkernel_calls;

@@ -114,7 +114,9 @@ static void schedule(void)
     current = next;
     slice_end_ns = next == &idle_thread ? INT64_MAX : arch_time_ns() + SCHED_SLICE_NS;
     program_timer(false);
-    arch_aspace_activate(next->aspace);
+    if (next->aspace != prev->aspace) {
+        arch_aspace_activate(next->aspace);
+    }
     arch_switch_to(&prev->ctx, &next->ctx);
     reap_zombies();
 }

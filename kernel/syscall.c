@@ -197,8 +197,9 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
     }
     struct msg *m = ch->queue[ch->head];
     size_t data_off = offsetof(struct ftl_msg, data);
-    if (!app_writable(p, umsg, data_off + m->len)) {
-        return FTL_ERR_BAD_ADDRESS;
+    uint8_t *to = process_range(p, umsg, data_off + m->len, ARCH_PROT_WRITE);
+    if (!to) {
+        return FTL_ERR_BAD_ADDRESS; // the message stays queued
     }
     if (p->handles.count + m->nhandles > p->handles.limit) {
         return FTL_ERR_TOO_MANY; // the message stays queued
@@ -216,12 +217,10 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
         }
     }
     m->nhandles = 0; // the references now belong to the handle table
-    err = app_copy_out(p, umsg, &head, data_off);
-    if (err == FTL_OK) {
-        err = app_copy_out(p, umsg + data_off, m->data, m->len);
-    }
+    memcpy(to, &head, data_off);
+    memcpy(to + data_off, m->data, m->len);
     msg_free(m);
-    return err;
+    return FTL_OK;
 }
 
 ftl_err_t sys_poll_create(struct process *p, uaddr_t out)
@@ -286,9 +285,8 @@ ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t ph, ftl_handle_t h)
 
 ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, uaddr_t out)
 {
-    if (!app_writable(p, out, sizeof(struct ftl_event))) {
-        return FTL_ERR_BAD_ADDRESS;
-    }
+    // `out` is checked when the event is written: polls are level-triggered, so an
+    // event that cannot be delivered is reported again on the next wait.
     if (timeout_ns < 0) {
         return FTL_ERR_INVALID_ARG;
     }
