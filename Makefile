@@ -121,6 +121,9 @@ APP_ELFS := $(foreach a,$(ALL_APPS),$(call app_bin,$(a)))
 # ---- host builds: unit tests and tools ----
 include tools/spec.mk
 include kernel/wasm/wasm.mk
+include libs/c/lwip/lwip.mk
+include libs/c/uri/uri.mk
+include libs/c/http/http.mk
 
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
@@ -153,7 +156,7 @@ FUZZ_SEEDS_fdt := $(dir $(BUILD)/host/virt.dtb)
 
 .PHONY: fuzz
 fuzz: images $(BUILD)/host/virt.dtb
-	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm
+	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm fuzz-uri fuzz-http
 
 # ---- user-facing targets ----
 .PHONY: all setup run test test-unit test-os test-e2e bench fmt fmt-check clean help images
@@ -177,6 +180,7 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; \
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
+	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:
