@@ -24,7 +24,8 @@ KERNEL_CFLAGS := $(WARN) -O2 -g -flto -ffreestanding -nostdlibinc -march=armv8.1
 	-fno-stack-protector -fno-omit-frame-pointer -fno-pic -fno-pie -mcmodel=small \
 	-Ikernel -Ikernel/arch/arm64 -Ilibs/c/ftl/include
 APP_CFLAGS := $(WARN) -O2 -g -nostdlibinc -isystem $(PICOLIBC)/include -march=armv8-a -fPIE \
-	-ftls-model=local-exec -fno-stack-protector -fno-omit-frame-pointer -Ilibs/c/ftl/include
+	-ftls-model=local-exec -fno-stack-protector -fno-omit-frame-pointer -Ilibs/c/ftl/include \
+	-Ilibs/c/ftltest/include
 
 HOST_CC := clang
 HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -59,7 +60,9 @@ $(BUILD)/arm64/%.S.o: %.S kernel/arch/arm64/asm.h
 # ---- SDK and apps ----
 SDK_SRCS := $(wildcard libs/c/ftl/src/*.c)
 SDK_OBJS := $(patsubst %,$(BUILD)/apps/%.o,$(SDK_SRCS))
-SDK_HDRS := $(wildcard libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
+# Apps named test_* also get the in-OS test harness (libs/c/ftltest).
+TEST_LIB_OBJS := $(patsubst %,$(BUILD)/apps/%.o,$(wildcard libs/c/ftltest/*.c))
+SDK_HDRS := $(wildcard libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h libs/c/ftltest/include/ftl/*.h)
 ALL_APPS := $(notdir $(patsubst %/spec.yaml,%,$(wildcard apps/*/spec.yaml)))
 DEFAULT_APPS := $(filter-out $(NON_DEFAULT_APPS),$(ALL_APPS))
 
@@ -86,7 +89,8 @@ $(foreach a,$(WASM_APP_NAMES),$(eval $(call wasm_app_rule,$(a))))
 
 # apps/<name>/*.c + the SDK + picolibc -> build/apps/<name>.elf (static PIE)
 define app_rule
-$(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(SDK_OBJS) libs/c/ftl/app.ld
+$(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(SDK_OBJS) \
+		$(if $(filter test_%,$(1)),$(TEST_LIB_OBJS)) libs/c/ftl/app.ld
 	@echo "  LD      $$@"
 	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro --gc-sections -T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(PICOLIBC)/lib/libc.a $(LIBGCC)
@@ -128,7 +132,7 @@ include libs/c/http/http.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
-	kernel/process_wasm.c
+	kernel/process_wasm.c kernel/device.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 

@@ -52,6 +52,7 @@ void arch_backtrace(uintptr_t fp, void (*fn)(void *ctx, uintptr_t pc), void *ctx
 #define ARCH_PROT_READ 1u
 #define ARCH_PROT_WRITE 2u
 #define ARCH_PROT_EXEC 4u
+#define ARCH_PROT_DEVICE 8u  // device memory (registers): uncached, no speculation
 
 struct arch_aspace;
 
@@ -73,3 +74,5 @@ size_t arch_user_stubs(uint8_t *code, size_t n);
 
 /// Lets interrupt `intid` reach the CPU (the GIC on arm64).
 void arch_irq_unmask(uint32_t intid);
+/// Stops interrupt `intid` from reaching the CPU.
+void arch_irq_mask(uint32_t intid);

@@ -126,6 +126,30 @@ static ftl_err_t k_sys_stats(struct ftl_sys_stats *out)
     return kleave(k, sys_stats(k.p, ua(out)));
 }
 
+static ftl_err_t k_dma_alloc(size_t size, void **out_va, uint64_t *out_bus)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_dma_alloc(k.p, size, ua(out_va), ua(out_bus)));
+}
+
+static ftl_err_t k_irq_ack(ftl_handle_t irq)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_irq_ack(k.p, irq));
+}
+
+static ftl_err_t k_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_ps(k.p, ua(out), max, ua(out_n)));
+}
+
+static ftl_err_t k_log_read(char *buf, size_t len, size_t *out_len)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_log_read(k.p, ua(buf), len, ua(out_len)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -151,4 +175,8 @@ const struct ftl_calls inkernel_calls = {
     .exit = k_exit,
     .process_spawn = k_process_spawn,
     .sys_stats = k_sys_stats,
+    .dma_alloc = k_dma_alloc,
+    .irq_ack = k_irq_ack,
+    .ps = k_ps,
+    .log_read = k_log_read,
 };

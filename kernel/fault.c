@@ -25,6 +25,14 @@ ftl_err_t irq_register(uint32_t intid, void (*fn)(void *ctx), void *ctx)
     return FTL_OK;
 }
 
+void irq_unregister(uint32_t intid)
+{
+    if (intid < IRQ_MAX) {
+        arch_irq_mask(intid);
+        handlers[intid] = (struct irq_handler){NULL, NULL};
+    }
+}
+
 void irq_dispatch(uint32_t intid)
 {
     if (intid < IRQ_MAX && handlers[intid].fn) {

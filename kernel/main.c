@@ -1,4 +1,5 @@
 // kmain: from the device tree to running apps.
+#include "device.h"
 #include "fdt.h"
 #include "initfs.h"
 #include "log.h"
@@ -45,6 +46,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
         arch_poweroff();
     }
     arch_init(&board);
+    device_set_board(&board);
     log_set_color(bootargs_have(board.bootargs, "color=1"));
     KINFO("FTL booting: %lu MiB RAM at 0x%lx, %zu virtio-mmio slots",
           (unsigned long)(board.ram_size >> 20), (unsigned long)board.ram_base, board.nvirtio);

@@ -9,6 +9,7 @@ enum obj_type {
     OBJ_POLL = FTL_OBJ_POLL,
     OBJ_TIMER = FTL_OBJ_TIMER,
     OBJ_PROCESS = FTL_OBJ_PROCESS,
+    OBJ_IRQ = FTL_OBJ_IRQ,
 };
 
 struct object;

@@ -1,6 +1,7 @@
 // Process creation (memory layout, loading, the address space), the environ,
 // start, exit and crashes.
 #include "process.h"
+#include "device.h"
 #include "elf.h"
 #include "log.h"
 #include "mm.h"
@@ -56,6 +57,7 @@ static void forget_handle(void *owner, ftl_handle_t h, struct object *obj)
 void process_init_common(struct process *p)
 {
     handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
+    list_init(&p->dma);
 }
 
 static void add_region(struct process *p, uint64_t off, uint64_t len, uint32_t prot)
@@ -173,6 +175,7 @@ ftl_err_t process_watch(struct process *p, struct process_watch **out)
 static void process_free(void *arg)
 {
     struct process *p = arg;
+    device_release(p);
     if (p->watch) {
         object_unref(&p->watch->obj);
     }
@@ -245,7 +248,7 @@ ftl_err_t process_env_add(struct process *p, const char *name, uint32_t kind, co
     }
     struct ftl_env_item *it = &p->env->items[p->env->nitems];
     memset(it, 0, sizeof(*it));
-    if (kind == FTL_ENV_CHANNEL) {
+    if (kind == FTL_ENV_CHANNEL || kind == FTL_ENV_DEVICE) {
         ftl_err_t err = handle_table_add(&p->handles, obj, FTL_RIGHTS_ALL, &it->handle);
         if (err != FTL_OK) {
             return err;
@@ -359,4 +362,23 @@ _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
     snprintf(detail, sizeof(detail), "%s at pc 0x%lx (app offset 0x%lx), address 0x%lx", what,
              (unsigned long)pc, (unsigned long)(pc - p->ubase), (unsigned long)addr);
     process_abort("crashed", detail);
+}
+
+size_t process_list(struct ftl_ps_entry *out, size_t max)
+{
+    size_t n = 0;
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &processes) {
+        if (n == max) {
+            break;
+        }
+        struct process *p = container_of(pos, struct process, link);
+        struct ftl_ps_entry *e = &out[n++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->name, sizeof(e->name), "%s", p->name);
+        e->isolation = (uint32_t)p->mode;
+        e->handles = (uint32_t)p->handles.count;
+        e->memory = p->mem_pages * PAGE_SIZE + p->dma_bytes;
+    }
+    return n;
 }

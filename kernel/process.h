@@ -44,6 +44,8 @@ struct process {
     size_t nregions;
     struct object *system_peer;      // kernel end of the system channel, if the process owns it
     struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
+    struct list dma;                 // struct dma_block: DMA memory it holds
+    size_t dma_bytes;
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
     struct list link;                // all processes
@@ -105,6 +107,9 @@ struct process *process_current(void);
 
 /// Number of live processes.
 size_t process_count(void);
+
+/// Describes up to `max` live processes into `out`; returns how many.
+size_t process_list(struct ftl_ps_entry *out, size_t max);
 
 void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot);
 

@@ -4,6 +4,7 @@
 // the rest of the system comes up.
 #include "startup.h"
 #include "channel.h"
+#include "device.h"
 #include "initfs.h"
 #include "log.h"
 #include "process.h"
@@ -177,8 +178,7 @@ static ftl_err_t build_environ(const struct spec *s, struct process *p)
             err = connect_service(p, it);
             break;
         case SPEC_ENV_DEVICE:
-            klog(FTL_LOG_WARN, "%s:%d: device items are not supported yet; '%s' left out",
-                 s->file, it->line, it->name);
+            err = device_attach(p, it);
             break;
         }
         if (err != FTL_OK) {

@@ -400,6 +400,43 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
     return app_copy_out(p, out, &st, sizeof(st));
 }
 
+#define PS_MAX 64
+
+ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
+{
+    if (max > PS_MAX) {
+        max = PS_MAX;
+    }
+    if (!app_writable(p, out, max * sizeof(struct ftl_ps_entry)) ||
+        !app_writable(p, out_n, sizeof(size_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    struct ftl_ps_entry *list = kmalloc(PS_MAX * sizeof(*list));
+    if (!list) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    size_t n = process_list(list, max);
+    ftl_err_t err = app_copy_out(p, out, list, n * sizeof(*list));
+    kfree(list);
+    if (err == FTL_OK) {
+        err = app_copy_out(p, out_n, &n, sizeof(n));
+    }
+    return err;
+}
+
+ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len)
+{
+    if (len > LOG_RING_SIZE) {
+        len = LOG_RING_SIZE;
+    }
+    char *to = process_range(p, buf, len, ARCH_PROT_WRITE);
+    if ((!to && len) || !app_writable(p, out_len, sizeof(size_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    size_t n = len ? log_ring_read(to, len) : 0;
+    return app_copy_out(p, out_len, &n, sizeof(n));
+}
+
 // Call numbers are the positions of the entries in struct ftl_calls.
 enum call_no {
     CALL_HANDLE_CLOSE,
@@ -419,6 +456,10 @@ enum call_no {
     CALL_EXIT,
     CALL_PROCESS_SPAWN,
     CALL_SYS_STATS,
+    CALL_DMA_ALLOC,
+    CALL_IRQ_ACK,
+    CALL_PS,
+    CALL_LOG_READ,
     CALL_COUNT,
 };
 
@@ -469,6 +510,14 @@ int64_t syscall_dispatch(struct process *p, uint64_t no, const uint64_t a[6])
         return sys_process_spawn(p, a[0], a[1], a[2]);
     case CALL_SYS_STATS:
         return sys_stats(p, a[0]);
+    case CALL_DMA_ALLOC:
+        return sys_dma_alloc(p, a[0], a[1], a[2]);
+    case CALL_IRQ_ACK:
+        return sys_irq_ack(p, h0);
+    case CALL_PS:
+        return sys_ps(p, a[0], a[1], a[2]);
+    case CALL_LOG_READ:
+        return sys_log_read(p, a[0], a[1], a[2]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -29,6 +29,10 @@ ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns);
 ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len);
 ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out);
 ftl_err_t sys_stats(struct process *p, uaddr_t out);
+ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t out_bus);
+ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t irq);
+ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
+ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len);
 
 /// Runs call `no` (its position in struct ftl_calls) with arguments `a` for a
 /// user-mode app and returns what goes back in x0. Unknown numbers get

@@ -31,5 +31,7 @@ void trap_fault(const struct trap_info *info);
 /// Registers `fn(ctx)` for interrupt `intid` and enables it. Returns
 /// FTL_ERR_BUSY if the interrupt already has a handler.
 FTL_MUST_CHECK ftl_err_t irq_register(uint32_t intid, void (*fn)(void *ctx), void *ctx);
+/// Removes the handler of `intid` and masks it.
+void irq_unregister(uint32_t intid);
 /// Calls the handler registered for `intid` (arch code, with interrupts masked).
 void irq_dispatch(uint32_t intid);

@@ -1,7 +1,7 @@
 // The in-OS test suites of test_kernel.
 #pragma once
 
-#include "check.h"
+#include <ftl/test.h>
 
 void channel_tests(void);
 void poll_tests(void);

@@ -6,7 +6,7 @@
 // The environ layout is the same for wasm32 and the native ABI: no pointers, and
 // int64_t is 8-byte aligned in both. The `ftl` module copies it verbatim.
 _Static_assert(offsetof(struct ftl_env_item, number) == 40, "ftl_env_item layout");
-_Static_assert(sizeof(struct ftl_env_item) == 176, "ftl_env_item layout");
+_Static_assert(sizeof(struct ftl_env_item) == 200, "ftl_env_item layout");
 _Static_assert(offsetof(struct ftl_env, items) == 40, "ftl_env layout");
 
 #define EXIT_TRAP "wasm app exit" // the trap message that carries an exit

@@ -137,6 +137,11 @@ void arch_irq_unmask(uint32_t intid)
     gic_enable(intid);
 }
 
+void arch_irq_mask(uint32_t intid)
+{
+    gic_disable(intid);
+}
+
 void arch_backtrace(uintptr_t start_fp, void (*fn)(void *ctx, uintptr_t pc), void *ctx)
 {
     const uint64_t *fp = start_fp ? (const uint64_t *)start_fp : __builtin_frame_address(0);

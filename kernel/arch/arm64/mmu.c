@@ -74,8 +74,9 @@ int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len
         panic("arch_aspace_map: bad request va 0x%lx len 0x%zx prot %u", (unsigned long)va, len,
               prot);
     }
-    uint64_t attrs = PTE_VALID | PTE_TABLE | PTE_ATTR_NORMAL | PTE_SH_INNER | PTE_AF | PTE_NG |
-                     PTE_PXN | PTE_AP_EL0;
+    uint64_t attrs = PTE_VALID | PTE_TABLE | PTE_AF | PTE_NG | PTE_PXN | PTE_AP_EL0;
+    // MAIR index 1 is normal write-back memory, index 0 device-nGnRnE.
+    attrs |= (prot & ARCH_PROT_DEVICE) ? PTE_UXN : (PTE_ATTR_NORMAL | PTE_SH_INNER);
     if (!(prot & ARCH_PROT_WRITE)) {
         attrs |= PTE_AP_RO;
     }

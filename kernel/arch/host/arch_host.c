@@ -235,3 +235,8 @@ void arch_zero_pages(void *p, size_t len)
 {
     memset(p, 0, len);
 }
+
+void arch_irq_mask(uint32_t intid)
+{
+    (void)intid;
+}

@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct ftl_msg_out) == 32 && offsetof(struct ftl_msg_out, 
                "wasm32 ftl_msg_out layout");
 _Static_assert(offsetof(struct ftl_msg, data) == 40, "wasm32 ftl_msg layout");
 _Static_assert(sizeof(struct ftl_event) == 16, "wasm32 ftl_event layout");
-_Static_assert(sizeof(struct ftl_env_item) == 176 && offsetof(struct ftl_env, items) == 40,
+_Static_assert(sizeof(struct ftl_env_item) == 200 && offsetof(struct ftl_env, items) == 40,
                "wasm32 ftl_env layout");
 
 #define FTL_IMPORT(name) __attribute__((import_module("ftl"), import_name(name)))

@@ -93,6 +93,63 @@ FTL_MUST_CHECK ftl_err_t ftl_env_number(const struct ftl_env *env, const char *n
 FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *name,
                                          ftl_handle_t *out);
 
+// ---- devices (docs/writing-drivers.md) ----
+
+// A device from an env item `{ device: { compatible: "...", virtio_id: N } }`.
+struct ftl_device {
+    volatile void *mmio;      // its registers, mapped for this app (device memory)
+    size_t mmio_size;
+    ftl_handle_t irq;         // READABLE once the interrupt fired; then ftl_irq_ack
+};
+
+/// Looks up a device item. FTL_ERR_NOT_FOUND / FTL_ERR_WRONG_TYPE as for other items.
+FTL_MUST_CHECK ftl_err_t ftl_env_device(const struct ftl_env *env, const char *name,
+                                        struct ftl_device *out);
+/// Allocates physically contiguous, zeroed, page-aligned memory a device can reach:
+/// `*out_va` for the app, `*out_bus` for the device. Freed when the app exits.
+/// FTL_ERR_NO_MEMORY, FTL_ERR_INVALID_ARG for size 0 or over 4 MiB.
+FTL_MUST_CHECK ftl_err_t ftl_dma_alloc(size_t size, void **out_va, uint64_t *out_bus);
+/// Re-enables the interrupt after the app handled it (poll reported FTL_READABLE).
+FTL_MUST_CHECK ftl_err_t ftl_irq_ack(ftl_handle_t irq);
+
+static inline uint8_t ftl_mmio_read8(volatile void *base, size_t off)
+{
+    return *(volatile uint8_t *)((volatile uint8_t *)base + off);
+}
+static inline uint16_t ftl_mmio_read16(volatile void *base, size_t off)
+{
+    return *(volatile uint16_t *)(void *)((volatile uint8_t *)base + off);
+}
+static inline uint32_t ftl_mmio_read32(volatile void *base, size_t off)
+{
+    return *(volatile uint32_t *)(void *)((volatile uint8_t *)base + off);
+}
+static inline uint64_t ftl_mmio_read64(volatile void *base, size_t off)
+{
+    return *(volatile uint64_t *)(void *)((volatile uint8_t *)base + off);
+}
+static inline void ftl_mmio_write8(volatile void *base, size_t off, uint8_t v)
+{
+    *(volatile uint8_t *)((volatile uint8_t *)base + off) = v;
+}
+static inline void ftl_mmio_write16(volatile void *base, size_t off, uint16_t v)
+{
+    *(volatile uint16_t *)(void *)((volatile uint8_t *)base + off) = v;
+}
+static inline void ftl_mmio_write32(volatile void *base, size_t off, uint32_t v)
+{
+    *(volatile uint32_t *)(void *)((volatile uint8_t *)base + off) = v;
+}
+static inline void ftl_mmio_write64(volatile void *base, size_t off, uint64_t v)
+{
+    *(volatile uint64_t *)(void *)((volatile uint8_t *)base + off) = v;
+}
+/// Orders memory accesses: DMA buffer writes before a device register write.
+static inline void ftl_mmio_barrier(void)
+{
+    __asm__ volatile("dsb sy" ::: "memory");
+}
+
 // ---- processes ----
 
 /// Starts a new instance of app `app` from the boot image, with the environ of its
@@ -104,6 +161,10 @@ FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_pr
 
 /// Reads kernel-wide figures: free pages, kernel heap in use, live processes, uptime.
 FTL_MUST_CHECK ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out);
+/// Lists up to `max` live processes into `out`; `*out_n` is how many were written.
+FTL_MUST_CHECK ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n);
+/// Copies up to `len` bytes of the most recent kernel log into `buf` (not NUL-terminated).
+FTL_MUST_CHECK ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len);
 
 // ---- logging and exit ----
 

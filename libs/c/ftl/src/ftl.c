@@ -7,6 +7,9 @@
 
 const struct ftl_calls *ftl_calls_;
 
+static ftl_err_t env_find(const struct ftl_env *env, const char *name, uint32_t kind,
+                          const struct ftl_env_item **out);
+
 ftl_err_t ftl_handle_close(ftl_handle_t h)
 {
     return ftl_calls_->handle_close(h);
@@ -111,6 +114,38 @@ ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
     return ftl_calls_->sys_stats(out);
 }
 
+ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n)
+{
+    return ftl_calls_->ps(out, max, out_n);
+}
+
+ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len)
+{
+    return ftl_calls_->log_read(buf, len, out_len);
+}
+
+ftl_err_t ftl_dma_alloc(size_t size, void **out_va, uint64_t *out_bus)
+{
+    return ftl_calls_->dma_alloc(size, out_va, out_bus);
+}
+
+ftl_err_t ftl_irq_ack(ftl_handle_t irq)
+{
+    return ftl_calls_->irq_ack(irq);
+}
+
+ftl_err_t ftl_env_device(const struct ftl_env *env, const char *name, struct ftl_device *out)
+{
+    const struct ftl_env_item *it;
+    ftl_err_t err = env_find(env, name, FTL_ENV_DEVICE, &it);
+    if (err == FTL_OK) {
+        out->mmio = (volatile void *)(uintptr_t)it->mmio;
+        out->mmio_size = it->mmio_size;
+        out->irq = it->handle;
+    }
+    return err;
+}
+
 ftl_handle_t ftl_env_system(const struct ftl_env *env)
 {
     return env->system;
@@ -124,15 +159,15 @@ const char *ftl_env_app_name(const struct ftl_env *env)
 static ftl_err_t env_find(const struct ftl_env *env, const char *name, uint32_t kind,
                           const struct ftl_env_item **out)
 {
-    static const char *const kinds[] = {"?", "string", "number", "service"};
+    static const char *const kinds[] = {"?", "string", "number", "service", "device"};
     for (uint32_t i = 0; i < env->nitems; i++) {
         const struct ftl_env_item *it = &env->items[i];
         if (strcmp(it->name, name) != 0) {
             continue;
         }
         if (it->kind != kind) {
-            FTL_ERROR("environ item '%s' is a %s, not a %s", name, kinds[it->kind & 3],
-                      kinds[kind & 3]);
+            FTL_ERROR("environ item '%s' is a %s, not a %s", name, kinds[it->kind <= 4 ? it->kind : 0],
+                      kinds[kind <= 4 ? kind : 0]);
             return FTL_ERR_WRONG_TYPE;
         }
         *out = it;

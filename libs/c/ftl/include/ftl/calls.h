@@ -41,6 +41,7 @@ struct ftl_event {
 #define FTL_ENV_STRING 1
 #define FTL_ENV_NUMBER 2
 #define FTL_ENV_CHANNEL 3
+#define FTL_ENV_DEVICE 4
 #define FTL_ENV_NAME_MAX 32
 #define FTL_ENV_STRING_MAX 128
 
@@ -49,7 +50,12 @@ struct ftl_env_item {
     uint32_t kind;                            // FTL_ENV_*
     ftl_handle_t handle;                      // CHANNEL
     int64_t number;                           // NUMBER
-    char str[FTL_ENV_STRING_MAX];             // STRING; CHANNEL: the service name
+    char str[FTL_ENV_STRING_MAX];             // STRING; CHANNEL: the service name;
+                                              // DEVICE: the compatible string
+    uint64_t mmio;                            // DEVICE: app address of its registers
+    uint64_t mmio_size;                       // DEVICE: bytes of registers
+    uint32_t irq;                             // DEVICE: interrupt number (INTID), for logs
+    uint32_t reserved;                        // DEVICE: handle = its interrupt handle
 };
 
 struct ftl_env {
@@ -65,6 +71,14 @@ struct ftl_sys_stats {
     uint64_t heap_used;                       // bytes of kernel heap in use
     uint64_t processes;                       // live processes
     int64_t uptime_ns;
+};
+
+// One process, from ftl_ps.
+struct ftl_ps_entry {
+    char name[FTL_ENV_NAME_MAX];
+    uint32_t isolation;                       // 0 inkernel, 1 user, 2 wasm
+    uint32_t handles;                         // open handles
+    uint64_t memory;                          // bytes of memory it holds
 };
 
 struct ftl_calls {
@@ -87,6 +101,10 @@ struct ftl_calls {
     void (*exit)(int code);                   // never returns
     ftl_err_t (*process_spawn)(const char *app, size_t len, ftl_handle_t *out_process);
     ftl_err_t (*sys_stats)(struct ftl_sys_stats *out);
+    ftl_err_t (*dma_alloc)(size_t size, void **out_va, uint64_t *out_bus);
+    ftl_err_t (*irq_ack)(ftl_handle_t irq);
+    ftl_err_t (*ps)(struct ftl_ps_entry *out, size_t max, size_t *out_n);
+    ftl_err_t (*log_read)(char *buf, size_t len, size_t *out_len);
 };
 
 // What the kernel passes to the app's entry point (x0).

@@ -1,5 +1,6 @@
-// A minimal in-OS test harness: CHECK_* macros record the first failure of the
-// running test; run_test prints one result line per test.
+// The in-OS test harness for test apps (linked into every app named test_*):
+// CHECK_* macros record the first failure of the running test; run_test prints one
+// `TEST PASS|FAIL <name>` line per test.
 #pragma once
 
 #include <ftl.h>

@@ -1,5 +1,5 @@
-// The in-OS test harness.
-#include "check.h"
+// The in-OS test harness: failure recording and result lines.
+#include <ftl/test.h>
 
 #include <stdarg.h>
 #include <stdio.h>
