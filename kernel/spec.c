@@ -109,6 +109,14 @@ static void hint(char *buf, size_t size, const char *word, const char *const *li
     snprintf(buf, size, "expected %s", expected);
 }
 
+// Copies a scalar into a WORD_MAX buffer. One too long is kept truncated: it is then
+// still too long for a name, and matches no key or isolation.
+static void copy_word(const struct yaml_event *ev, char *buf)
+{
+    ftl_err_t err = yaml_scalar_copy(ev, buf, WORD_MAX, NULL);
+    (void)err;
+}
+
 // Reads the next key of a mapping into `key`, or sets `*out_end` at the mapping's end.
 static ftl_err_t next_key(struct parser *ps, struct yaml_event *ev, char *key, bool *out_end)
 {
@@ -119,8 +127,7 @@ static ftl_err_t next_key(struct parser *ps, struct yaml_event *ev, char *key, b
     *out_end = ev->type == YAML_EVENT_MAP_END;
     key[0] = '\0';
     if (!*out_end) {
-        // A key too long for `key` is kept truncated: it still matches no known word.
-        err = yaml_scalar_copy(ev, key, WORD_MAX, NULL);
+        copy_word(ev, key);
     }
     return FTL_OK;
 }
@@ -182,7 +189,7 @@ static ftl_err_t read_name(struct parser *ps, const char *what, char *out, int *
         return err;
     }
     char name[WORD_MAX];
-    err = yaml_scalar_copy(&ev, name, sizeof(name), NULL);  // if truncated, still too long
+    copy_word(&ev, name);
     *out_line = ev.line;
     err = check_name(ps, ev.line, what, name);
     if (err == FTL_OK) {
@@ -237,7 +244,8 @@ static ftl_err_t read_number(struct parser *ps, const char *what, int64_t *out, 
     }
     err = parse_int(ev.text, ev.len, out);
     if (err == FTL_ERR_TOO_LARGE) {
-        return fail(ps, ev.line, "%s %.*s is out of range (signed 64-bit)", what, shown, ev.text);
+        return fail(ps, ev.line, "%s is out of range (signed 64-bit): %.*s", what, shown,
+                    ev.text);
     }
     if (err != FTL_OK) {
         return fail(ps, ev.line, "%s must be an integer (decimal or 0x hex), got '%.*s'", what,
@@ -489,7 +497,7 @@ static ftl_err_t read_isolation(struct parser *ps, enum spec_isolation *out)
         return err;
     }
     char iso[WORD_MAX];
-    err = yaml_scalar_copy(&ev, iso, sizeof(iso), NULL);  // if truncated, matches nothing
+    copy_word(&ev, iso);
     int i = lookup(iso, isolation_names, COUNT(isolation_names));
     if (i < 0) {
         return fail(ps, ev.line, "unknown isolation '%s' (expected inkernel, user, wasm, js or "

@@ -11,7 +11,7 @@
 #define SPEC_ENV_MAX 16       // env items per spec
 #define SPEC_EXPORTS_MAX 8    // exported services per spec
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
-#define SPEC_SYSTEM_MAX 256   // specs spec_check_system accepts at once
+#define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
 
 enum spec_isolation {
     SPEC_ISO_INKERNEL,

@@ -35,19 +35,27 @@ build/host/spec_fuzz: kernel/tests/spec_fuzz.c $(SPEC_DEPS)
 	$(SPEC_Q)$(SPEC_CC) $(SPEC_FUZZ_CFLAGS) -o $@ kernel/tests/spec_fuzz.c $(SPEC_SRCS)
 
 # The seed corpus is rebuilt on every run from the apps' specs and a few inline
-# examples; inputs the fuzzer finds stay in build/ only.
+# examples; inputs the fuzzer finds stay in build/ only. An input holds up to four
+# specs separated by NUL bytes (see kernel/tests/spec_fuzz.c).
 .PHONY: fuzz-spec
 fuzz-spec: build/host/spec_fuzz
 	$(SPEC_Q)mkdir -p $(SPEC_FUZZ_CORPUS)
 	$(SPEC_Q)for f in $(wildcard apps/*/spec.yaml); do \
 		cp "$$f" "$(SPEC_FUZZ_CORPUS)/app_$$(basename $$(dirname $$f)).yaml"; done
-	$(SPEC_Q)printf 'name: echo_client\nisolation: inkernel\nenv:\n  echo:     { service: echo }\n  greeting: { string: "Hi!\\x21\\n" }\n  rounds:   { number: -0x5 }\n  nic:      { device: { compatible: "virtio,mmio", virtio_id: 1 } }\nexports:\n  - service: echo\n' \
-		>$(SPEC_FUZZ_CORPUS)/seed_full.yaml
-	$(SPEC_Q)printf -- "---\n# comment\nname: 'it''s'\nisolation: user\nexports: []\nenv:\n  a:\n    number: 9223372036854775807\n  b: {string: 'x # y'}\n" \
+	$(SPEC_Q)printf '%s\n' 'name: echo_client  # the example from the docs' \
+		'isolation: inkernel' 'env:' '  echo:     { service: echo }' \
+		'  greeting: { string: "Hi!\x21\n\u00e9" }' '  rounds:   { number: -5 }' \
+		'  mask:     { number: 0x1F }' \
+		'  nic:      { device: { compatible: "virtio,mmio", virtio_id: 1 } }' \
+		'exports:' '  - service: echo' >$(SPEC_FUZZ_CORPUS)/seed_full.yaml
+	$(SPEC_Q)printf '%s\n' '---' '# block style' 'name: "blk"' 'isolation: user' 'exports: []' \
+		'env:' '  a:' '    number: 9223372036854775807' "  b: {string: 'it''s # y'}" \
 		>$(SPEC_FUZZ_CORPUS)/seed_block.yaml
-	$(SPEC_Q)printf 'name: a\nisolation: wasm\nexports:\n- service: x\n- service: y\nenv:\n  s: { service: x }\n\000name: b\nisolation: js\nenv: { t: { service: y } }\nexports: [ ]\n' \
+	$(SPEC_Q)printf '%s\n' '{ name: c, isolation: vmm, env: { d: { device: {' \
+		'  compatible: "a,b", virtio_id: 0x10 } } } }' >$(SPEC_FUZZ_CORPUS)/seed_flow.yaml
+	$(SPEC_Q){ printf '%s\n' 'name: a' 'isolation: wasm' 'exports:' '- service: x' \
+		'- service: y' 'env:' '  s: { service: x }'; printf '\000'; \
+		printf '%s\n' 'name: b' 'isolation: js' 'env: { t: { service: y } }' 'exports: [ ]'; } \
 		>$(SPEC_FUZZ_CORPUS)/seed_system.yaml
-	$(SPEC_Q)printf '{ name: c, isolation: vmm, env: { d: { device: {\n  compatible: "a,b", virtio_id: 0x10 } } } }\n' \
-		>$(SPEC_FUZZ_CORPUS)/seed_flow.yaml
 	build/host/spec_fuzz -max_total_time=$(SPEC_FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=build/host/spec_fuzz- $(SPEC_FUZZ_CORPUS)

@@ -178,8 +178,11 @@ static void single_quoted_string_unescapes_doubled_quotes(void **state)
 static void double_quoted_string_decodes_escapes(void **state)
 {
     (void)state;
-    parse_ok(MIN_SPEC "env:\n  s: { string: \"q\\\" b\\\\ n\\n t\\t x\\x41 u\\u00e9 U\\U0001F600\" }\n");
+    parse_ok(MIN_SPEC "env:\n"
+                      "  s: { string: \"q\\\" b\\\\ n\\n t\\t x\\x41 u\\u00e9 U\\U0001F600\" }\n");
     assert_string_equal(spec.env[0].str, "q\" b\\ n\n t\t xA u\xc3\xa9 U\xf0\x9f\x98\x80");
+    parse_ok(MIN_SPEC "env:\n  s: { string: \"\\u20ac\\e\\/\" }\n");
+    assert_string_equal(spec.env[0].str, "\xe2\x82\xac\x1b/");
 }
 
 static void numbers_may_be_signed_decimal_or_hex(void **state)
@@ -197,7 +200,8 @@ static void int64_limits_parse(void **state)
 {
     (void)state;
     parse_ok(MIN_SPEC "env:\n  a: { number: 9223372036854775807 }\n"
-                      "  b: { number: -9223372036854775808 }\n  c: { number: 0x7fffffffffffffff }\n");
+                      "  b: { number: -9223372036854775808 }\n"
+                      "  c: { number: 0x7fffffffffffffff }\n");
     assert_true(spec.env[0].number == INT64_MAX);
     assert_true(spec.env[1].number == INT64_MIN);
     assert_true(spec.env[2].number == INT64_MAX);
@@ -302,6 +306,7 @@ static void unterminated_quotes_are_rejected(void **state)
     (void)state;
     expect_error("name: \"a\nisolation: user\n", 1, "unterminated string");
     expect_error(MIN_SPEC "env:\n  s: { string: 'x }\n", 4, "unterminated string");
+    expect_error(MIN_SPEC "env:\n  s: { string: \"x\\\n  y\" }\n", 4, "cannot end with '\\'");
 }
 
 static void unterminated_flow_mapping_is_reported_at_its_opening_line(void **state)
@@ -325,6 +330,7 @@ static void unknown_escape_is_rejected(void **state)
     expect_error(MIN_SPEC "env:\n  s: { string: \"a\\qb\" }\n", 4, "unknown escape '\\q'");
     expect_error(MIN_SPEC "env:\n  s: { string: \"\\x4\" }\n", 4, "2 hex digits");
     expect_error(MIN_SPEC "env:\n  s: { string: \"\\x00\" }\n", 4, "NUL");
+    expect_error(MIN_SPEC "env:\n  s: { string: \"\\ud800\" }\n", 4, "not a Unicode character");
 }
 
 static void colon_space_inside_a_plain_value_is_rejected(void **state)
@@ -429,6 +435,7 @@ static void bad_name_characters_are_rejected(void **state)
     expect_error("name: 1echo\n", 1, "starting with a letter");
     expect_error("name: echo-client\n", 1, "use a-z, 0-9 and _");
     expect_error("name: _x\n", 1, "bad app name");
+    expect_error("name: ''\n", 1, "app name must not be empty");
     expect_error(MIN_SPEC "env:\n  Bad: { number: 1 }\n", 4, "bad env item name 'Bad'");
     expect_error(MIN_SPEC "exports:\n  - service: a.b\n", 4, "bad service name 'a.b'");
 }
@@ -549,6 +556,9 @@ static void device_needs_a_compatible_and_a_valid_virtio_id(void **state)
                  "between 0 and 4294967295");
     expect_error(MIN_SPEC "env:\n  nic: { device: { compatible: a, irq: 3 } }\n", 4,
                  "unknown device key 'irq'");
+    expect_error(MIN_SPEC "env:\n  nic: { device: { compatible: '' } }\n", 4, "must not be empty");
+    expect_error(MIN_SPEC "env:\n  nic: { device: virtio }\n", 4,
+                 "device 'nic' must be a mapping");
 }
 
 static void string_longer_than_the_limit_is_rejected(void **state)
@@ -579,6 +589,85 @@ static void null_arguments_are_invalid(void **state)
     assert_int_equal(spec_parse(FILE_NAME, "", 0, NULL, &err), FTL_ERR_INVALID_ARG);
     assert_int_equal(spec_parse(FILE_NAME, "", 0, &spec, NULL), FTL_ERR_INVALID_ARG);
     assert_int_equal(spec_check_system(NULL, 1, NULL, NULL, NULL), FTL_ERR_INVALID_ARG);
+}
+
+static void file_must_be_valid_utf8(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "env:\n  s: { string: \"\xff\" }\n", 4, "not valid UTF-8");
+    expect_error(MIN_SPEC "env:\n  s: { string: \"\xc0\xaf\" }\n", 4, "not valid UTF-8");
+    expect_error(MIN_SPEC "env:\n  s: { string: \"\xe2\x80\xa8\" }\n", 4, "U+2028");
+    expect_error("name: a\xc2\x85\n", 1, "control character 0x85");
+}
+
+static void comment_needs_a_space_before_the_hash(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "exports: [#x\n]\n", 3, "a comment needs a space before '#'");
+    expect_error("name: 'a'# x\n", 1, "unexpected text '# x'");
+}
+
+static void other_yaml_indicators_are_rejected(void **state)
+{
+    (void)state;
+    expect_error("%YAML 1.2\n" MIN_SPEC, 1, "directives");
+    expect_error("? name\n: a\n", 1, "complex keys");
+    expect_error(MIN_SPEC ": a\n", 3, "missing key before ':'");
+    expect_error("name: :a\n", 1, "quote values that start with ':'");
+    expect_error("name: ?a\n", 1, "quote values that start with '?'");
+    expect_error("name: @a\n", 1, "unexpected '@'");
+    expect_error(MIN_SPEC "exports: [ - a ]\n", 3, "sequence entry is not allowed here");
+}
+
+static void sequence_cannot_start_on_its_key_line(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "exports: - service: a\n", 3, "cannot start on the line of its key");
+}
+
+static void text_below_the_top_mapping_indentation_is_rejected(void **state)
+{
+    (void)state;
+    expect_error("  name: a\n  isolation: user\n exports: []\n", 3, "text after the end");
+}
+
+static void block_mapping_line_without_colon_is_rejected(void **state)
+{
+    (void)state;
+    expect_error("name: a\nisolation\n", 2, "expected ':' after 'isolation'");
+    expect_error(MIN_SPEC "- b\n", 3, "found a '- ' sequence entry");
+    expect_error(MIN_SPEC "exports:\n  - {service: a}\n    b\n", 5, "unexpected indentation");
+    expect_error(MIN_SPEC "exports:\n  - {service: a}\n  x: 1\n", 5,
+                 "expected a '- ' sequence entry");
+}
+
+static void flow_collection_syntax_errors_are_rejected(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "env: {a}\n", 3, "expected ':' after key 'a'");
+    expect_error(MIN_SPEC "env: {,}\n", 3, "expected a key, found ','");
+    expect_error(MIN_SPEC "exports: [,]\n", 3, "expected an entry, found ','");
+    expect_error(MIN_SPEC "exports: [{service: a}}\n", 3, "expected ',' or ']', found '}'");
+    expect_error(MIN_SPEC "exports: [a: b]\n", 3, "'key: value' pairs inside [ ]");
+    expect_error(MIN_SPEC "env: { a: }\n", 3, "env item 'a' must be a mapping");
+}
+
+static void wrong_shapes_of_env_and_exports_are_type_errors(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "env: [a]\n", 3, "'env' must be a mapping");
+    expect_error(MIN_SPEC "exports: {a: b}\n", 3, "'exports' must be a sequence");
+    expect_error(MIN_SPEC "exports: [a]\n", 3, "each export must be a mapping");
+    expect_error(MIN_SPEC "exports: [{}]\n", 3, "empty export");
+    expect_error(MIN_SPEC "exports:\n  - sevice: a\n", 4, "unknown key 'sevice' in an export");
+    expect_error(MIN_SPEC "exports:\n  - service: a\n    env: b\n", 5, "not 'env' too");
+}
+
+static void missing_file_name_is_shown_as_a_placeholder(void **state)
+{
+    (void)state;
+    assert_int_equal(spec_parse(NULL, "", 0, &spec, &err), FTL_ERR_PARSE);
+    assert_string_equal(err.file, "<spec>");
 }
 
 // System checks: each test parses a few specs into `sys` and collects the errors.
@@ -617,7 +706,8 @@ static void expect_system_error(const struct errors *errs, int i, const char *fi
 static void valid_system_has_no_errors(void **state)
 {
     (void)state;
-    parse_app(0, "apps/echo/spec.yaml", "name: echo\nisolation: user\nexports: [{service: echo}]\n");
+    parse_app(0, "apps/echo/spec.yaml",
+              "name: echo\nisolation: user\nexports: [{service: echo}]\n");
     parse_app(1, "apps/client/spec.yaml",
               "name: client\nisolation: wasm\nenv:\n  e: { service: echo }\n");
     bool ok[2] = {false, false};
@@ -677,10 +767,11 @@ static void dependency_cycle_names_its_members(void **state)
 {
     (void)state;
     parse_app(0, "apps/a/spec.yaml", "name: a\nisolation: user\nenv:\n  x: { service: sb }\n"
-                                     "exports: [{service: sa}]\n");
+                                     "exports: [{service: sa}, {service: sa2}]\n");
     parse_app(1, "apps/b/spec.yaml", "name: b\nisolation: user\nenv:\n  x: { service: sc }\n"
                                      "  y: { service: sc2 }\nexports: [{service: sb}]\n");
     parse_app(2, "apps/c/spec.yaml", "name: c\nisolation: user\nenv:\n  x: { service: sa }\n"
+                                     "  y: { service: sa2 }\n"
                                      "exports: [{service: sc}, {service: sc2}]\n");
     parse_app(3, "apps/d/spec.yaml", "name: d\nisolation: user\n");
     bool ok[4];
@@ -722,6 +813,19 @@ static void dependents_of_a_broken_app_cannot_start(void **state)
     expect_system_error(&errs, 0, "apps/base/spec.yaml", 4, "needs service 'nowhere'");
     assert_false(ok[0] || ok[1] || ok[2]);
     assert_true(ok[3]);
+}
+
+static void more_than_system_max_apps_are_rejected(void **state)
+{
+    (void)state;
+    static struct spec many[SPEC_SYSTEM_MAX + 1];
+    static bool ok[SPEC_SYSTEM_MAX + 1];
+    struct errors errs = {0};
+    assert_int_equal(spec_check_system(many, SPEC_SYSTEM_MAX + 1, ok, collect, &errs),
+                     FTL_ERR_PARSE);
+    assert_int_equal(errs.count, 1);
+    assert_non_null(strstr(errs.list[0].reason, "too many apps (at most 128)"));
+    assert_false(ok[0] || ok[SPEC_SYSTEM_MAX]);
 }
 
 int main(void)
@@ -785,6 +889,15 @@ int main(void)
         cmocka_unit_test(string_longer_than_the_limit_is_rejected),
         cmocka_unit_test(error_names_the_file_and_keeps_the_end_of_long_paths),
         cmocka_unit_test(null_arguments_are_invalid),
+        cmocka_unit_test(file_must_be_valid_utf8),
+        cmocka_unit_test(comment_needs_a_space_before_the_hash),
+        cmocka_unit_test(other_yaml_indicators_are_rejected),
+        cmocka_unit_test(sequence_cannot_start_on_its_key_line),
+        cmocka_unit_test(text_below_the_top_mapping_indentation_is_rejected),
+        cmocka_unit_test(block_mapping_line_without_colon_is_rejected),
+        cmocka_unit_test(flow_collection_syntax_errors_are_rejected),
+        cmocka_unit_test(wrong_shapes_of_env_and_exports_are_type_errors),
+        cmocka_unit_test(missing_file_name_is_shown_as_a_placeholder),
         cmocka_unit_test(valid_system_has_no_errors),
         cmocka_unit_test(duplicate_app_names_are_reported),
         cmocka_unit_test(service_exported_twice_is_reported_at_the_second_export),
@@ -792,6 +905,7 @@ int main(void)
         cmocka_unit_test(dependency_cycle_names_its_members),
         cmocka_unit_test(self_dependency_is_reported),
         cmocka_unit_test(dependents_of_a_broken_app_cannot_start),
+        cmocka_unit_test(more_than_system_max_apps_are_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
