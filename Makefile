@@ -163,7 +163,7 @@ fuzz: images $(BUILD)/host/virt.dtb
 	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm fuzz-uri fuzz-http
 
 # ---- user-facing targets ----
-.PHONY: all setup run test test-unit test-os test-e2e bench fmt fmt-check clean help images
+.PHONY: all setup run test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
 
 all: images
 
@@ -197,7 +197,11 @@ test-os: images
 	$(Q)$(PYTEST) tests/test_os.py
 
 test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
-	$(Q)$(PYTEST) tests --ignore=tests/test_os.py
+	$(Q)$(PYTEST) tests --ignore=tests/test_os.py --ignore=tests/slow
+
+# Slow suites, not part of `make test`: a million random kernel calls.
+test-slow: images
+	$(Q)$(PYTEST) -s tests/slow
 
 bench: images
 	$(Q)/usr/bin/python3 tools/bench.py
@@ -218,6 +222,7 @@ help:
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
+	@echo "make test-slow  slow suites (a million random kernel calls; not in make test)"
 	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each"

@@ -132,6 +132,9 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     if (size == 0 || size > DMA_ALLOC_MAX) {
         return FTL_ERR_INVALID_ARG;
     }
+    if (p->dma_bytes + size > DMA_PROCESS_MAX) {
+        return FTL_ERR_NO_MEMORY; // this app's share is used up; others are unaffected
+    }
     if (p->mode != PROCESS_INKERNEL && p->mode != PROCESS_USER) {
         return FTL_ERR_UNSUPPORTED;
     }

@@ -9,7 +9,8 @@ struct board;
 
 #define USER_DEVICE_BASE 0x40000000ull    // where user apps see device registers
 #define USER_DMA_BASE 0x80000000ull       // where user apps see their DMA memory
-#define DMA_ALLOC_MAX (4u << 20)
+#define DMA_ALLOC_MAX (4u << 20)          // per call
+#define DMA_PROCESS_MAX (32u << 20)       // per process
 
 // DMA memory an app holds; freed with the process.
 struct dma_block {
