@@ -84,7 +84,7 @@ static void lay_out(struct process *p, const struct elf_info *info)
     size_t env_off = p->image_size;
     size_t stubs_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE;
     size_t heap_off = stubs_off + (p->mode == PROCESS_USER ? PAGE_SIZE : 0);
-    size_t guard_off = heap_off + PROCESS_HEAP_DEFAULT;
+    size_t guard_off = heap_off + p->heap_size;
     size_t stack_off = guard_off + PAGE_SIZE;
     p->mem_pages = (stack_off + PROCESS_STACK_DEFAULT) / PAGE_SIZE;
     p->guard = p->ubase + guard_off;
@@ -98,7 +98,7 @@ static void lay_out(struct process *p, const struct elf_info *info)
         }
         add_region(p, env_off, PROCESS_ENV_PAGES * PAGE_SIZE, ARCH_PROT_READ);
         add_region(p, stubs_off, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC);
-        add_region(p, heap_off, PROCESS_HEAP_DEFAULT, ARCH_PROT_READ | ARCH_PROT_WRITE);
+        add_region(p, heap_off, p->heap_size, ARCH_PROT_READ | ARCH_PROT_WRITE);
         add_region(p, stack_off, PROCESS_STACK_DEFAULT, ARCH_PROT_READ | ARCH_PROT_WRITE);
     }
     uint8_t *env_area = p->mem + env_off;
@@ -110,7 +110,7 @@ static void lay_out(struct process *p, const struct elf_info *info)
     p->start->env = (const struct ftl_env *)(uintptr_t)(p->ubase + env_off +
                                                         sizeof(struct ftl_start));
     p->start->heap = (void *)(uintptr_t)(p->ubase + heap_off);
-    p->start->heap_size = PROCESS_HEAP_DEFAULT;
+    p->start->heap_size = p->heap_size;
     if (p->mode == PROCESS_INKERNEL) {
         p->start->calls = &inkernel_calls;
         return;
@@ -192,7 +192,7 @@ static void process_free(void *arg)
 }
 
 ftl_err_t process_create(const char *name, enum process_mode mode, const void *elf, size_t len,
-                         struct process **out, const char **why)
+                         const struct process_limits *lim, struct process **out, const char **why)
 {
     struct elf_info info;
     ftl_err_t err = elf_inspect(elf, len, &info, why);
@@ -208,8 +208,12 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     p->mode = mode;
     list_init(&p->link);
     process_init_common(p);
+    if (lim->handles) {
+        p->handles.limit = lim->handles;
+    }
+    p->heap_size = lim->heap_size ? ALIGN_UP(lim->heap_size, PAGE_SIZE) : PROCESS_HEAP_DEFAULT;
     p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
-    size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + PROCESS_HEAP_DEFAULT +
+    size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + p->heap_size +
                    PROCESS_STACK_DEFAULT;
     p->mem = page_alloc(total / PAGE_SIZE);
     if (!p->mem) {

@@ -34,6 +34,7 @@ struct process {
     size_t mem_pages;                // [image | env | call stubs | heap | guard | stack]
     uint64_t ubase;                  // app address of mem[0]
     size_t image_size;
+    size_t heap_size;
     uint64_t guard;                  // app address of the unmapped page below the stack
     uint64_t entry;                  // app address of _start
     uint64_t stack_top;              // app address
@@ -52,10 +53,17 @@ struct process {
     bool exited;
 };
 
-/// Loads app `name` from `elf` into new memory for `mode`. On error,
+// Per-app limits from the spec (`limits:`); 0 means the default.
+struct process_limits {
+    size_t heap_size;                // bytes of malloc arena (PROCESS_HEAP_DEFAULT)
+    size_t handles;                  // open handles (FTL_PROCESS_HANDLES_MAX)
+};
+
+/// Loads app `name` from `elf` into new memory for `mode`, with `lim`. On error,
 /// FTL_ERR_PARSE or FTL_ERR_NO_MEMORY with a reason in *why; nothing is left allocated.
 FTL_MUST_CHECK ftl_err_t process_create(const char *name, enum process_mode mode,
-                                        const void *elf, size_t len, struct process **out,
+                                        const void *elf, size_t len,
+                                        const struct process_limits *lim, struct process **out,
                                         const char **why);
 
 /// Makes process `name` for the WebAssembly module [module, module+len), which must

@@ -8,8 +8,11 @@
 
 #define WORD_MAX 48  // bytes of a key or short value kept for lookups and messages
 
-enum top_key { TOP_NAME, TOP_ISOLATION, TOP_ENV, TOP_EXPORTS, TOP_COUNT };
-static const char *const top_keys[TOP_COUNT] = {"name", "isolation", "env", "exports"};
+enum top_key { TOP_NAME, TOP_ISOLATION, TOP_ENV, TOP_EXPORTS, TOP_LIMITS, TOP_COUNT };
+static const char *const top_keys[TOP_COUNT] = {"name", "isolation", "env", "exports", "limits"};
+
+enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_COUNT };
+static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles"};
 
 // Indexed by enum spec_isolation and enum spec_env_kind.
 static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
@@ -507,10 +510,57 @@ static ftl_err_t read_isolation(struct parser *ps, enum spec_isolation *out)
     return FTL_OK;
 }
 
+// limits: { heap_kib: 1024, handles: 64 }: per-app overrides of the defaults.
+static ftl_err_t parse_limits(struct parser *ps)
+{
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_MAP_START) {
+        return fail(ps, ev.line, "limits must be a mapping like { heap_kib: 1024, handles: 64 }, "
+                    "got %s", describe(&ev));
+    }
+    int seen[LIMIT_COUNT] = {0};
+    for (;;) {
+        char key[WORD_MAX];
+        bool end;
+        int line;
+        err = next_key(ps, &ev, key, &end);
+        if (err != FTL_OK || end) {
+            return err;
+        }
+        int k = lookup(key, limit_keys, LIMIT_COUNT);
+        if (k < 0) {
+            char h[64];
+            hint(h, sizeof(h), key, limit_keys, LIMIT_COUNT, "heap_kib or handles");
+            return fail(ps, ev.line, "unknown limit '%s' (%s)", key, h);
+        }
+        if (seen[k]) {
+            return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", key, seen[k]);
+        }
+        seen[k] = ev.line;
+        int64_t *value = k == LIMIT_HEAP_KIB ? &ps->out->heap_kib : &ps->out->handles;
+        int64_t max = k == LIMIT_HEAP_KIB ? SPEC_HEAP_KIB_MAX : SPEC_HANDLES_MAX;
+        char what[40];
+        snprintf(what, sizeof(what), "limit '%s'", key);
+        err = read_number(ps, what, value, &line);
+        if (err != FTL_OK) {
+            return err;
+        }
+        if (*value < 1 || *value > max) {
+            return fail(ps, line, "limit '%s' must be between 1 and %lld", key, (long long)max);
+        }
+    }
+}
+
 static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
 {
     int line;
     switch (k) {
+    case TOP_LIMITS:
+        return parse_limits(ps);
     case TOP_NAME:
         return read_name(ps, "app name", ps->out->name, &line);
     case TOP_ISOLATION:
@@ -547,7 +597,8 @@ static ftl_err_t parse_spec(struct parser *ps)
         int k = lookup(key, top_keys, TOP_COUNT);
         if (k < 0) {
             char h[64];
-            hint(h, sizeof(h), key, top_keys, TOP_COUNT, "name, isolation, env or exports");
+            hint(h, sizeof(h), key, top_keys, TOP_COUNT,
+                 "name, isolation, env, exports or limits");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {

@@ -109,9 +109,11 @@ static bool create_process(const struct spec *s, struct process **out, struct ch
     }
     const char *why;
     struct process *p;
+    struct process_limits lim = {.heap_size = (size_t)s->heap_kib * 1024,
+                                 .handles = (size_t)s->handles};
     ftl_err_t err = mode == PROCESS_WASM
                         ? process_create_wasm(s->name, bin.data, bin.size, &p, &why)
-                        : process_create(s->name, mode, bin.data, bin.size, &p, &why);
+                        : process_create(s->name, mode, bin.data, bin.size, &lim, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;

@@ -40,3 +40,11 @@ def test_thousand_user_processes_start_and_end_without_leaking(boot):
     fails = [line for line in os.lines if "TEST FAIL" in line]
     assert int(m.group(2)) == 0 and int(m.group(1)) == 4, "\n".join(fails)
     os.wait_for(r"after 1000 spawns: free pages (\d+) -> \1, heap (\d+) -> \2, processes")
+
+
+def test_spec_limits_bound_heap_and_handles(boot):
+    os = boot(apps=["test_limits", "hello"])
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)")
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 2, "\n".join(fails)
+    os.wait_for(r"Hello from FTL!")

@@ -393,7 +393,36 @@ static void unknown_key_far_from_any_lists_the_valid_keys(void **state)
 {
     (void)state;
     expect_error(MIN_SPEC "version: 2\n", 3,
-                 "unknown key 'version' (expected name, isolation, env or exports)");
+                 "unknown key 'version' (expected name, isolation, env, exports or limits)");
+}
+
+static void limits_override_heap_and_handles(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "limits: { heap_kib: 2048, handles: 32 }\n");
+    assert_int_equal(spec.heap_kib, 2048);
+    assert_int_equal(spec.handles, 32);
+}
+
+static void limits_default_to_zero(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC);
+    assert_int_equal(spec.heap_kib, 0);
+    assert_int_equal(spec.handles, 0);
+}
+
+static void limit_out_of_range_is_reported(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "limits: { handles: 1000 }\n", 3,
+                 "limit 'handles' must be between 1 and 256");
+}
+
+static void unknown_limit_is_reported(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "limits:\n  memory: 5\n", 4, "unknown limit 'memory'");
 }
 
 static void unknown_env_kind_is_reported(void **state)
@@ -867,6 +896,10 @@ int main(void)
         cmocka_unit_test(multi_line_plain_value_is_rejected),
         cmocka_unit_test(unknown_key_is_reported_with_its_line),
         cmocka_unit_test(unknown_key_far_from_any_lists_the_valid_keys),
+        cmocka_unit_test(limits_override_heap_and_handles),
+        cmocka_unit_test(limits_default_to_zero),
+        cmocka_unit_test(limit_out_of_range_is_reported),
+        cmocka_unit_test(unknown_limit_is_reported),
         cmocka_unit_test(unknown_env_kind_is_reported),
         cmocka_unit_test(non_integer_number_is_a_type_error),
         cmocka_unit_test(string_given_a_mapping_is_a_type_error),
