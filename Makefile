@@ -31,6 +31,11 @@ HOST_CC := clang
 HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Ikernel -Ikernel/arch/host -Ilibs/c/ftl/include
 
+# Libraries apps can use (each .mk builds its library and host-tests it).
+include libs/c/lwip/lwip.mk
+include libs/c/uri/uri.mk
+include libs/c/http/http.mk
+
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
 # process_wasm.c glues the engine to the kernel: not part of the host build.
@@ -69,7 +74,12 @@ DEFAULT_APPS := $(filter-out $(NON_DEFAULT_APPS),$(ALL_APPS))
 $(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(TARGET_CC) $(APP_CFLAGS) -c $< -o $@
+	$(Q)$(TARGET_CC) $(APP_CFLAGS) $(APP_EXTRA_CFLAGS) -c $< -o $@
+
+# An optional apps/<name>/app.mk adds to one app: APP_SRCS_<name> (more sources, e.g.
+# from libs/c/), APP_CFLAGS_<name> (flags for its sources), APP_LIBS_<name> (archives
+# to link, with the rules that build them).
+-include $(wildcard apps/*/app.mk)
 
 # Apps whose spec says `isolation: wasm` are WebAssembly modules: apps/<name>/*.c
 # built with wasi-libc -> build/apps/<name>.wasm, packed as apps/<name>/app.wasm.
@@ -89,11 +99,13 @@ $(foreach a,$(WASM_APP_NAMES),$(eval $(call wasm_app_rule,$(a))))
 
 # apps/<name>/*.c + the SDK + picolibc -> build/apps/<name>.elf (static PIE)
 define app_rule
-$(BUILD)/apps/$(1).elf: $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(SDK_OBJS) \
+APP_OBJS_$(1) := $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/$(1)/*.c) $(APP_SRCS_$(1)))
+$$(APP_OBJS_$(1)): APP_EXTRA_CFLAGS := $(APP_CFLAGS_$(1))
+$(BUILD)/apps/$(1).elf: $$(APP_OBJS_$(1)) $(SDK_OBJS) $(APP_LIBS_$(1)) \
 		$(if $(filter test_%,$(1)),$(TEST_LIB_OBJS)) libs/c/ftl/app.ld
 	@echo "  LD      $$@"
 	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro --gc-sections -T libs/c/ftl/app.ld \
-		-o $$@ $$(filter %.o,$$^) $(PICOLIBC)/lib/libc.a $(LIBGCC)
+		-o $$@ $$(filter %.o,$$^) $(APP_LIBS_$(1)) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
 $(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
 
@@ -125,9 +137,6 @@ APP_ELFS := $(foreach a,$(ALL_APPS),$(call app_bin,$(a)))
 # ---- host builds: unit tests and tools ----
 include tools/spec.mk
 include kernel/wasm/wasm.mk
-include libs/c/lwip/lwip.mk
-include libs/c/uri/uri.mk
-include libs/c/http/http.mk
 
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
