@@ -2,6 +2,7 @@
 # `make help` lists the targets. Output goes to build/. V=1 shows commands.
 
 BUILD := build
+.DEFAULT_GOAL := all
 Q := $(if $(V),,@)
 
 # The default boot image (`make run`) holds every app in apps/ except test and
