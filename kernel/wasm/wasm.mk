@@ -74,6 +74,12 @@ $(WASM_BUILD)/wasi/%.wasm: $(WASM_DIR)/tests/wasi/%.c $(WASM_DIR)/tests/sha256_i
 	@mkdir -p $(dir $@)
 	$(WASM_WASI_CC) $(WASM_WASI_CFLAGS) -o $@ $<
 
+# The echo server is the real app in apps/wasm_echo.
+WASM_APP_BINS += $(WASM_BUILD)/apps/echo_server.wasm
+$(WASM_BUILD)/apps/echo_server.wasm: apps/wasm_echo/main.c $(WASM_DIR)/sdk/ftl_wasm.h
+	@mkdir -p $(dir $@)
+	$(WASM_WASI_CC) $(WASM_WASI_CFLAGS) $(WASM_INC) -I$(WASM_DIR)/sdk -o $@ $<
+
 $(WASM_BUILD)/apps/%.wasm: $(WASM_DIR)/tests/apps/%.c $(WASM_DIR)/sdk/ftl_wasm.h
 	@mkdir -p $(dir $@)
 	$(WASM_WASI_CC) $(WASM_WASI_CFLAGS) $(WASM_INC) -I$(WASM_DIR)/sdk -o $@ $<
