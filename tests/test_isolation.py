@@ -58,7 +58,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 def test_user_fault_is_contained(boot, kind):
-    os = boot(apps=["echo", "test_fault", "test_late"],
+    os = boot(apps=["echo", "test_fault", "test_late", "hello"],
               specs={"test_fault": as_mode("test_fault", "user", kind=kind)})
     os.wait_for(rf"^\[test_fault  \] ERROR  {FAULTS[kind]}")
     os.wait_for(r'^\[test_late   \] INFO   still running: echo answered "late"$')
@@ -67,11 +67,14 @@ def test_user_fault_is_contained(boot, kind):
     crash = next(i for i, line in enumerate(lines) if "crashed:" in line)
     late = next(i for i, line in enumerate(lines) if "still running" in line)
     assert any("a client disconnected" in line for line in lines[crash:late])
+    # ...and an app started after the crash runs: hello's second greeting.
+    os.wait_for(r"an app started after that ran to its end")
+    assert sum("Hello from FTL!" in line for line in os.lines[crash:]) >= 1
     assert "still alive" not in os.log() and "PANIC" not in os.log()
 
 
 def test_spinning_user_app_does_not_stop_others(boot):
-    os = boot(apps=["echo", "test_fault", "test_late", "echo_client"],
+    os = boot(apps=["echo", "test_fault", "test_late", "echo_client", "hello"],
               specs={"test_fault": as_mode("test_fault", "user", kind="spin")})
     os.wait_for(r"about to misbehave: spin")
     os.wait_for(r'still running: echo answered "late"')

@@ -12,7 +12,7 @@ def fuzz_spec(seed, calls):
 
 
 def run_fuzz(boot, seed, calls, timeout_s):
-    os = boot(apps=["test_syscall_fuzz", "echo", "test_late"],
+    os = boot(apps=["test_syscall_fuzz", "echo", "test_late", "hello"],
               specs={"test_syscall_fuzz": fuzz_spec(seed, calls)})
     m = os.wait_for(rf"syscall fuzz done: seed {seed}, {calls} calls, \d+ ok, \d+ errors, "
                     r"(\d+) undocumented results; kernel alive", timeout_s=timeout_s)

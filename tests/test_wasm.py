@@ -31,7 +31,7 @@ def test_wasm_echo_serves_the_native_echo_client(boot):
 @pytest.mark.parametrize("kind,reason", [("oob", "out of bounds memory access"),
                                          ("unreachable", "unreachable")])
 def test_trapping_module_is_stopped_and_others_keep_running(boot, kind, reason):
-    os = boot(apps=["echo", "test_wasm_fault", "test_late"],
+    os = boot(apps=["echo", "test_wasm_fault", "test_late", "hello"],
               specs={"test_wasm_fault": spec("test_wasm_fault", kind=kind)})
     os.wait_for(rf"^\[test_wasm_fault\] ERROR  trapped: .*{reason}")
     os.wait_for(r'still running: echo answered "late"')
@@ -41,7 +41,7 @@ def test_trapping_module_is_stopped_and_others_keep_running(boot, kind, reason):
 
 
 def test_endless_loop_in_a_module_does_not_freeze_the_system(boot):
-    os = boot(apps=["echo", "test_wasm_fault", "test_late", "echo_client"],
+    os = boot(apps=["echo", "test_wasm_fault", "test_late", "echo_client", "hello"],
               specs={"test_wasm_fault": spec("test_wasm_fault", kind="loop")})
     os.wait_for(r"about to misbehave: loop")
     os.wait_for(r'still running: echo answered "late"')

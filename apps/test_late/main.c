@@ -1,5 +1,5 @@
 // test_late: sleeps a while (so another app has crashed by then), then checks that
-// echo still answers.
+// echo still answers and that a newly started app runs to its end.
 #include <ftl.h>
 
 void app_main(const struct ftl_env *env)
@@ -17,4 +17,10 @@ void app_main(const struct ftl_env *env)
     static struct ftl_msg msg;
     FTL_CHECK(ftl_channel_recv(echo, &msg));
     FTL_INFO("still running: echo answered \"%.*s\"", (int)msg.len, (const char *)msg.data);
+
+    ftl_handle_t child;
+    FTL_CHECK(ftl_process_spawn("hello", &child));
+    FTL_CHECK(ftl_poll_add(poll, child, FTL_READABLE, NULL));
+    FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
+    FTL_INFO("an app started after that ran to its end");
 }
