@@ -183,8 +183,9 @@ setup:
 # Everything a boot needs: the default image, every app, the spec checker.
 images: setup $(BUILD)/images/default/kernel.bin $(APP_ELFS) $(BUILD)/host/speccheck
 
+# The apiserver's dashboard is forwarded to http://127.0.0.1:30080/ (loopback only).
 run: setup $(BUILD)/images/default/kernel.bin
-	$(Q)tools/run.sh $(BUILD)/images/default/kernel.bin
+	$(Q)FTL_HOSTFWD_PORT=30080 tools/run.sh $(BUILD)/images/default/kernel.bin
 
 test: setup
 	$(Q)tools/test.sh
