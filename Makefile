@@ -216,6 +216,7 @@ test-slow: images
 
 bench: images
 	$(Q)/usr/bin/python3 tools/bench.py
+	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 fmt:
