@@ -138,8 +138,9 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     if (p->mode != PROCESS_INKERNEL && p->mode != PROCESS_USER) {
         return FTL_ERR_UNSUPPORTED;
     }
-    if (!process_range(p, out_va, sizeof(uint64_t), ARCH_PROT_WRITE) ||
-        !process_range(p, out_bus, sizeof(uint64_t), ARCH_PROT_WRITE)) {
+    uint64_t *to_va = process_range(p, out_va, sizeof(uint64_t), ARCH_PROT_WRITE);
+    uint64_t *to_bus = process_range(p, out_bus, sizeof(uint64_t), ARCH_PROT_WRITE);
+    if (!to_va || !to_bus) {
         return FTL_ERR_BAD_ADDRESS;
     }
     struct dma_block *b = kzalloc(sizeof(*b));
@@ -164,8 +165,8 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     b->npages = npages;
     list_push_back(&p->dma, &b->link);
     p->dma_bytes += npages * PAGE_SIZE;
-    memcpy(process_range(p, out_va, sizeof(uint64_t), ARCH_PROT_WRITE), &app_va, sizeof(app_va));
-    memcpy(process_range(p, out_bus, sizeof(uint64_t), ARCH_PROT_WRITE), &bus, sizeof(bus));
+    memcpy(to_va, &app_va, sizeof(app_va)); // the app's memory cannot change meanwhile
+    memcpy(to_bus, &bus, sizeof(bus));
     return FTL_OK;
 }
 

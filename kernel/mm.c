@@ -153,7 +153,7 @@ static int size_class(size_t total)
 
 static bool refill(int c)
 {
-    uint8_t *page = page_alloc(1);
+    uint8_t *page = pages_take(1); // kmalloc does not promise zeroed memory
     if (!page) {
         return false;
     }
