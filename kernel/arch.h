@@ -61,6 +61,8 @@ int arch_aspace_create(struct arch_aspace **out);
 /// Maps [va, va+len) to physical [pa, pa+len) for the app with `prot` (page-aligned,
 /// never writable and executable at once). Returns 0 or -1 when out of memory.
 int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len, uint32_t prot);
+/// Bytes of RAM the space's tables take (what its app is charged).
+size_t arch_aspace_bytes(const struct arch_aspace *as);
 /// Frees the tables and forgets the space's TLB entries.
 void arch_aspace_destroy(struct arch_aspace *as);
 /// Makes `as` the current user space; NULL: none (low addresses fault).

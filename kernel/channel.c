@@ -1,5 +1,10 @@
 // Channel ends and their message queues.
 #include "channel.h"
+#include "mm.h"
+
+// Payloads up to this size share the header's heap block; bigger ones take a page.
+#define MSG_INLINE_MAX (2048 - HEAP_HEADER_BYTES - sizeof(struct msg))
+_Static_assert(FTL_MSG_DATA_MAX <= PAGE_SIZE, "a message payload fits in one page");
 
 static uint32_t channel_poll_state(struct object *obj)
 {
@@ -32,7 +37,7 @@ static void channel_destroy(struct object *obj)
         ch->count--;
         msg_free(m);
     }
-    kfree(ch);
+    kmem_free(ch->obj.kmem, ch, sizeof(*ch));
 }
 
 static const struct object_ops channel_ops = {
@@ -40,16 +45,33 @@ static const struct object_ops channel_ops = {
     .poll_state = channel_poll_state,
 };
 
-struct msg *msg_alloc(size_t len)
+size_t msg_footprint(size_t len)
 {
-    struct msg *m = kmalloc(sizeof(*m) + len);
-    if (!m) {
+    if (len <= MSG_INLINE_MAX) {
+        return heap_block_bytes(sizeof(struct msg) + len);
+    }
+    return heap_block_bytes(sizeof(struct msg)) + PAGE_SIZE;
+}
+
+struct msg *msg_alloc(struct kmem *k, size_t len)
+{
+    if (len > PAGE_SIZE || kmem_charge(k, msg_footprint(len)) != FTL_OK) {
+        return NULL;
+    }
+    bool is_inline = len <= MSG_INLINE_MAX;
+    struct msg *m = kmalloc(sizeof(*m) + (is_inline ? len : 0));
+    uint8_t *data = !m ? NULL : is_inline ? m->inline_data : page_alloc_raw(1);
+    if (!data) {
+        kfree(m);
+        kmem_uncharge(k, msg_footprint(len));
         return NULL;
     }
     m->type = 0;
     m->len = (uint32_t)len;
     m->cookie = 0;
     m->nhandles = 0;
+    m->kmem = k;
+    m->data = data;
     return m;
 }
 
@@ -58,20 +80,28 @@ void msg_free(struct msg *m)
     for (uint32_t i = 0; i < m->nhandles; i++) {
         object_unref(m->handles[i].obj);
     }
+    struct kmem *k = m->kmem;
+    size_t len = m->len;
+    if (m->data != m->inline_data) {
+        page_free(m->data, 1);
+    }
     kfree(m);
+    kmem_uncharge(k, msg_footprint(len));
 }
 
-ftl_err_t channel_create_pair(struct channel **out_a, struct channel **out_b)
+ftl_err_t channel_create_pair(struct kmem *k, struct channel **out_a, struct channel **out_b)
 {
-    struct channel *a = kzalloc(sizeof(*a));
-    struct channel *b = kzalloc(sizeof(*b));
+    struct channel *a = kmem_zalloc(k, sizeof(*a));
+    struct channel *b = kmem_zalloc(k, sizeof(*b));
     if (!a || !b) {
-        kfree(a);
-        kfree(b);
+        kmem_free(k, a, sizeof(*a));
+        kmem_free(k, b, sizeof(*b));
         return FTL_ERR_NO_MEMORY;
     }
     object_init(&a->obj, OBJ_CHANNEL, &channel_ops);
     object_init(&b->obj, OBJ_CHANNEL, &channel_ops);
+    a->obj.kmem = k;
+    b->obj.kmem = k;
     a->peer = b;
     b->peer = a;
     *out_a = a;

@@ -4,14 +4,22 @@
 
 #include "handle.h"
 
+// A queued message. Small payloads live inline after the header; payloads too big
+// for the 2 KiB heap class get a page of their own, so a full 4 KiB message takes
+// 4 KiB + 128 B of RAM rather than the 8 KiB a single block would round up to.
 struct msg {
     uint32_t type;                              // FTL_MSG_*
     uint32_t len;                               // bytes in data
     uint64_t cookie;
     uint32_t nhandles;
+    struct kmem *kmem;                          // charged until received (the sender's)
     struct handle_entry handles[FTL_MSG_HANDLES_MAX]; // references owned by the message
-    uint8_t data[];
+    uint8_t *data;                              // inline_data or a page
+    uint8_t inline_data[];
 };
+
+/// Bytes of RAM a message with `len` data bytes takes (what its sender is charged).
+size_t msg_footprint(size_t len);
 
 struct channel {
     struct object obj;
@@ -21,13 +29,16 @@ struct channel {
     uint32_t count;                             // messages queued
 };
 
-/// Allocates a message with room for `len` data bytes (no handles). NULL if out of memory.
-struct msg *msg_alloc(size_t len);
-/// Frees a message and drops the references of the handles it carries.
+/// Allocates a message with room for `len` (<= FTL_MSG_DATA_MAX) data bytes and no
+/// handles, charged to `k` until freed. NULL if out of memory or over k's limit.
+struct msg *msg_alloc(struct kmem *k, size_t len);
+/// Frees a message, uncharges it and drops the references of the handles it carries.
 void msg_free(struct msg *m);
 
-/// Creates two connected ends, one reference each. FTL_ERR_NO_MEMORY on failure.
-FTL_MUST_CHECK ftl_err_t channel_create_pair(struct channel **out_a, struct channel **out_b);
+/// Creates two connected ends, one reference each, charged to `k` (NULL: the
+/// kernel). FTL_ERR_NO_MEMORY on failure or past k's limit.
+FTL_MUST_CHECK ftl_err_t channel_create_pair(struct kmem *k, struct channel **out_a,
+                                             struct channel **out_b);
 
 /// Queues `m` on the peer of `ch`. On success the queue owns `m`; on error the
 /// caller still does. FTL_ERR_PEER_CLOSED if the peer is gone, FTL_ERR_FULL if its

@@ -42,7 +42,7 @@ static void kirq_destroy(struct object *obj)
 {
     struct kirq *k = (struct kirq *)obj;
     irq_unregister(k->intid);
-    kfree(k);
+    kmem_free(k->obj.kmem, k, sizeof(*k));
 }
 
 static const struct object_ops kirq_ops = {
@@ -93,23 +93,24 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
     size_t size = ALIGN_UP(v->size, PAGE_SIZE);
     if (p->mode == PROCESS_USER) {
         mmio = USER_DEVICE_BASE + slot * PAGE_SIZE + (v->base & (PAGE_SIZE - 1));
-        if (arch_aspace_map(p->aspace, mmio & ~(uint64_t)(PAGE_SIZE - 1),
-                            v->base & ~(uint64_t)(PAGE_SIZE - 1), size,
-                            ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE) != 0) {
+        if (process_map(p, mmio & ~(uint64_t)(PAGE_SIZE - 1),
+                        v->base & ~(uint64_t)(PAGE_SIZE - 1), size,
+                        ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE) != FTL_OK) {
             return FTL_ERR_NO_MEMORY;
         }
     } else if (p->mode != PROCESS_INKERNEL) {
         return FTL_ERR_UNSUPPORTED;
     }
-    struct kirq *k = kzalloc(sizeof(*k));
+    struct kirq *k = kmem_zalloc(p->kmem, sizeof(*k));
     if (!k) {
         return FTL_ERR_NO_MEMORY;
     }
     object_init(&k->obj, OBJ_IRQ, &kirq_ops);
+    k->obj.kmem = p->kmem;
     k->intid = v->irq;
     ftl_err_t err = irq_register(v->irq, kirq_fire, k);
     if (err != FTL_OK) {
-        kfree(k);
+        kmem_free(p->kmem, k, sizeof(*k));
         return err;
     }
     err = process_env_add(p, it->name, FTL_ENV_DEVICE, it->str, 0, &k->obj);
@@ -143,28 +144,33 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     if (!to_va || !to_bus) {
         return FTL_ERR_BAD_ADDRESS;
     }
-    struct dma_block *b = kzalloc(sizeof(*b));
     size_t npages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    if (kmem_charge(p->kmem, npages * PAGE_SIZE) != FTL_OK) {
+        return FTL_ERR_NO_MEMORY; // over this app's kernel-memory limit, or the reserve
+    }
+    struct dma_block *b = kmem_zalloc(p->kmem, sizeof(*b));
     void *va = b ? page_alloc(npages) : NULL;
     if (!va) {
-        kfree(b);
+        kmem_free(p->kmem, b, sizeof(*b));
+        kmem_uncharge(p->kmem, npages * PAGE_SIZE);
         return FTL_ERR_NO_MEMORY;
     }
     uint64_t bus = arch_virt_to_phys(va);
     uint64_t app_va = (uint64_t)(uintptr_t)va;
     if (p->mode == PROCESS_USER) {
         app_va = USER_DMA_BASE + p->dma_bytes;
-        if (arch_aspace_map(p->aspace, app_va, bus, npages * PAGE_SIZE,
-                            ARCH_PROT_READ | ARCH_PROT_WRITE) != 0) {
-            page_free(va, npages);
-            kfree(b);
-            return FTL_ERR_NO_MEMORY;
-        }
     }
     b->va = va;
     b->npages = npages;
     list_push_back(&p->dma, &b->link);
     p->dma_bytes += npages * PAGE_SIZE;
+    if (p->mode == PROCESS_USER &&
+        process_map(p, app_va, bus, npages * PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE) !=
+            FTL_OK) {
+        // Part of the block may be mapped already: it stays the app's (and charged)
+        // until the address space goes, so no page is ever reachable after its free.
+        return FTL_ERR_NO_MEMORY;
+    }
     memcpy(to_va, &app_va, sizeof(app_va)); // the app's memory cannot change meanwhile
     memcpy(to_bus, &bus, sizeof(bus));
     return FTL_OK;
@@ -175,7 +181,8 @@ void device_release(struct process *p)
     while (!list_is_empty(&p->dma)) {
         struct dma_block *b = container_of(list_pop_front(&p->dma), struct dma_block, link);
         page_free(b->va, b->npages);
-        kfree(b);
+        kmem_uncharge(p->kmem, b->npages * PAGE_SIZE);
+        kmem_free(p->kmem, b, sizeof(*b));
     }
     for (size_t i = 0; i < BOARD_VIRTIO_MAX; i++) {
         if (claimed[i] == p) {

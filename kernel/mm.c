@@ -4,8 +4,8 @@
 #include "kernel.h"
 
 #define HEAP_MAGIC 0x4b4d454du
-#define CLASS_MIN_SHIFT 5   // 32-byte blocks
-#define CLASS_COUNT 7       // up to 2048-byte blocks
+#define CLASS_MIN_SHIFT HEAP_CLASS_MIN_SHIFT
+#define CLASS_COUNT HEAP_CLASS_COUNT
 
 static uint8_t *pages_base;  // kernel VA of page 0
 static uint64_t *bitmap;     // 1 = used
@@ -23,6 +23,8 @@ struct block_header {
 struct free_block {
     struct free_block *next;
 };
+
+_Static_assert(sizeof(struct block_header) == HEAP_HEADER_BYTES, "heap header size");
 
 static struct free_block *free_lists[CLASS_COUNT];
 
@@ -75,6 +77,11 @@ void mm_init(uint64_t base, uint64_t size, const uint64_t (*reserved)[2], size_t
 }
 
 static void *pages_take(size_t n);
+
+void *page_alloc_raw(size_t n)
+{
+    return pages_take(n);
+}
 
 void *page_alloc(size_t n)
 {
@@ -134,6 +141,11 @@ void page_free(void *p, size_t n)
 size_t page_free_count(void)
 {
     return npages_free;
+}
+
+size_t page_total_count(void)
+{
+    return npages_total;
 }
 
 size_t heap_used_bytes(void)

@@ -3,14 +3,35 @@
 
 #include "klib.h"
 
+#define HEAP_HEADER_BYTES 16  // before every kmalloc block
+#define HEAP_CLASS_MIN_SHIFT 5 // 32-byte blocks
+#define HEAP_CLASS_COUNT 7     // up to 2048-byte blocks; bigger ones take whole pages
+
 /// Hands RAM [base, base+size) to the page allocator, minus [rsv_start, rsv_end)
 /// pieces already in use (the kernel image, the device tree), given as physical ranges.
 void mm_init(uint64_t base, uint64_t size, const uint64_t (*reserved)[2], size_t nreserved);
 /// Allocates `npages` physically contiguous, zeroed pages. NULL if none.
 void *page_alloc(size_t npages);
-/// Returns pages from page_alloc().
+/// page_alloc() without zeroing, for memory that is overwritten at once.
+void *page_alloc_raw(size_t npages);
+/// Returns pages from page_alloc() or page_alloc_raw().
 void page_free(void *p, size_t npages);
 /// Pages currently free.
 size_t page_free_count(void);
+/// Pages of RAM the allocator manages, free or not.
+size_t page_total_count(void);
 /// Bytes handed out by kmalloc and not yet freed (headers included).
 size_t heap_used_bytes(void);
+
+/// Bytes of heap that kmalloc(size) really takes: its header plus the rounding to
+/// its size class or to whole pages. What accounts are charged.
+static inline size_t heap_block_bytes(size_t size)
+{
+    size_t total = size + HEAP_HEADER_BYTES;
+    for (int c = 0; c < HEAP_CLASS_COUNT; c++) {
+        if (total <= (1u << (c + HEAP_CLASS_MIN_SHIFT))) {
+            return 1u << (c + HEAP_CLASS_MIN_SHIFT);
+        }
+    }
+    return (total + 4095) & ~(size_t)4095;
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernel.h"
+#include "kmem.h"
 
 enum obj_type {
     OBJ_CHANNEL = FTL_OBJ_CHANNEL,
@@ -26,6 +27,7 @@ struct object {
     uint32_t refs;
     const struct object_ops *ops;
     struct list watchers;            // struct poll_reg.obj_link
+    struct kmem *kmem;               // account charged for the object (NULL: the kernel)
 };
 
 /// Initializes `obj` with one reference.
@@ -35,6 +37,7 @@ static inline void object_init(struct object *obj, enum obj_type type,
     obj->type = type;
     obj->refs = 1;
     obj->ops = ops;
+    obj->kmem = NULL;
     list_init(&obj->watchers);
 }
 

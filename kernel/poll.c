@@ -39,7 +39,7 @@ static void reg_free(struct poll_reg *r)
         list_remove(&r->ready_link);
     }
     r->poll->nregs--;
-    kfree(r);
+    kmem_free(r->kmem, r, sizeof(*r));
 }
 
 void object_unref(struct object *obj)
@@ -71,7 +71,7 @@ static void poll_destroy(struct object *obj)
     while (!list_is_empty(&p->regs)) {
         reg_free(container_of(p->regs.next, struct poll_reg, poll_link));
     }
-    kfree(p);
+    kmem_free(p->obj.kmem, p, sizeof(*p));
 }
 
 static const struct object_ops poll_ops = {
@@ -79,13 +79,14 @@ static const struct object_ops poll_ops = {
     .poll_state = poll_poll_state,
 };
 
-ftl_err_t poll_create(struct poll **out)
+ftl_err_t poll_create(struct kmem *k, struct poll **out)
 {
-    struct poll *p = kzalloc(sizeof(*p));
+    struct poll *p = kmem_zalloc(k, sizeof(*p));
     if (!p) {
         return FTL_ERR_NO_MEMORY;
     }
     object_init(&p->obj, OBJ_POLL, &poll_ops);
+    p->obj.kmem = k;
     list_init(&p->regs);
     list_init(&p->ready);
     *out = p;
@@ -104,8 +105,8 @@ static struct poll_reg *find_reg(struct poll *p, const void *owner, ftl_handle_t
     return NULL;
 }
 
-ftl_err_t poll_add(struct poll *p, struct object *obj, const void *owner, ftl_handle_t h,
-                   uint32_t events, uint64_t ctx)
+ftl_err_t poll_add(struct kmem *k, struct poll *p, struct object *obj, const void *owner,
+                   ftl_handle_t h, uint32_t events, uint64_t ctx)
 {
     if ((events & ~(FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED)) || obj == &p->obj) {
         return FTL_ERR_INVALID_ARG;
@@ -116,10 +117,11 @@ ftl_err_t poll_add(struct poll *p, struct object *obj, const void *owner, ftl_ha
     if (p->nregs >= POLL_REGS_MAX) {
         return FTL_ERR_TOO_MANY;
     }
-    struct poll_reg *r = kzalloc(sizeof(*r));
+    struct poll_reg *r = kmem_zalloc(k, sizeof(*r));
     if (!r) {
         return FTL_ERR_NO_MEMORY;
     }
+    r->kmem = k;
     r->poll = p;
     r->obj = obj;
     r->owner = owner;

@@ -14,6 +14,7 @@ struct poll_reg {
     struct poll *poll;
     struct object *obj;
     const void *owner;               // process that registered it (handles are per process)
+    struct kmem *kmem;               // account charged for the registration
     ftl_handle_t handle;
     uint32_t events;                 // interest: FTL_READABLE | FTL_WRITABLE (PEER_CLOSED always)
     uint64_t ctx;                    // the app's value, returned with events
@@ -30,15 +31,18 @@ struct poll {
 
 #define POLL_REGS_MAX 1024
 
-/// Creates a poll object with one reference. FTL_ERR_NO_MEMORY on failure.
-FTL_MUST_CHECK ftl_err_t poll_create(struct poll **out);
+/// Creates a poll object with one reference, charged to `k`. FTL_ERR_NO_MEMORY on
+/// failure or past k's limit.
+FTL_MUST_CHECK ftl_err_t poll_create(struct kmem *k, struct poll **out);
 
-/// Watches `obj` (named `h` in process `owner`) for `events`, reporting `ctx`.
+/// Watches `obj` (named `h` in process `owner`) for `events`, reporting `ctx`; the
+/// registration is charged to `k` (the owner's account) until it goes.
 /// FTL_ERR_ALREADY_EXISTS if `h` is already watched by this poll,
 /// FTL_ERR_INVALID_ARG for unknown event bits or watching the poll itself,
 /// FTL_ERR_TOO_MANY past POLL_REGS_MAX, FTL_ERR_NO_MEMORY.
-FTL_MUST_CHECK ftl_err_t poll_add(struct poll *p, struct object *obj, const void *owner,
-                                  ftl_handle_t h, uint32_t events, uint64_t ctx);
+FTL_MUST_CHECK ftl_err_t poll_add(struct kmem *k, struct poll *p, struct object *obj,
+                                  const void *owner, ftl_handle_t h, uint32_t events,
+                                  uint64_t ctx);
 /// Changes the interest and context of a watch. FTL_ERR_NOT_FOUND if not watched.
 FTL_MUST_CHECK ftl_err_t poll_modify(struct poll *p, const void *owner, ftl_handle_t h,
                                      uint32_t events, uint64_t ctx);

@@ -172,6 +172,56 @@ ftl_err_t process_watch(struct process *p, struct process_watch **out)
     return FTL_OK;
 }
 
+ftl_err_t process_account(struct process *p, const struct process_limits *lim,
+                          size_t self_bytes, const char **why)
+{
+    self_bytes += heap_block_bytes(sizeof(*p)) + heap_block_bytes(sizeof(struct kmem));
+    size_t limit = lim->kmem ? lim->kmem : self_bytes + KMEM_EXTRA_DEFAULT;
+    if (kmem_create(lim->parent, limit, &p->kmem) != FTL_OK) {
+        *why = "out of kernel memory";
+        return FTL_ERR_NO_MEMORY;
+    }
+    if (kmem_charge(p->kmem, self_bytes) != FTL_OK) {
+        *why = lim->kmem && lim->kmem < self_bytes
+                   ? "limits.kmem_kib is below the app's own memory"
+                   : "no kernel memory left for it (its spawner's limit or the kernel's reserve)";
+        kmem_release(p->kmem);
+        p->kmem = NULL;
+        return FTL_ERR_NO_MEMORY;
+    }
+    p->kmem_self = self_bytes;
+    return FTL_OK;
+}
+
+// What thread_create takes for a thread with a kernel stack of `kstack` bytes.
+static size_t thread_footprint(size_t kstack)
+{
+    return heap_block_bytes(sizeof(struct thread)) + (kstack ? heap_block_bytes(kstack) : 0);
+}
+
+// Charges more of the process's own memory (page tables, its thread) to its account.
+static ftl_err_t charge_self(struct process *p, size_t bytes)
+{
+    ftl_err_t err = kmem_charge(p->kmem, bytes);
+    if (err == FTL_OK) {
+        p->kmem_self += bytes;
+    }
+    return err;
+}
+
+ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len, uint32_t prot)
+{
+    size_t before = arch_aspace_bytes(p->aspace);
+    int rc = arch_aspace_map(p->aspace, va, pa, len, prot);
+    // Tables made stay in the space until it goes, also when the map failed halfway
+    // or their charge is refused (then they are the kernel's, and the call fails).
+    size_t grown = arch_aspace_bytes(p->aspace) - before;
+    if (grown && charge_self(p, grown) != FTL_OK) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    return rc == 0 ? FTL_OK : FTL_ERR_NO_MEMORY;
+}
+
 static void process_free(void *arg)
 {
     struct process *p = arg;
@@ -187,6 +237,10 @@ static void process_free(void *arg)
     }
     if (p->mem) {
         page_free(p->mem, p->mem_pages);
+    }
+    if (p->kmem) {
+        kmem_uncharge(p->kmem, p->kmem_self);
+        kmem_release(p->kmem); // stays while messages it sent are still queued
     }
     kfree(p);
 }
@@ -215,11 +269,16 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
     size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + p->heap_size +
                    PROCESS_STACK_DEFAULT;
+    err = process_account(p, lim, total, why);
+    if (err != FTL_OK) {
+        kfree(p);
+        return err;
+    }
     p->mem = page_alloc(total / PAGE_SIZE);
     if (!p->mem) {
         *why = "out of memory for the app";
-        kfree(p);
-        return FTL_ERR_NO_MEMORY;
+        err = FTL_ERR_NO_MEMORY;
+        goto out_free;
     }
     p->mem_pages = total / PAGE_SIZE;
     p->ubase = mode == PROCESS_USER ? USER_BASE : (uint64_t)(uintptr_t)p->mem;
@@ -231,7 +290,8 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     arch_sync_icache(p->mem, p->image_size + (PROCESS_ENV_PAGES + 1) * PAGE_SIZE);
     p->entry = p->ubase + info.entry;
     snprintf(p->env->app_name, sizeof(p->env->app_name), "%s", name);
-    if (mode == PROCESS_USER && map_regions(p) != FTL_OK) {
+    if (mode == PROCESS_USER && (map_regions(p) != FTL_OK ||
+                                 charge_self(p, arch_aspace_bytes(p->aspace)) != FTL_OK)) {
         *why = "out of memory for page tables";
         err = FTL_ERR_NO_MEMORY;
         goto out_free;
@@ -293,6 +353,13 @@ void process_destroy(struct process *p)
 
 ftl_err_t process_start(struct process *p)
 {
+    size_t kstack = p->mode == PROCESS_USER   ? PROCESS_KSTACK_SIZE
+                    : p->mode == PROCESS_WASM ? PROCESS_WASM_KSTACK_SIZE
+                                              : 0; // inkernel: the stack is in its memory
+    size_t thread_bytes = thread_footprint(kstack);
+    if (charge_self(p, thread_bytes) != FTL_OK) {
+        return FTL_ERR_NO_MEMORY;
+    }
     // inkernel: the app's stack is the top of its memory, and kernel calls made by
     // the app run on it too (they are plain function calls). user: the thread has a
     // kernel stack of its own for exceptions and calls.
@@ -305,6 +372,8 @@ ftl_err_t process_start(struct process *p)
         p->thread = NULL;
     }
     if (!p->thread) {
+        kmem_uncharge(p->kmem, thread_bytes);
+        p->kmem_self -= thread_bytes;
         return FTL_ERR_NO_MEMORY;
     }
     p->thread->proc = p;
@@ -383,6 +452,9 @@ size_t process_list(struct ftl_ps_entry *out, size_t max)
         e->isolation = (uint32_t)p->mode;
         e->handles = (uint32_t)p->handles.count;
         e->memory = p->mem_pages * PAGE_SIZE + p->dma_bytes;
+        e->kmem_used = p->kmem ? p->kmem->used : 0;
+        e->kmem_limit = p->kmem ? p->kmem->limit : 0;
+        e->kmem_peak = p->kmem ? p->kmem->peak : 0;
     }
     return n;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "handle.h"
+#include "kmem.h"
 #include "sched.h"
 #include <ftl/calls.h>
 
@@ -9,6 +10,7 @@
 #define PROCESS_STACK_DEFAULT (64u << 10) // main thread stack
 #define PROCESS_ENV_PAGES 2               // start block + environ (+ call table in user mode)
 #define PROCESS_KSTACK_SIZE (16u << 10)   // kernel stack of a user-mode thread
+#define PROCESS_WASM_KSTACK_SIZE (64u << 10) // stack of a wasm app's engine thread
 #define PROCESS_REGIONS_MAX 12
 #define USER_BASE 0x400000ull             // where user-mode apps are loaded (4 MiB)
 
@@ -47,6 +49,9 @@ struct process {
     struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
     struct list dma;                 // struct dma_block: DMA memory it holds
     size_t dma_bytes;
+    struct kmem *kmem;               // kernel memory charged for the app (see kmem.h)
+    size_t kmem_self;                // bytes of it for the process itself: its memory,
+                                     // page tables, thread, kernel stack
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
     struct list link;                // all processes
@@ -57,6 +62,9 @@ struct process {
 struct process_limits {
     size_t heap_size;                // bytes of malloc arena (PROCESS_HEAP_DEFAULT)
     size_t handles;                  // open handles (FTL_PROCESS_HANDLES_MAX)
+    size_t kmem;                     // bytes of kernel memory, the app's own included
+                                     // (its memory + KMEM_EXTRA_DEFAULT)
+    struct kmem *parent;             // the spawner's account, or NULL for boot apps
 };
 
 /// Loads app `name` from `elf` into new memory for `mode`, with `lim`. On error,
@@ -70,9 +78,18 @@ FTL_MUST_CHECK ftl_err_t process_create(const char *name, enum process_mode mode
 /// stay valid for the process's life. The module is loaded when the app starts;
 /// a module the engine rejects ends the app with the reason. FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
+                                             const struct process_limits *lim,
                                              struct process **out, const char **why);
+/// Gives a new process its kernel-memory account and charges it `self_bytes` (the
+/// process's own memory) under `lim`. FTL_ERR_NO_MEMORY with a reason in *why.
+FTL_MUST_CHECK ftl_err_t process_account(struct process *p, const struct process_limits *lim,
+                                         size_t self_bytes, const char **why);
 /// Creates the thread of a wasm process (process_start calls it).
 FTL_MUST_CHECK ftl_err_t process_start_wasm(struct process *p);
+/// Maps [va, va+len) of user process `p` to physical `pa` with `prot`, charging the
+/// page tables it adds to the app. FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len,
+                                     uint32_t prot);
 /// Handle table and list set-up shared by every mode.
 void process_init_common(struct process *p);
 

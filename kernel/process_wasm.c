@@ -9,7 +9,6 @@
 #include "syscall.h"
 #include "wasm/wasm_app.h"
 
-#define WASM_KSTACK_SIZE (64u << 10)
 #define WASM_FUEL_SLICE 10000000   // between checks for a stop; preemption is by timer
 
 // Enter/leave the kernel's part of a call: interrupts masked, like inkernel calls.
@@ -130,12 +129,26 @@ static const struct wasm_app_ops wasm_ops = {
     .random = w_random,
 };
 
+// The engine's linear memories and tables are charged to the app like its other
+// kernel memory.
+static bool w_charge(void *ctx, size_t bytes)
+{
+    struct process *p = ctx;
+    return kmem_charge(p->kmem, bytes) == FTL_OK;
+}
+
+static void w_uncharge(void *ctx, size_t bytes)
+{
+    struct process *p = ctx;
+    kmem_uncharge(p->kmem, bytes);
+}
+
 // The app's thread: load, then run until the module exits or traps. The engine runs
 // with interrupts unmasked, so a module in an endless loop is preempted like any app.
 static void wasm_thread(void *arg)
 {
     struct process *p = arg;
-    struct wasm_app_config cfg = {.env = p->env};
+    struct wasm_app_config cfg = {.env = p->env, .charge = w_charge, .uncharge = w_uncharge};
     char why[160];
     struct wasm_app *app;
     if (wasm_app_create(p->wasm, p->wasm_len, &wasm_ops, p, &cfg, why, sizeof(why), &app) !=
@@ -157,7 +170,8 @@ static void wasm_thread(void *arg)
 }
 
 ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
-                              struct process **out, const char **why)
+                              const struct process_limits *lim, struct process **out,
+                              const char **why)
 {
     struct process *p = kzalloc(sizeof(*p));
     if (!p) {
@@ -170,9 +184,15 @@ ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
     p->wasm_len = len;
     list_init(&p->link);
     // The environ lives in kernel memory; the engine copies what the module needs.
+    if (process_account(p, lim, PROCESS_ENV_PAGES * PAGE_SIZE, why) != FTL_OK) {
+        kfree(p);
+        return FTL_ERR_NO_MEMORY;
+    }
     p->mem_pages = PROCESS_ENV_PAGES;
     p->mem = page_alloc(p->mem_pages);
     if (!p->mem) {
+        kmem_uncharge(p->kmem, p->kmem_self);
+        kmem_release(p->kmem);
         kfree(p);
         *why = "out of memory for the environ";
         return FTL_ERR_NO_MEMORY;
@@ -188,6 +208,6 @@ ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
 
 ftl_err_t process_start_wasm(struct process *p)
 {
-    p->thread = thread_create(p->name, wasm_thread, p, NULL, WASM_KSTACK_SIZE);
+    p->thread = thread_create(p->name, wasm_thread, p, NULL, PROCESS_WASM_KSTACK_SIZE);
     return p->thread ? FTL_OK : FTL_ERR_NO_MEMORY;
 }

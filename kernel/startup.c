@@ -85,7 +85,8 @@ static struct app *exporter_of(const char *service)
 
 // Loads the app's binary and makes its process with a system channel, or says why
 // it cannot. The kernel's end of the system channel goes to *out_system.
-static bool create_process(const struct spec *s, struct process **out, struct channel **out_system)
+static bool create_process(const struct spec *s, struct kmem *parent, struct process **out,
+                           struct channel **out_system)
 {
     enum process_mode mode;
     if (s->isolation == SPEC_ISO_INKERNEL) {
@@ -110,16 +111,18 @@ static bool create_process(const struct spec *s, struct process **out, struct ch
     const char *why;
     struct process *p;
     struct process_limits lim = {.heap_size = (size_t)s->heap_kib * 1024,
-                                 .handles = (size_t)s->handles};
+                                 .handles = (size_t)s->handles,
+                                 .kmem = (size_t)s->kmem_kib * 1024,
+                                 .parent = parent};
     ftl_err_t err = mode == PROCESS_WASM
-                        ? process_create_wasm(s->name, bin.data, bin.size, &p, &why)
+                        ? process_create_wasm(s->name, bin.data, bin.size, &lim, &p, &why)
                         : process_create(s->name, mode, bin.data, bin.size, &lim, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }
     struct channel *kernel_end, *app_end;
-    if (channel_create_pair(&kernel_end, &app_end) != FTL_OK) {
+    if (channel_create_pair(p->kmem, &kernel_end, &app_end) != FTL_OK) {
         process_destroy(p);
         return false;
     }
@@ -140,12 +143,12 @@ static ftl_err_t connect_service(struct process *client, const struct spec_env_i
 {
     struct app *server = exporter_of(it->str);
     struct channel *c, *s;
-    ftl_err_t err = channel_create_pair(&c, &s);
+    ftl_err_t err = channel_create_pair(client->kmem, &c, &s);
     if (err != FTL_OK) {
         return err;
     }
     size_t ulen = strlen(it->str);
-    struct msg *m = msg_alloc(ulen);
+    struct msg *m = msg_alloc(client->kmem, ulen);
     if (!m) {
         object_unref(&c->obj);
         object_unref(&s->obj);
@@ -225,7 +228,7 @@ void startup_run(void)
     (void)spec_check_system(specs, napps, ok, report, NULL);
     for (size_t i = 0; i < napps; i++) {
         apps[i].spec_ok = ok[i];
-        apps[i].ok = ok[i] && create_process(apps[i].spec, &apps[i].proc, &apps[i].system);
+        apps[i].ok = ok[i] && create_process(apps[i].spec, NULL, &apps[i].proc, &apps[i].system);
     }
     propagate_failures();
     for (size_t i = 0; i < napps; i++) {
@@ -245,7 +248,7 @@ void startup_run(void)
     KINFO("startup: %zu of %zu apps started", started, napps);
 }
 
-ftl_err_t startup_spawn(const char *name, struct process **out)
+ftl_err_t startup_spawn(const char *name, struct kmem *parent, struct process **out)
 {
     struct app *a = NULL;
     for (size_t i = 0; i < napps && !a; i++) {
@@ -258,7 +261,7 @@ ftl_err_t startup_spawn(const char *name, struct process **out)
     }
     struct process *p;
     struct channel *system;
-    if (!create_process(a->spec, &p, &system)) {
+    if (!create_process(a->spec, parent, &p, &system)) {
         return FTL_ERR_NO_MEMORY;
     }
     p->system_peer = &system->obj; // released with the process

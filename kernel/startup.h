@@ -7,9 +7,12 @@
 void startup_run(void);
 
 struct process;
+struct kmem;
 
 /// Makes a new instance of app `name` from the boot image, wired like the boot
 /// instance (its services connect to the exporting apps started at boot), ready for
 /// process_start. FTL_ERR_NOT_FOUND if the image has no app of that name with a good
-/// spec; FTL_ERR_NO_MEMORY; an environ error (a service's app is gone).
-FTL_MUST_CHECK ftl_err_t startup_spawn(const char *name, struct process **out);
+/// spec; FTL_ERR_NO_MEMORY (also past the limit of `parent`, the spawner's account,
+/// which the new app's charges count against); an environ error (a service's app is gone).
+FTL_MUST_CHECK ftl_err_t startup_spawn(const char *name, struct kmem *parent,
+                                       struct process **out);

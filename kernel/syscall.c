@@ -75,7 +75,7 @@ ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b)
         return FTL_ERR_TOO_MANY;
     }
     struct channel *a, *b;
-    ftl_err_t err = channel_create_pair(&a, &b);
+    ftl_err_t err = channel_create_pair(p->kmem, &a, &b);
     if (err != FTL_OK) {
         return err;
     }
@@ -145,7 +145,7 @@ ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
     if (err != FTL_OK) {
         return err;
     }
-    struct msg *m = msg_alloc(mo.len);
+    struct msg *m = msg_alloc(p->kmem, mo.len);
     if (!m) {
         return FTL_ERR_NO_MEMORY;
     }
@@ -229,7 +229,7 @@ ftl_err_t sys_poll_create(struct process *p, uaddr_t out)
         return FTL_ERR_BAD_ADDRESS;
     }
     struct poll *poll;
-    ftl_err_t err = poll_create(&poll);
+    ftl_err_t err = poll_create(p->kmem, &poll);
     if (err != FTL_OK) {
         return err;
     }
@@ -259,7 +259,7 @@ ftl_err_t sys_poll_add(struct process *p, ftl_handle_t ph, ftl_handle_t h, uint3
     if (err != FTL_OK) {
         return err;
     }
-    return poll_add(poll, e->obj, p, h, events, ctx);
+    return poll_add(p->kmem, poll, e->obj, p, h, events, ctx);
 }
 
 ftl_err_t sys_poll_modify(struct process *p, ftl_handle_t ph, ftl_handle_t h, uint32_t events,
@@ -314,7 +314,7 @@ ftl_err_t sys_timer_create(struct process *p, uaddr_t out)
         return FTL_ERR_BAD_ADDRESS;
     }
     struct ktimer *t;
-    ftl_err_t err = ktimer_create(&t);
+    ftl_err_t err = ktimer_create(p->kmem, &t);
     if (err != FTL_OK) {
         return err;
     }
@@ -370,7 +370,7 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
         return FTL_ERR_TOO_MANY;
     }
     struct process *child;
-    err = startup_spawn(app, &child);
+    err = startup_spawn(app, p->kmem, &child);
     if (err != FTL_OK) {
         return err;
     }
@@ -396,6 +396,9 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
         .heap_used = heap_used_bytes(),
         .processes = process_count(),
         .uptime_ns = arch_time_ns(),
+        .kmem_reserve = kmem_reserve_bytes(),
+        .kmem_charged = kmem_charged_total(),
+        .kmem_refusals = kmem_refusals(),
     };
     return app_copy_out(p, out, &st, sizeof(st));
 }

@@ -17,7 +17,7 @@ static void ktimer_destroy(struct object *obj)
 {
     struct ktimer *t = (struct ktimer *)obj;
     timeout_cancel(&t->timeout);
-    kfree(t);
+    kmem_free(t->obj.kmem, t, sizeof(*t));
 }
 
 static const struct object_ops ktimer_ops = {
@@ -25,13 +25,14 @@ static const struct object_ops ktimer_ops = {
     .poll_state = ktimer_poll_state,
 };
 
-ftl_err_t ktimer_create(struct ktimer **out)
+ftl_err_t ktimer_create(struct kmem *k, struct ktimer **out)
 {
-    struct ktimer *t = kzalloc(sizeof(*t));
+    struct ktimer *t = kmem_zalloc(k, sizeof(*t));
     if (!t) {
         return FTL_ERR_NO_MEMORY;
     }
     object_init(&t->obj, OBJ_TIMER, &ktimer_ops);
+    t->obj.kmem = k;
     list_init(&t->timeout.link);
     t->timeout.fire = ktimer_fire;
     *out = t;

@@ -99,6 +99,12 @@ static void api_ps(struct response *out, bool keep_alive)
         ftl_json_uint(&j, ps[i].handles);
         ftl_json_key(&j, "memory");
         ftl_json_uint(&j, ps[i].memory);
+        ftl_json_key(&j, "kmem");
+        ftl_json_uint(&j, ps[i].kmem_used);
+        ftl_json_key(&j, "kmem_limit");
+        ftl_json_uint(&j, ps[i].kmem_limit);
+        ftl_json_key(&j, "kmem_peak");
+        ftl_json_uint(&j, ps[i].kmem_peak);
         ftl_json_object_end(&j);
     }
     ftl_json_array_end(&j);
@@ -127,6 +133,37 @@ static void api_uptime(struct response *out, bool keep_alive)
     ftl_json_uint(&j, st.free_pages);
     ftl_json_key(&j, "heap_used");
     ftl_json_uint(&j, st.heap_used);
+    ftl_json_object_end(&j);
+    respond_json(out, &j, keep_alive);
+}
+
+// Kernel-wide memory figures: what apps hold and the reserve none of them may take.
+static void api_stats(struct response *out, bool keep_alive)
+{
+    struct ftl_sys_stats st;
+    ftl_err_t err = ftl_sys_stats(&st);
+    if (err != FTL_OK) {
+        respond_text(out, 503, ftl_err_str(err), keep_alive);
+        return;
+    }
+    struct ftl_json j;
+    ftl_json_init(&j, scratch, sizeof(scratch));
+    ftl_json_object_begin(&j);
+    ftl_json_key(&j, "kernel");
+    ftl_json_object_begin(&j);
+    ftl_json_key(&j, "free_pages");
+    ftl_json_uint(&j, st.free_pages);
+    ftl_json_key(&j, "heap_used");
+    ftl_json_uint(&j, st.heap_used);
+    ftl_json_key(&j, "kmem_reserve");
+    ftl_json_uint(&j, st.kmem_reserve);
+    ftl_json_key(&j, "kmem_charged");
+    ftl_json_uint(&j, st.kmem_charged);
+    ftl_json_key(&j, "kmem_refusals");
+    ftl_json_uint(&j, st.kmem_refusals);
+    ftl_json_key(&j, "processes");
+    ftl_json_uint(&j, st.processes);
+    ftl_json_object_end(&j);
     ftl_json_object_end(&j);
     respond_json(out, &j, keep_alive);
 }
@@ -201,11 +238,13 @@ void route_request(const struct ftl_http_request *req, struct response *out)
             respond_text(out, 405, "use GET", ka);
         }
     } else if (target_is(req, "/api/ps") || target_is(req, "/api/uptime") ||
-               target_is(req, "/api/logs")) {
+               target_is(req, "/api/logs") || target_is(req, "/api/stats")) {
         if (!get) {
             respond_text(out, 405, "use GET", ka);
         } else if (target_is(req, "/api/ps")) {
             api_ps(out, ka);
+        } else if (target_is(req, "/api/stats")) {
+            api_stats(out, ka);
         } else if (target_is(req, "/api/uptime")) {
             api_uptime(out, ka);
         } else {

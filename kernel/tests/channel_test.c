@@ -9,7 +9,7 @@ static struct channel *a, *b;
 static int setup(void **state)
 {
     test_kernel_setup(state);
-    assert_int_equal(channel_create_pair(&a, &b), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &a, &b), FTL_OK);
     return 0;
 }
 
@@ -42,7 +42,7 @@ static uint32_t state_of(struct channel *ch)
 // Sends a message from `from` that carries `obj` (moving the caller's reference).
 static ftl_err_t send_with_handle(struct channel *from, struct object *obj)
 {
-    struct msg *m = msg_alloc(0);
+    struct msg *m = msg_alloc(NULL, 0);
     assert_non_null(m);
     m->nhandles = 1;
     m->handles[0].obj = obj;
@@ -66,7 +66,7 @@ static void new_pair_ends_are_each_others_peer(void **state)
 static void msg_alloc_sets_length_and_no_handles(void **state)
 {
     (void)state;
-    struct msg *m = msg_alloc(FTL_MSG_DATA_MAX);
+    struct msg *m = msg_alloc(NULL, FTL_MSG_DATA_MAX);
     assert_non_null(m);
     assert_int_equal(m->len, FTL_MSG_DATA_MAX);
     assert_int_equal(m->nhandles, 0);
@@ -162,7 +162,7 @@ static void failed_send_leaves_message_with_caller(void **state)
     while (!channel_is_full(b)) {
         assert_int_equal(test_send_byte(a, 0), FTL_OK);
     }
-    struct msg *m = msg_alloc(1);
+    struct msg *m = msg_alloc(NULL, 1);
     assert_non_null(m);
     assert_int_equal(channel_send(a, m), FTL_ERR_FULL);
     m->data[0] = 1; // still ours: ASan would flag a use after free
@@ -232,7 +232,7 @@ static void carried_handle_keeps_its_object_alive(void **state)
 {
     (void)state;
     struct channel *c, *d;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
     assert_int_equal(send_with_handle(a, &c->obj), FTL_OK); // our reference to c moved
     assert_ptr_equal(d->peer, c);
     assert_int_equal(state_of(d) & FTL_PEER_CLOSED, 0);
@@ -243,7 +243,7 @@ static void received_handle_is_the_sent_object_with_its_rights(void **state)
 {
     (void)state;
     struct channel *c, *d;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
     assert_int_equal(send_with_handle(a, &c->obj), FTL_OK);
     struct msg *m = NULL;
     assert_int_equal(channel_recv(b, &m), FTL_OK);
@@ -258,7 +258,7 @@ static void freeing_a_message_releases_its_handles(void **state)
 {
     (void)state;
     struct channel *c, *d;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
     assert_int_equal(send_with_handle(a, &c->obj), FTL_OK);
     struct msg *m = NULL;
     assert_int_equal(channel_recv(b, &m), FTL_OK);
@@ -272,7 +272,7 @@ static void destroying_end_with_queued_handles_closes_carried_channels(void **st
 {
     (void)state;
     struct channel *c, *d;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
     assert_int_equal(send_with_handle(a, &c->obj), FTL_OK);
     close_end(&b); // c is only referenced by the message queued on b
     assert_null(d->peer);
@@ -286,8 +286,8 @@ static void closing_cascades_through_nested_messages(void **state)
     (void)state;
     // b's queue holds c; c's queue holds e; dropping b must close e's peer f too.
     struct channel *c, *d, *e, *f;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
-    assert_int_equal(channel_create_pair(&e, &f), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &e, &f), FTL_OK);
     assert_int_equal(send_with_handle(d, &e->obj), FTL_OK);
     object_unref(&d->obj);
     assert_int_equal(send_with_handle(a, &c->obj), FTL_OK);

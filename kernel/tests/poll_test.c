@@ -19,8 +19,8 @@ static int setup(void **state)
 {
     test_kernel_setup(state);
     host_time_set_ns(NOW);
-    assert_int_equal(poll_create(&p), FTL_OK);
-    assert_int_equal(channel_create_pair(&a, &b), FTL_OK);
+    assert_int_equal(poll_create(NULL, &p), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &a, &b), FTL_OK);
     return 0;
 }
 
@@ -98,14 +98,14 @@ static void deadline_before_now_times_out_without_blocking(void **state)
 static void quiet_channel_times_out(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     expect_timeout();
 }
 
 static void channel_is_readable_after_peer_sends(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     expect_event(1, FTL_READABLE);
 }
@@ -114,14 +114,14 @@ static void object_ready_before_add_is_reported(void **state)
 {
     (void)state;
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     expect_event(1, FTL_READABLE);
 }
 
 static void wait_returns_the_registered_handle_and_ctx(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 42, FTL_READABLE, 0xfeedface12345678u), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 42, FTL_READABLE, 0xfeedface12345678u), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     struct event ev;
     assert_int_equal(wait_now(&ev), FTL_OK);
@@ -132,7 +132,7 @@ static void wait_returns_the_registered_handle_and_ctx(void **state)
 static void writable_is_reported_while_peer_has_room(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
     expect_event(1, FTL_WRITABLE);
 }
 
@@ -142,14 +142,14 @@ static void writable_is_not_reported_while_peer_queue_is_full(void **state)
     while (!channel_is_full(b)) {
         assert_int_equal(test_send_byte(a, 0), FTL_OK);
     }
-    assert_int_equal(poll_add(p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
     expect_timeout();
 }
 
 static void writable_returns_when_peer_drains_a_full_queue(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &a->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_OK);
     while (!channel_is_full(b)) {
         assert_int_equal(test_send_byte(a, 0), FTL_OK);
     }
@@ -161,14 +161,14 @@ static void writable_returns_when_peer_drains_a_full_queue(void **state)
 static void only_asked_events_are_reported(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     expect_timeout(); // b is writable, but nobody asked
 }
 
 static void peer_closed_is_reported_even_when_not_asked(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     close_channel(&a);
     expect_event(1, FTL_PEER_CLOSED);
 }
@@ -176,7 +176,7 @@ static void peer_closed_is_reported_even_when_not_asked(void **state)
 static void peer_closed_is_reported_with_zero_interest(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, 0, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, 0, 0), FTL_OK);
     expect_timeout();
     close_channel(&a);
     expect_event(1, FTL_PEER_CLOSED);
@@ -185,7 +185,7 @@ static void peer_closed_is_reported_with_zero_interest(void **state)
 static void events_are_reported_again_until_handled(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     expect_event(1, FTL_READABLE);
     expect_event(1, FTL_READABLE);
@@ -195,7 +195,7 @@ static void events_are_reported_again_until_handled(void **state)
 static void handled_event_is_not_reported_again(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     expect_event(1, FTL_READABLE);
     test_recv_byte(b);
@@ -205,7 +205,7 @@ static void handled_event_is_not_reported_again(void **state)
 static void event_after_a_quiet_period_is_reported(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     test_recv_byte(b);
     expect_timeout();
@@ -217,9 +217,9 @@ static void two_ready_channels_are_reported_in_turn(void **state)
 {
     (void)state;
     struct channel *c, *d;
-    assert_int_equal(channel_create_pair(&c, &d), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(p, &d->obj, OWNER, 2, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(channel_create_pair(NULL, &c, &d), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &d->obj, OWNER, 2, FTL_READABLE, 0), FTL_OK);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(test_send_byte(a, 0), FTL_OK);
         assert_int_equal(test_send_byte(c, 0), FTL_OK);
@@ -240,23 +240,23 @@ static void two_ready_channels_are_reported_in_turn(void **state)
 static void add_same_handle_twice_is_already_exists(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_ERR_ALREADY_EXISTS);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_WRITABLE, 0), FTL_ERR_ALREADY_EXISTS);
     assert_int_equal(p->nregs, 1);
 }
 
 static void same_handle_number_of_another_owner_is_a_separate_watch(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(p, &a->obj, OTHER_OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &a->obj, OTHER_OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(p->nregs, 2);
 }
 
 static void add_with_unknown_event_bits_is_invalid_arg(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE | (1u << 7), 0),
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE | (1u << 7), 0),
                      FTL_ERR_INVALID_ARG);
     assert_int_equal(p->nregs, 0);
     assert_true(list_is_empty(&b->obj.watchers));
@@ -265,7 +265,7 @@ static void add_with_unknown_event_bits_is_invalid_arg(void **state)
 static void add_poll_to_itself_is_invalid_arg(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &p->obj, OWNER, 1, FTL_READABLE, 0), FTL_ERR_INVALID_ARG);
+    assert_int_equal(poll_add(NULL, p, &p->obj, OWNER, 1, FTL_READABLE, 0), FTL_ERR_INVALID_ARG);
     assert_int_equal(p->nregs, 0);
 }
 
@@ -273,9 +273,9 @@ static void add_past_regs_max_is_too_many(void **state)
 {
     (void)state;
     for (int h = 1; h <= POLL_REGS_MAX; h++) {
-        assert_int_equal(poll_add(p, &b->obj, OWNER, h, FTL_READABLE, 0), FTL_OK);
+        assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, h, FTL_READABLE, 0), FTL_OK);
     }
-    assert_int_equal(poll_add(p, &b->obj, OWNER, POLL_REGS_MAX + 1, FTL_READABLE, 0),
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, POLL_REGS_MAX + 1, FTL_READABLE, 0),
                      FTL_ERR_TOO_MANY);
     assert_int_equal(p->nregs, POLL_REGS_MAX);
 }
@@ -283,7 +283,7 @@ static void add_past_regs_max_is_too_many(void **state)
 static void modify_unknown_handle_is_not_found(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(poll_modify(p, OWNER, 2, FTL_READABLE, 0), FTL_ERR_NOT_FOUND);
     assert_int_equal(poll_modify(p, OTHER_OWNER, 1, FTL_READABLE, 0), FTL_ERR_NOT_FOUND);
 }
@@ -291,14 +291,14 @@ static void modify_unknown_handle_is_not_found(void **state)
 static void modify_with_unknown_event_bits_is_invalid_arg(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(poll_modify(p, OWNER, 1, 0x80000000u, 0), FTL_ERR_INVALID_ARG);
 }
 
 static void modify_changes_interest_and_ctx(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &a->obj, OWNER, 1, FTL_READABLE, 1), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &a->obj, OWNER, 1, FTL_READABLE, 1), FTL_OK);
     expect_timeout();
     assert_int_equal(poll_modify(p, OWNER, 1, FTL_WRITABLE, 99), FTL_OK);
     struct event ev;
@@ -316,7 +316,7 @@ static void remove_unknown_handle_is_not_found(void **state)
 static void removed_watch_is_no_longer_reported(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     assert_int_equal(poll_remove(p, OWNER, 1), FTL_OK);
     expect_timeout();
@@ -327,7 +327,7 @@ static void removed_watch_is_no_longer_reported(void **state)
 static void forget_handle_removes_the_watch(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     poll_forget_handle(&b->obj, OWNER, 1);
     assert_int_equal(p->nregs, 0);
@@ -338,8 +338,8 @@ static void forget_handle_removes_the_watch(void **state)
 static void forget_handle_keeps_other_owners_watches(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OTHER_OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OTHER_OWNER, 1, FTL_READABLE, 0), FTL_OK);
     poll_forget_handle(&b->obj, OWNER, 1);
     assert_int_equal(p->nregs, 1);
     assert_int_equal(poll_remove(p, OTHER_OWNER, 1), FTL_OK);
@@ -349,9 +349,9 @@ static void forget_handle_drops_the_watch_in_every_poll(void **state)
 {
     (void)state;
     struct poll *q;
-    assert_int_equal(poll_create(&q), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(q, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_create(NULL, &q), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, q, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     poll_forget_handle(&b->obj, OWNER, 1);
     assert_int_equal(p->nregs, 0);
     assert_int_equal(q->nregs, 0);
@@ -361,7 +361,7 @@ static void forget_handle_drops_the_watch_in_every_poll(void **state)
 static void destroying_a_watched_object_drops_its_watch(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(test_send_byte(a, 1), FTL_OK); // b is on the ready list
     close_channel(&b);
     assert_int_equal(p->nregs, 0);
@@ -371,7 +371,7 @@ static void destroying_a_watched_object_drops_its_watch(void **state)
 static void destroying_a_poll_unlinks_it_from_watched_objects(void **state)
 {
     (void)state;
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     close_poll(&p);
     assert_true(list_is_empty(&b->obj.watchers));
     // ASan: notifying b's (former) watchers must not touch the freed poll.
@@ -382,9 +382,9 @@ static void poll_is_readable_while_a_watched_object_has_events(void **state)
 {
     (void)state;
     struct poll *outer;
-    assert_int_equal(poll_create(&outer), FTL_OK);
-    assert_int_equal(poll_add(outer, &p->obj, OWNER, 7, FTL_READABLE, 0), FTL_OK);
-    assert_int_equal(poll_add(p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_create(NULL, &outer), FTL_OK);
+    assert_int_equal(poll_add(NULL, outer, &p->obj, OWNER, 7, FTL_READABLE, 0), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &b->obj, OWNER, 1, FTL_READABLE, 0), FTL_OK);
     assert_int_equal(p->obj.ops->poll_state(&p->obj), 0);
     assert_int_equal(test_send_byte(a, 1), FTL_OK);
     ftl_handle_t h = 0;

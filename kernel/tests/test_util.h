@@ -38,7 +38,7 @@ static inline int test_kernel_setup(void **state)
 /// message if the send fails.
 static inline ftl_err_t test_send(struct channel *ch, const void *data, size_t len)
 {
-    struct msg *m = msg_alloc(len);
+    struct msg *m = msg_alloc(NULL, len);
     assert_non_null(m);
     m->type = FTL_MSG_DATA;
     memcpy(m->data, data, len);

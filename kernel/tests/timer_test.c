@@ -10,7 +10,7 @@ static struct ktimer *t;
 static int setup(void **state)
 {
     test_kernel_setup(state);
-    assert_int_equal(ktimer_create(&t), FTL_OK);
+    assert_int_equal(ktimer_create(NULL, &t), FTL_OK);
     return 0;
 }
 
@@ -163,8 +163,8 @@ static void fired_timer_is_reported_by_poll(void **state)
 {
     (void)state;
     struct poll *p;
-    assert_int_equal(poll_create(&p), FTL_OK);
-    assert_int_equal(poll_add(p, &t->obj, NULL, 3, FTL_READABLE, 33), FTL_OK);
+    assert_int_equal(poll_create(NULL, &p), FTL_OK);
+    assert_int_equal(poll_add(NULL, p, &t->obj, NULL, 3, FTL_READABLE, 33), FTL_OK);
     ktimer_set(t, 100);
     ftl_handle_t h = 0;
     uint32_t events = 0;

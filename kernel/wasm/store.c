@@ -12,7 +12,36 @@ struct wasm_store {
     uint32_t nobjs;
     uint32_t cap;
     uint32_t max_memory_pages;
+    bool (*charge)(void *ctx, size_t bytes);
+    void (*uncharge)(void *ctx, size_t bytes);
+    void *charge_ctx;
 };
+
+void wasm_store_set_charge(struct wasm_store *s, bool (*charge)(void *ctx, size_t bytes),
+                           void (*uncharge)(void *ctx, size_t bytes), void *ctx)
+{
+    s->charge = charge;
+    s->uncharge = uncharge;
+    s->charge_ctx = ctx;
+}
+
+static bool store_charge(struct wasm_store *s, size_t bytes)
+{
+    return !s->charge || s->charge(s->charge_ctx, bytes);
+}
+
+static void store_uncharge(struct wasm_store *s, size_t bytes)
+{
+    if (s->uncharge && bytes) {
+        s->uncharge(s->charge_ctx, bytes);
+    }
+}
+
+// Bytes a table's element array takes (what its store is charged).
+static size_t table_bytes(uint32_t nelems)
+{
+    return (size_t)(nelems ? nelems : 1) * sizeof(union wasm_val);
+}
 
 struct wasm_store *wasm_store_create(uint32_t max_memory_pages)
 {
@@ -29,12 +58,18 @@ struct wasm_store *wasm_store_create(uint32_t max_memory_pages)
 static void free_obj(struct store_obj *o)
 {
     switch (o->kind) {
-    case OBJ_TABLE:
-        kfree(((struct wasm_table *)o->p)->elems);
+    case OBJ_TABLE: {
+        struct wasm_table *t = o->p;
+        kfree(t->elems);
+        store_uncharge(t->store, table_bytes(t->size));
         break;
-    case OBJ_MEMORY:
-        kfree(((struct wasm_memory *)o->p)->data);
+    }
+    case OBJ_MEMORY: {
+        struct wasm_memory *m = o->p;
+        kfree(m->data);
+        store_uncharge(m->store, m->size);
         break;
+    }
     case OBJ_INSTANCE: {
         struct wasm_instance *inst = o->p;
         if (inst->elems) {
@@ -129,8 +164,14 @@ struct wasm_table *wasm_table_create(struct wasm_store *store, uint8_t reftype, 
     t->size = min;
     t->has_max = has_max;
     t->max = has_max && max < WASM_MAX_TABLE_SIZE ? max : WASM_MAX_TABLE_SIZE;
-    t->elems = kzalloc((size_t)(min ? min : 1) * sizeof(*t->elems));
+    t->store = store;
+    if (!store_charge(store, table_bytes(min))) {
+        kfree(t);
+        return NULL;
+    }
+    t->elems = kzalloc(table_bytes(min));
     if (!t->elems) {
+        store_uncharge(store, table_bytes(min));
         kfree(t);
         return NULL;
     }
@@ -152,9 +193,15 @@ struct wasm_memory *wasm_memory_create(struct wasm_store *store, uint32_t min, u
     m->size = (uint64_t)min * WASM_PAGE_SIZE;
     m->has_max = has_max;
     m->max_pages = has_max && max < cap ? max : cap;
+    m->store = store;
     if (min) {
+        if (!store_charge(store, m->size)) {
+            kfree(m);
+            return NULL;
+        }
         m->data = kzalloc(m->size);
         if (!m->data) {
+            store_uncharge(store, m->size);
             kfree(m);
             return NULL;
         }
@@ -190,14 +237,20 @@ int64_t wasm_memory_grow_pages(struct wasm_memory *m, uint32_t delta)
     if (nsize != (size_t)nsize) {
         return -1;
     }
+    // The copy needs old and new at once: both are charged while it is made.
+    if (!store_charge(m->store, (size_t)nsize)) {
+        return -1;
+    }
     uint8_t *n = kzalloc((size_t)nsize);
     if (!n) {
+        store_uncharge(m->store, (size_t)nsize);
         return -1;
     }
     if (m->data) {
         memcpy(n, m->data, m->size);
         kfree(m->data);
     }
+    store_uncharge(m->store, m->size);
     m->data = n;
     m->size = nsize;
     m->pages = old + delta;
@@ -213,8 +266,12 @@ int64_t wasm_table_grow_elems(struct wasm_table *t, uint32_t delta, union wasm_v
     if (delta == 0) {
         return old;
     }
+    if (!store_charge(t->store, table_bytes(old + delta))) {
+        return -1;
+    }
     union wasm_val *n = kmalloc(((size_t)old + delta) * sizeof(*n));
     if (!n) {
+        store_uncharge(t->store, table_bytes(old + delta));
         return -1;
     }
     memcpy(n, t->elems, (size_t)old * sizeof(*n));
@@ -222,6 +279,7 @@ int64_t wasm_table_grow_elems(struct wasm_table *t, uint32_t delta, union wasm_v
         n[i] = init;
     }
     kfree(t->elems);
+    store_uncharge(t->store, table_bytes(old));
     t->elems = n;
     t->size = old + delta;
     return old;

@@ -119,6 +119,13 @@ bool wasm_module_export_name(const struct wasm_module *mod, uint32_t i, const ch
 /// Creates an empty store. `max_memory_pages` caps each linear memory (0: 65536).
 struct wasm_store *wasm_store_create(uint32_t max_memory_pages);
 
+/// Who pays for the store's memories and tables: `charge(ctx, bytes)` is asked
+/// before they take `bytes` more (false refuses: creation or growth fails as if
+/// out of memory) and `uncharge(ctx, bytes)` told when they give bytes back. Set it
+/// before anything is created in the store; without it nothing is charged.
+void wasm_store_set_charge(struct wasm_store *store, bool (*charge)(void *ctx, size_t bytes),
+                           void (*uncharge)(void *ctx, size_t bytes), void *ctx);
+
 /// Frees the store and everything created in it. NULL is ignored.
 void wasm_store_destroy(struct wasm_store *store);
 

@@ -359,6 +359,9 @@ ftl_err_t wasm_app_create(const uint8_t *bytes, size_t len, const struct wasm_ap
         e = FTL_ERR_NO_MEMORY;
         goto out_destroy;
     }
+    if (cfg->charge) {
+        wasm_store_set_charge(app->store, cfg->charge, cfg->uncharge, ctx);
+    }
     e = instantiate(app, cfg, err, errlen);
     if (e != FTL_OK) {
         goto out_destroy;

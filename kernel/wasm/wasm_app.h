@@ -67,6 +67,10 @@ struct wasm_app_config {
     uint32_t max_memory_pages; // 0: WASM_APP_PAGES_DEFAULT
     uint32_t stack_slots;      // 0: 64 Ki 8-byte value slots
     uint32_t max_frames;       // 0: 4096 nested calls
+    /// Optional: who pays for the app's linear memory and tables (see
+    /// wasm_store_set_charge); called with the ops' ctx.
+    bool (*charge)(void *ctx, size_t bytes);
+    void (*uncharge)(void *ctx, size_t bytes);
 };
 
 /// What wasm_app_run() reports.

@@ -191,6 +191,7 @@ struct wasm_table {
     uint32_t max; // engine max when the type has none
     bool has_max;
     union wasm_val *elems;
+    struct wasm_store *store; // charged for elems
 };
 
 struct wasm_memory {
@@ -199,6 +200,7 @@ struct wasm_memory {
     uint32_t pages;
     uint32_t max_pages;
     bool has_max;
+    struct wasm_store *store; // charged for data
 };
 
 struct wasm_global {

@@ -21,6 +21,7 @@
 struct arch_aspace {
     uint64_t *l1;
     uint16_t asid;               // 0: none free, share ASID 0 and flush on switch
+    uint32_t table_pages;        // page-table pages, l1 included
 };
 
 static uint8_t asid_used[ASID_COUNT];
@@ -49,12 +50,13 @@ int arch_aspace_create(struct arch_aspace **out)
         return -1;
     }
     as->asid = asid_alloc();
+    as->table_pages = 1;
     *out = as;
     return 0;
 }
 
 // Returns the next-level table for entry `i` of `table`, creating it if needed.
-static uint64_t *next_table(uint64_t *table, size_t i)
+static uint64_t *next_table(struct arch_aspace *as, uint64_t *table, size_t i)
 {
     if (table[i] & PTE_VALID) {
         return arch_phys_to_virt(table[i] & PTE_ADDR_MASK);
@@ -63,6 +65,7 @@ static uint64_t *next_table(uint64_t *table, size_t i)
     if (!t) {
         return NULL;
     }
+    as->table_pages++;
     table[i] = arch_virt_to_phys(t) | PTE_VALID | PTE_TABLE;
     return t;
 }
@@ -85,8 +88,8 @@ int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len
     }
     for (size_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t v = va + off;
-        uint64_t *l2 = next_table(as->l1, (v >> 30) & 511);
-        uint64_t *l3 = l2 ? next_table(l2, (v >> 21) & 511) : NULL;
+        uint64_t *l2 = next_table(as, as->l1, (v >> 30) & 511);
+        uint64_t *l3 = l2 ? next_table(as, l2, (v >> 21) & 511) : NULL;
         if (!l3) {
             return -1;
         }
@@ -124,6 +127,11 @@ void arch_aspace_destroy(struct arch_aspace *as)
     asid_used[as->asid] = 0;
     free_level(as->l1, 1);
     kfree(as);
+}
+
+size_t arch_aspace_bytes(const struct arch_aspace *as)
+{
+    return heap_block_bytes(sizeof(*as)) + (size_t)as->table_pages * PAGE_SIZE;
 }
 
 void arch_aspace_activate(struct arch_aspace *as)

@@ -6,6 +6,7 @@
 
 #include "host.h"
 #include "kernel.h"
+#include "mm.h"
 #include "sched.h"
 
 static bool irqs_masked = true; // kernel code runs masked, as on arm64
@@ -145,6 +146,41 @@ void kfree(void *p)
     free(p);
 }
 
+// ---- pages: the host's memory, with a free-page count tests can set ----
+
+static size_t host_free_pages = 65536;
+
+void host_set_free_pages(size_t n)
+{
+    host_free_pages = n;
+}
+
+size_t page_free_count(void)
+{
+    return host_free_pages;
+}
+
+size_t page_total_count(void)
+{
+    return 65536;
+}
+
+void *page_alloc_raw(size_t npages)
+{
+    return aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+}
+
+void *page_alloc(size_t npages)
+{
+    return calloc(npages, PAGE_SIZE);
+}
+
+void page_free(void *p, size_t npages)
+{
+    (void)npages;
+    free(p);
+}
+
 // ---- what kernel/log.c provides on arm64: console output and panic ----
 
 void kprintf(const char *fmt, ...)
@@ -211,6 +247,12 @@ int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len
 {
     (void)as, (void)va, (void)pa, (void)len, (void)prot;
     host_die("arch_aspace_map");
+}
+
+size_t arch_aspace_bytes(const struct arch_aspace *as)
+{
+    (void)as;
+    host_die("arch_aspace_bytes");
 }
 
 void arch_aspace_destroy(struct arch_aspace *as)

@@ -13,3 +13,6 @@ int64_t host_timer_deadline(void);
 /// Makes panic() call `hook(message)` first (NULL: just abort). Unit tests pass a
 /// hook that fails the running cmocka test, or longjmps out of expect_assert_failure.
 void host_set_panic_hook(void (*hook)(const char *msg));
+
+/// Sets what page_free_count() reports (the kernel's reserve checks read it).
+void host_set_free_pages(size_t n);

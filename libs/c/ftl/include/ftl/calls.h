@@ -71,6 +71,9 @@ struct ftl_sys_stats {
     uint64_t heap_used;                       // bytes of kernel heap in use
     uint64_t processes;                       // live processes
     int64_t uptime_ns;
+    uint64_t kmem_reserve;                    // bytes of RAM no app may take
+    uint64_t kmem_charged;                    // bytes charged to apps' accounts now
+    uint64_t kmem_refusals;                   // charges refused (limit or reserve) since boot
 };
 
 // One process, from ftl_ps.
@@ -79,6 +82,10 @@ struct ftl_ps_entry {
     uint32_t isolation;                       // 0 inkernel, 1 user, 2 wasm
     uint32_t handles;                         // open handles
     uint64_t memory;                          // bytes of memory it holds
+    uint64_t kmem_used;                       // kernel memory charged to it, its own
+                                              // memory and what it spawned included
+    uint64_t kmem_limit;                      // charges past this fail (limits.kmem_kib)
+    uint64_t kmem_peak;                       // highest kmem_used so far
 };
 
 struct ftl_calls {

@@ -1,0 +1,52 @@
+// Kernel-memory accounts: every allocation the kernel makes on an app's behalf
+// (queued messages, channels, polls and their watches, timers, page tables, DMA
+// memory, the processes it spawns) is charged to the app's account until it is freed.
+// Accounts nest: a spawned app's account has its spawner's as parent, and a charge
+// must fit under every limit up the chain. An account outlives its process while
+// anything is still charged to it (a message it sent still queued elsewhere).
+// Apps can never take the last `reserve` bytes of RAM: those stay for the kernel
+// (logging, killing an app, starting one, the network).
+#pragma once
+
+#include "kernel.h"
+
+struct kmem {
+    size_t used;                     // bytes charged here and to every account below
+    size_t peak;                     // highest `used` seen
+    size_t limit;                    // charges fail past this many bytes
+    uint32_t refs;                   // the owning process + each child account
+    struct kmem *parent;             // the spawner's account, or NULL
+};
+
+#define KMEM_EXTRA_DEFAULT (8u << 20) // default limit: the app's own memory + 8 MiB
+#define KMEM_LIMIT_MAX (1ull << 30)   // limits.kmem_kib may not ask for more than 1 GiB
+
+/// Creates an account with `limit` bytes under `parent` (NULL: a top-level app),
+/// owned by the caller (one reference). Returns FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t kmem_create(struct kmem *parent, size_t limit, struct kmem **out);
+
+/// Drops the owner's reference; the account goes once nothing is charged to it.
+void kmem_release(struct kmem *k);
+
+/// Charges `bytes` to `k` and its ancestors. FTL_ERR_NO_MEMORY (nothing charged) if
+/// that would pass a limit on the chain or eat into the kernel's reserve. A NULL
+/// account is the kernel's own: never charged, never refused.
+FTL_MUST_CHECK ftl_err_t kmem_charge(struct kmem *k, size_t bytes);
+
+/// Returns `bytes` charged earlier to `k` (NULL: nothing to do).
+void kmem_uncharge(struct kmem *k, size_t bytes);
+
+/// kmalloc(size) charged to `k` for the heap block it really takes; NULL if the
+/// charge or the allocation fails. Free with kmem_free(k, p, size).
+void *kmem_alloc(struct kmem *k, size_t size);
+/// kmem_alloc, zeroed.
+void *kmem_zalloc(struct kmem *k, size_t size);
+/// Frees `p` from kmem_alloc(k, size) and uncharges it. NULL `p` is fine.
+void kmem_free(struct kmem *k, void *p, size_t size);
+
+/// Bytes of RAM apps may never take.
+size_t kmem_reserve_bytes(void);
+/// Bytes charged to all accounts now (those of exited apps included).
+size_t kmem_charged_total(void);
+/// Times a charge was refused (limit or reserve) since boot.
+uint64_t kmem_refusals(void);
