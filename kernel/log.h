@@ -14,3 +14,6 @@ size_t log_ring_read(char *buf, size_t size);
 /// Formats a code address as "function+0x1c" if the kernel knows its symbols,
 /// else as a hex address. The result lives in a static buffer.
 const char *ksym_format(uintptr_t pc);
+
+#define LOG_BURST_LINES 1000 // lines an app may log at once ...
+#define LOG_LINES_PER_S 500  // ... and per second after that (more are dropped, counted)

@@ -20,6 +20,9 @@ void page_free(void *p, size_t npages);
 size_t page_free_count(void);
 /// Pages of RAM the allocator manages, free or not.
 size_t page_total_count(void);
+/// Pages the heap keeps with no block in use (a few per size class, for reuse):
+/// free for all purposes but not counted by page_free_count().
+size_t heap_idle_pages(void);
 /// Bytes handed out by kmalloc and not yet freed (headers included).
 size_t heap_used_bytes(void);
 

@@ -58,6 +58,7 @@ void process_init_common(struct process *p)
 {
     handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
     list_init(&p->dma);
+    p->log_tokens = LOG_BURST_LINES;
 }
 
 static void add_region(struct process *p, uint64_t off, uint64_t len, uint32_t prot)

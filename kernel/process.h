@@ -49,6 +49,9 @@ struct process {
     struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
     struct list dma;                 // struct dma_block: DMA memory it holds
     size_t dma_bytes;
+    uint32_t log_tokens;             // log lines it may write now (refilled over time)
+    uint32_t log_dropped;            // lines dropped since the last one written
+    int64_t log_refill_ns;           // when log_tokens was last topped up
     struct kmem *kmem;               // kernel memory charged for the app (see kmem.h)
     size_t kmem_self;                // bytes of it for the process itself: its memory,
                                      // page tables, thread, kernel stack

@@ -335,6 +335,37 @@ ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns)
     return FTL_OK;
 }
 
+// Log flooding: each app may write LOG_BURST_LINES lines at once and
+// LOG_LINES_PER_S a second after that; past it lines are dropped and counted, and the
+// count is logged with the next line that gets through. The console and the log
+// ring stay usable by every other app.
+static bool log_take_token(struct process *p)
+{
+    int64_t now = arch_time_ns();
+    int64_t per_line = 1000000000 / LOG_LINES_PER_S;
+    if (p->log_tokens >= LOG_BURST_LINES) {
+        p->log_refill_ns = now;
+    } else if (now - p->log_refill_ns >= per_line) {
+        int64_t add = (now - p->log_refill_ns) / per_line;
+        p->log_tokens = add >= LOG_BURST_LINES - p->log_tokens ? LOG_BURST_LINES
+                                                               : p->log_tokens + (uint32_t)add;
+        p->log_refill_ns += add * per_line;
+    }
+    if (p->log_tokens == 0) {
+        p->log_dropped++;
+        return false;
+    }
+    p->log_tokens--;
+    if (p->log_dropped) {
+        char note[64];
+        int n = snprintf(note, sizeof(note), "%u log lines dropped (over %d lines/s)",
+                         p->log_dropped, LOG_LINES_PER_S);
+        log_line(p->name, FTL_LOG_WARN, note, (size_t)n);
+        p->log_dropped = 0;
+    }
+    return true;
+}
+
 ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
 {
     if (level < FTL_LOG_DEBUG || level > FTL_LOG_ERROR) {
@@ -348,8 +379,10 @@ ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
     if (err != FTL_OK) {
         return err;
     }
-    log_line(p->name, level, buf, len);
-    return FTL_OK;
+    if (log_take_token(p)) {
+        log_line(p->name, level, buf, len);
+    }
+    return FTL_OK; // a dropped line is not the app's error: it is counted and reported
 }
 
 ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
@@ -399,6 +432,7 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
         .kmem_reserve = kmem_reserve_bytes(),
         .kmem_charged = kmem_charged_total(),
         .kmem_refusals = kmem_refusals(),
+        .heap_idle_pages = heap_idle_pages(),
     };
     return app_copy_out(p, out, &st, sizeof(st));
 }

@@ -160,6 +160,11 @@ size_t page_free_count(void)
     return host_free_pages;
 }
 
+size_t heap_idle_pages(void)
+{
+    return 0;
+}
+
 size_t page_total_count(void)
 {
     return 65536;
