@@ -118,6 +118,7 @@ static bool create_process(const struct spec *s, struct process **out, struct ch
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }
+    p->grants = s->grants; // every instance gets its own spec's grants, never its parent's
     struct channel *kernel_end, *app_end;
     if (channel_create_pair(&kernel_end, &app_end) != FTL_OK) {
         process_destroy(p);
