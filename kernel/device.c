@@ -52,6 +52,9 @@ static const struct object_ops kirq_ops = {
 
 ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t h)
 {
+    if (!process_has_grant(p, SPEC_GRANT_DEVICE)) {
+        return FTL_ERR_DENIED; // also for an IRQ handle another app passed on
+    }
     struct handle_entry *e;
     ftl_err_t err = handle_table_get(&p->handles, h, OBJ_IRQ, FTL_RIGHT_WRITE, &e);
     if (err != FTL_OK) {
@@ -77,6 +80,9 @@ static bool virtio_matches(const struct board_virtio *v, int64_t virtio_id)
 
 ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
 {
+    if (!process_has_grant(p, SPEC_GRANT_DEVICE)) {
+        return FTL_ERR_DENIED; // spec_parse already rejects such a spec
+    }
     if (strcmp(it->str, "virtio,mmio") != 0 || !board) {
         return FTL_ERR_NOT_FOUND;
     }
@@ -130,6 +136,9 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
 
 ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t out_bus)
 {
+    if (!process_has_grant(p, SPEC_GRANT_DMA)) {
+        return FTL_ERR_DENIED;
+    }
     if (size == 0 || size > DMA_ALLOC_MAX) {
         return FTL_ERR_INVALID_ARG;
     }

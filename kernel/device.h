@@ -21,7 +21,8 @@ struct dma_block {
 
 /// Claims the board device matching `it` (compatible string; for virtio-mmio the
 /// device ID) for `p`: maps its registers, makes its interrupt a handle, and adds the
-/// environ item. FTL_ERR_NOT_FOUND if no unclaimed device matches.
+/// environ item. FTL_ERR_NOT_FOUND if no unclaimed device matches, FTL_ERR_DENIED if
+/// `p`'s spec lacks the `device` grant.
 FTL_MUST_CHECK ftl_err_t device_attach(struct process *p, const struct spec_env_item *it);
 
 /// Releases what `p` holds: DMA memory and device claims.

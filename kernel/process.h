@@ -4,6 +4,7 @@
 #include "handle.h"
 #include "kmem.h"
 #include "sched.h"
+#include "spec.h"
 #include <ftl/calls.h>
 
 #define PROCESS_HEAP_DEFAULT (256u << 10) // malloc arena per app
@@ -57,6 +58,7 @@ struct process {
                                      // page tables, thread, kernel stack
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
+    struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct list link;                // all processes
     bool exited;
 };
@@ -153,6 +155,13 @@ static inline void *process_range(const struct process *p, uint64_t addr, size_t
         return p->mem + (addr - p->ubase);
     }
     return process_range_walk(p, addr, len, prot);
+}
+
+/// True if `p`'s spec grants it `grant` (one SPEC_GRANT_* bit). Privileged calls
+/// check this first and return FTL_ERR_DENIED without it.
+static inline bool process_has_grant(const struct process *p, uint32_t grant)
+{
+    return (p->grants.bits & grant) == grant;
 }
 
 /// The call table for inkernel apps.

@@ -112,6 +112,33 @@ static void w_random(void *ctx, void *buf, size_t len)
     }
 }
 
+// The calls below check the process's grants in sys_*, as for every other mode. Host
+// pointers into linear memory (checked by the runtime) pass as app addresses.
+static ftl_err_t w_process_spawn(void *ctx, const char *app, size_t len, ftl_handle_t *out)
+{
+    return WASM_CALL(sys_process_spawn(ctx, ua(app), len, ua(out)));
+}
+
+static ftl_err_t w_sys_stats(void *ctx, struct ftl_sys_stats *out)
+{
+    return WASM_CALL(sys_stats(ctx, ua(out)));
+}
+
+static ftl_err_t w_ps(void *ctx, struct ftl_ps_entry *out, size_t max, size_t *out_n)
+{
+    return WASM_CALL(sys_ps(ctx, ua(out), max, ua(out_n)));
+}
+
+static ftl_err_t w_log_read(void *ctx, char *buf, size_t len, size_t *out_len)
+{
+    return WASM_CALL(sys_log_read(ctx, ua(buf), len, ua(out_len)));
+}
+
+static ftl_err_t w_irq_ack(void *ctx, ftl_handle_t irq)
+{
+    return WASM_CALL(sys_irq_ack(ctx, irq));
+}
+
 static const struct wasm_app_ops wasm_ops = {
     .handle_close = w_handle_close,
     .channel_create = w_channel_create,
@@ -127,6 +154,11 @@ static const struct wasm_app_ops wasm_ops = {
     .time_now = w_time_now,
     .log_write = w_log_write,
     .random = w_random,
+    .process_spawn = w_process_spawn,
+    .sys_stats = w_sys_stats,
+    .ps = w_ps,
+    .log_read = w_log_read,
+    .irq_ack = w_irq_ack,
 };
 
 // The engine's linear memories and tables are charged to the app like its other

@@ -8,8 +8,9 @@
 
 #define WORD_MAX 48  // bytes of a key or short value kept for lookups and messages
 
-enum top_key { TOP_NAME, TOP_ISOLATION, TOP_ENV, TOP_EXPORTS, TOP_LIMITS, TOP_COUNT };
-static const char *const top_keys[TOP_COUNT] = {"name", "isolation", "env", "exports", "limits"};
+enum top_key { TOP_NAME, TOP_ISOLATION, TOP_ENV, TOP_EXPORTS, TOP_LIMITS, TOP_GRANTS, TOP_COUNT };
+static const char *const top_keys[TOP_COUNT] = {"name",    "isolation", "env",
+                                                "exports", "limits",    "grants"};
 
 enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_COUNT };
 static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib"};
@@ -17,6 +18,12 @@ static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem
 // Indexed by enum spec_isolation and enum spec_env_kind.
 static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
 static const char *const env_kinds[] = {"string", "number", "service", "device"};
+
+// Indexed by the bit number of enum spec_grant.
+static const char *const grant_keys[] = {"spawn", "log_read", "ps", "stats", "dma", "device"};
+#define GRANT_COUNT (sizeof(grant_keys) / sizeof(grant_keys[0]))
+#define GRANT_LIST "spawn, log_read, ps, stats, dma or device"
+_Static_assert(SPEC_GRANT_DEVICE == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
 
 enum device_key { DEV_COMPATIBLE, DEV_VIRTIO_ID, DEV_COUNT };
 static const char *const device_keys[DEV_COUNT] = {"compatible", "virtio_id"};
@@ -559,12 +566,137 @@ static ftl_err_t parse_limits(struct parser *ps)
     }
 }
 
+// Reads `true` or `false` into *out.
+static ftl_err_t read_bool(struct parser *ps, const char *what, bool *out)
+{
+    struct yaml_event ev;
+    ftl_err_t err = expect_scalar(ps, what, "true or false", &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    char word[WORD_MAX];
+    copy_word(&ev, word);
+    if (ev.style == YAML_PLAIN && (strcmp(word, "true") == 0 || strcmp(word, "false") == 0)) {
+        *out = word[0] == 't';
+        return FTL_OK;
+    }
+    return fail(ps, ev.line, "%s must be true or false, got %s'%s'", what,
+                ev.style == YAML_PLAIN ? "" : "the quoted string ", word);
+}
+
+// spawn: [test_exit, hello]: the apps this one may start. Names need not be in the
+// image (spawning one that is not returns FTL_ERR_NOT_FOUND).
+static ftl_err_t parse_spawn(struct parser *ps)
+{
+    struct spec_grants *g = &ps->out->grants;
+    int lines[SPEC_SPAWN_MAX];
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_SEQ_START) {
+        return fail(ps, ev.line, "grant 'spawn' must be a list of app names like [hello, "
+                    "test_exit], got %s", describe(&ev));
+    }
+    for (;;) {
+        err = next(ps, &ev);
+        if (err != FTL_OK || ev.type == YAML_EVENT_SEQ_END) {
+            return err;
+        }
+        if (ev.type != YAML_EVENT_SCALAR) {
+            return fail(ps, ev.line, "each entry of grant 'spawn' must be an app name, got %s",
+                        describe(&ev));
+        }
+        char name[WORD_MAX];
+        copy_word(&ev, name);
+        err = check_name(ps, ev.line, "app name in grant 'spawn'", name);
+        if (err != FTL_OK) {
+            return err;
+        }
+        for (uint32_t i = 0; i < g->nspawn; i++) {
+            if (strcmp(g->spawn[i], name) == 0) {
+                return fail(ps, ev.line, "app '%s' is listed twice in grant 'spawn' (first on "
+                            "line %d)", name, lines[i]);
+            }
+        }
+        if (g->nspawn == SPEC_SPAWN_MAX) {
+            return fail(ps, ev.line, "too many apps in grant 'spawn' (at most %d)",
+                        SPEC_SPAWN_MAX);
+        }
+        lines[g->nspawn] = ev.line;
+        memcpy(g->spawn[g->nspawn++], name, strlen(name) + 1);
+        g->bits |= SPEC_GRANT_SPAWN;
+    }
+}
+
+// grants: { spawn: [hello], log_read: true, ps: true }: what the app may do beyond
+// itself. Every grant but spawn is true or false; false is the same as leaving it out.
+static ftl_err_t parse_grants(struct parser *ps)
+{
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK || ev.type == YAML_EVENT_NULL) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_MAP_START) {
+        return fail(ps, ev.line, "'grants' must be a mapping like { spawn: [hello], ps: true }, "
+                    "got %s", describe(&ev));
+    }
+    int seen[GRANT_COUNT] = {0};
+    for (;;) {
+        char key[WORD_MAX];
+        bool end;
+        err = next_key(ps, &ev, key, &end);
+        if (err != FTL_OK || end) {
+            return err;
+        }
+        int k = lookup(key, grant_keys, GRANT_COUNT);
+        if (k < 0) {
+            char h[64];
+            hint(h, sizeof(h), key, grant_keys, GRANT_COUNT, GRANT_LIST);
+            return fail(ps, ev.line, "unknown grant '%s' (%s)", key, h);
+        }
+        if (seen[k]) {
+            return fail(ps, ev.line, "duplicate grant '%s' (first on line %d)", key, seen[k]);
+        }
+        seen[k] = ev.line;
+        if ((1u << k) == SPEC_GRANT_SPAWN) {
+            err = parse_spawn(ps);
+        } else {
+            char what[40];
+            bool on = false;
+            snprintf(what, sizeof(what), "grant '%s'", key);
+            err = read_bool(ps, what, &on);
+            ps->out->grants.bits |= on ? 1u << k : 0;
+        }
+        if (err != FTL_OK) {
+            return err;
+        }
+    }
+}
+
+// A device item reaches hardware: the spec must say so in its grants too.
+static ftl_err_t check_device_grant(struct parser *ps)
+{
+    const struct spec *s = ps->out;
+    for (size_t i = 0; i < s->nenv; i++) {
+        if (s->env[i].kind == SPEC_ENV_DEVICE && !(s->grants.bits & SPEC_GRANT_DEVICE)) {
+            return fail(ps, s->env[i].line, "env item '%s' is a device: the spec needs "
+                        "'grants: { device: true }'", s->env[i].name);
+        }
+    }
+    return FTL_OK;
+}
+
 static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
 {
     int line;
     switch (k) {
     case TOP_LIMITS:
         return parse_limits(ps);
+    case TOP_GRANTS:
+        return parse_grants(ps);
     case TOP_NAME:
         return read_name(ps, "app name", ps->out->name, &line);
     case TOP_ISOLATION:
@@ -602,7 +734,7 @@ static ftl_err_t parse_spec(struct parser *ps)
         if (k < 0) {
             char h[64];
             hint(h, sizeof(h), key, top_keys, TOP_COUNT,
-                 "name, isolation, env, exports or limits");
+                 "name, isolation, env, exports, limits or grants");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {
@@ -622,6 +754,9 @@ static ftl_err_t parse_spec(struct parser *ps)
     }
     if (err == FTL_OK && !first[TOP_ISOLATION]) {
         return fail(ps, 0, "missing required key 'isolation' (inkernel, user, wasm, js or vmm)");
+    }
+    if (err == FTL_OK) {
+        err = check_device_grant(ps);
     }
     return err;
 }
@@ -660,6 +795,17 @@ ftl_err_t spec_parse(const char *file, const char *text, size_t len, struct spec
         return FTL_ERR_PARSE;
     }
     return FTL_OK;
+}
+
+bool spec_grants_spawn(const struct spec_grants *g, const char *name)
+{
+    uint32_t n = g->nspawn < SPEC_SPAWN_MAX ? g->nspawn : SPEC_SPAWN_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        if (strncmp(g->spawn[i], name, SPEC_NAME_MAX) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 const char *spec_isolation_name(enum spec_isolation iso)

@@ -12,6 +12,7 @@
 #define SPEC_EXPORTS_MAX 8    // exported services per spec
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
 #define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
+#define SPEC_SPAWN_MAX 8      // apps one spec may grant spawning
 
 enum spec_isolation {
     SPEC_ISO_INKERNEL,
@@ -42,6 +43,23 @@ struct spec_export {
     int line;
 };
 
+// What an app may do beyond itself (`grants:` in its spec, docs/specs.md). Without
+// its grant, a call returns FTL_ERR_DENIED. Bit n is grant key n of spec.c.
+enum spec_grant {
+    SPEC_GRANT_SPAWN = 1u << 0,      // ftl_process_spawn, of the apps in `spawn` only
+    SPEC_GRANT_LOG_READ = 1u << 1,   // ftl_log_read: every app's log lines
+    SPEC_GRANT_PS = 1u << 2,         // ftl_ps: every process
+    SPEC_GRANT_STATS = 1u << 3,      // ftl_sys_stats: system-wide memory and process counts
+    SPEC_GRANT_DMA = 1u << 4,        // ftl_dma_alloc
+    SPEC_GRANT_DEVICE = 1u << 5,     // `device` env items, ftl_irq_ack
+};
+
+struct spec_grants {
+    uint32_t bits;                   // SPEC_GRANT_*; SPAWN iff nspawn > 0
+    uint32_t nspawn;
+    char spawn[SPEC_SPAWN_MAX][SPEC_NAME_MAX]; // the apps it may spawn
+};
+
 #define SPEC_HEAP_KIB_MAX (64 * 1024)  // limits.heap_kib: at most 64 MiB
 #define SPEC_HANDLES_MAX FTL_PROCESS_HANDLES_MAX
 #define SPEC_KMEM_KIB_MAX (1024 * 1024) // limits.kmem_kib: at most 1 GiB
@@ -57,6 +75,7 @@ struct spec {
     size_t nenv;
     struct spec_export exports[SPEC_EXPORTS_MAX];
     size_t nexports;
+    struct spec_grants grants;
 };
 
 struct spec_error {
@@ -67,8 +86,9 @@ struct spec_error {
 
 /// Parses one spec file. `text` need not be NUL-terminated.
 /// Returns FTL_OK and fills `out`, or FTL_ERR_PARSE and fills `err` with the file,
-/// line and reason (YAML syntax, unknown key, wrong type, bad name, missing `name`
-/// or `isolation`, duplicate key, too many items); FTL_ERR_INVALID_ARG if `out` or `err`
+/// line and reason (YAML syntax, unknown key or grant, wrong type, bad name, missing
+/// `name` or `isolation`, duplicate key, too many items, a `device` env item without
+/// the `device` grant); FTL_ERR_INVALID_ARG if `out` or `err`
 /// is NULL, or `text` is NULL while `len` > 0. Needs about 1 KiB of stack.
 FTL_MUST_CHECK ftl_err_t spec_parse(const char *file, const char *text, size_t len,
                                     struct spec *out, struct spec_error *err);
@@ -84,6 +104,9 @@ FTL_MUST_CHECK ftl_err_t spec_parse(const char *file, const char *text, size_t l
 FTL_MUST_CHECK ftl_err_t spec_check_system(const struct spec *specs, size_t n, bool *out_ok,
                                            void (*report)(void *ctx, const struct spec_error *err),
                                            void *ctx);
+
+/// True if `g` lets its app spawn the app called `name`.
+bool spec_grants_spawn(const struct spec_grants *g, const char *name);
 
 /// Returns the name of an isolation mode ("inkernel", "user", ...).
 const char *spec_isolation_name(enum spec_isolation iso);

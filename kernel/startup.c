@@ -121,6 +121,7 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
     }
+    p->grants = s->grants; // every instance gets its own spec's grants, never its parent's
     struct channel *kernel_end, *app_end;
     if (channel_create_pair(p->kmem, &kernel_end, &app_end) != FTL_OK) {
         process_destroy(p);

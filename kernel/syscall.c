@@ -387,6 +387,9 @@ ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
 
 ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
 {
+    if (!process_has_grant(p, SPEC_GRANT_SPAWN)) {
+        return FTL_ERR_DENIED;
+    }
     char app[FTL_ENV_NAME_MAX];
     if (len >= sizeof(app)) {
         return FTL_ERR_TOO_LARGE;
@@ -399,6 +402,10 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
         return err;
     }
     app[len] = '\0';
+    // Before the name is looked up: an app learns nothing about names it may not spawn.
+    if (!spec_grants_spawn(&p->grants, app)) {
+        return FTL_ERR_DENIED;
+    }
     if (p->handles.count >= p->handles.limit) {
         return FTL_ERR_TOO_MANY;
     }
@@ -424,6 +431,9 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
 
 ftl_err_t sys_stats(struct process *p, uaddr_t out)
 {
+    if (!process_has_grant(p, SPEC_GRANT_STATS)) {
+        return FTL_ERR_DENIED;
+    }
     struct ftl_sys_stats st = {
         .free_pages = page_free_count(),
         .heap_used = heap_used_bytes(),
@@ -441,6 +451,9 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
 
 ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
 {
+    if (!process_has_grant(p, SPEC_GRANT_PS)) {
+        return FTL_ERR_DENIED;
+    }
     if (max > PS_MAX) {
         max = PS_MAX;
     }
@@ -463,6 +476,9 @@ ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
 
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len)
 {
+    if (!process_has_grant(p, SPEC_GRANT_LOG_READ)) {
+        return FTL_ERR_DENIED;
+    }
     if (len > LOG_RING_SIZE) {
         len = LOG_RING_SIZE;
     }

@@ -1,6 +1,8 @@
 """The in-OS test apps on the real kernel: one line per test, then a summary."""
 import re
 
+import pytest
+
 from ftlboot import ROOT
 
 
@@ -48,3 +50,18 @@ def test_spec_limits_bound_heap_and_handles(boot):
     fails = [line for line in os.lines if "TEST FAIL" in line]
     assert int(m.group(2)) == 0 and int(m.group(1)) == 2, "\n".join(fails)
     os.wait_for(r"Hello from FTL!")
+
+
+@pytest.mark.parametrize("mode", ["user", "inkernel"])
+def test_calls_without_their_grant_are_denied(boot, mode):
+    spec = (ROOT / "apps" / "test_grants" / "spec.yaml").read_text()
+    spec = spec.replace("isolation: user", f"isolation: {mode}")
+    os = boot(apps=["test_grants", "test_grants_child", "test_exit", "hello"],
+              specs={"test_grants": spec})
+    m = os.wait_for(r"^\[test_grants \] INFO   TEST DONE passed=(\d+) failed=(\d+)$")
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 10, "\n".join(fails)
+    # test_grants_child runs twice: started at boot, then spawned by test_grants.
+    child = [line for line in os.lines if "TEST PASS grants.child_does_not_inherit_spawn" in line]
+    assert len(child) == 2
+    assert not fails and "PANIC" not in os.log()

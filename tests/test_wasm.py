@@ -56,3 +56,19 @@ def test_unknown_import_is_rejected_by_name(boot):
     os.wait_for(r"^\[bad_import  \] ERROR  cannot load module: .*unknown import "
                 r"wasi_snapshot_preview1\.sock_accept")
     os.wait_for(r"Hello from FTL!")
+
+
+def test_module_calls_without_their_grant_are_denied(boot):
+    os = boot(apps=["test_grants_wasm", "test_exit", "hello"])
+    m = os.wait_for(r"^\[test_grants_wasm\] INFO   TEST DONE passed=(\d+) failed=(\d+)$")
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 7, "\n".join(fails)
+
+
+def test_module_calls_with_their_grant_work(boot):
+    granted = (ROOT / "apps" / "test_grants_wasm" / "spec.yaml").read_text() + \
+        '  ps: true\n  log_read: true\n  stats: true\nenv:\n  granted: { string: "yes" }\n'
+    os = boot(apps=["test_grants_wasm", "test_exit"], specs={"test_grants_wasm": granted})
+    m = os.wait_for(r"^\[test_grants_wasm\] INFO   TEST DONE passed=(\d+) failed=(\d+)$")
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 6, "\n".join(fails)

@@ -56,7 +56,10 @@ static const char full_example[] =
     "  rounds:   { number: 5 }\n"
     "  nic:      { device: { compatible: \"virtio,mmio\", virtio_id: 1 } }\n"
     "exports:                   # optional sequence (or [])\n"
-    "  - service: echo\n";
+    "  - service: echo\n"
+    "grants:                    # optional mapping\n"
+    "  spawn: [hello, test_exit]\n"
+    "  device: true\n";
 
 static void full_example_spec_parses_every_field(void **state)
 {
@@ -82,6 +85,9 @@ static void full_example_spec_parses_every_field(void **state)
     assert_int_equal(spec.nexports, 1);
     assert_string_equal(spec.exports[0].service, "echo");
     assert_int_equal(spec.exports[0].line, 9);
+    assert_int_equal(spec.grants.bits, SPEC_GRANT_SPAWN | SPEC_GRANT_DEVICE);
+    assert_int_equal(spec.grants.nspawn, 2);
+    assert_string_equal(spec.grants.spawn[1], "test_exit");
 }
 
 static void comments_are_ignored_at_line_start_and_after_values(void **state)
@@ -107,7 +113,7 @@ static void env_item_may_be_a_block_mapping(void **state)
 {
     (void)state;
     parse_ok(MIN_SPEC "env:\n  nic:\n    device:\n      compatible: virtio,mmio\n"
-                      "      virtio_id: 2\n  n:\n    number: 3\n");
+                      "      virtio_id: 2\n  n:\n    number: 3\ngrants: { device: true }\n");
     assert_int_equal(spec.nenv, 2);
     assert_string_equal(spec.env[0].str, "virtio,mmio");
     assert_int_equal(spec.env[0].number, 2);
@@ -138,7 +144,8 @@ static void flow_mapping_may_span_lines(void **state)
 {
     (void)state;
     parse_ok(MIN_SPEC "env:\n  nic: { device: {\n      compatible: \"a,b\",  # the driver\n\n"
-                      "      virtio_id: 0x1a },\n   }\n  x: { number: 1 }\n");
+                      "      virtio_id: 0x1a },\n   }\n  x: { number: 1 }\n"
+                      "grants: { device: true }\n");
     assert_string_equal(spec.env[0].str, "a,b");
     assert_int_equal(spec.env[0].number, 26);
     assert_int_equal(spec.env[1].line, 9);
@@ -210,7 +217,8 @@ static void int64_limits_parse(void **state)
 static void device_without_virtio_id_gets_minus_one(void **state)
 {
     (void)state;
-    parse_ok(MIN_SPEC "env:\n  uart: { device: { compatible: \"arm,pl011\" } }\n");
+    parse_ok(MIN_SPEC "env:\n  uart: { device: { compatible: \"arm,pl011\" } }\n"
+                      "grants: { device: true }\n");
     assert_string_equal(spec.env[0].str, "arm,pl011");
     assert_int_equal(spec.env[0].number, -1);
 }
@@ -393,7 +401,7 @@ static void unknown_key_far_from_any_lists_the_valid_keys(void **state)
 {
     (void)state;
     expect_error(MIN_SPEC "version: 2\n", 3,
-                 "unknown key 'version' (expected name, isolation, env, exports or limits)");
+                 "unknown key 'version' (expected name, isolation, env, exports, limits or grants)");
 }
 
 static void limits_override_heap_and_handles(void **state)
@@ -699,6 +707,105 @@ static void missing_file_name_is_shown_as_a_placeholder(void **state)
     assert_string_equal(err.file, "<spec>");
 }
 
+// ---- grants ----
+
+static void no_grants_means_none(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC);
+    assert_int_equal(spec.grants.bits, 0);
+    assert_int_equal(spec.grants.nspawn, 0);
+    parse_ok(MIN_SPEC "grants:\n");
+    assert_int_equal(spec.grants.bits, 0);
+    parse_ok(MIN_SPEC "grants: {}\n");
+    assert_int_equal(spec.grants.bits, 0);
+}
+
+static void every_grant_sets_its_bit(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "grants:\n  spawn: [hello]\n  log_read: true\n  ps: true\n"
+                      "  stats: true\n  dma: true\n  device: true\n");
+    assert_int_equal(spec.grants.bits, SPEC_GRANT_SPAWN | SPEC_GRANT_LOG_READ | SPEC_GRANT_PS |
+                                           SPEC_GRANT_STATS | SPEC_GRANT_DMA |
+                                           SPEC_GRANT_DEVICE);
+    parse_ok(MIN_SPEC "grants: { ps: true, stats: false, dma: false }\n");
+    assert_int_equal(spec.grants.bits, SPEC_GRANT_PS);
+}
+
+static void spawn_grant_lists_names_in_flow_or_block_form(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "grants:\n  spawn:\n    - hello\n    - 'test_exit'\n");
+    assert_int_equal(spec.grants.nspawn, 2);
+    assert_true(spec_grants_spawn(&spec.grants, "hello"));
+    assert_true(spec_grants_spawn(&spec.grants, "test_exit"));
+    assert_false(spec_grants_spawn(&spec.grants, "test_exi"));
+    assert_false(spec_grants_spawn(&spec.grants, "a"));
+    parse_ok(MIN_SPEC "grants: { spawn: [] }\n");
+    assert_int_equal(spec.grants.bits, 0);
+    assert_false(spec_grants_spawn(&spec.grants, ""));
+}
+
+static void unknown_grant_is_reported_with_its_line(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "grants:\n  ps: true\n  spwan: [hello]\n", 5,
+                 "unknown grant 'spwan' (did you mean 'spawn'?)");
+    expect_error(MIN_SPEC "grants:\n  network: true\n", 4,
+                 "unknown grant 'network' (expected spawn, log_read, ps, stats, dma or device)");
+    expect_error(MIN_SPEC "grant:\n  ps: true\n", 3, "unknown key 'grant' (did you mean 'grants'?)");
+}
+
+static void grant_values_must_have_their_type(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "grants:\n  ps: yes\n", 4, "grant 'ps' must be true or false, got 'yes'");
+    expect_error(MIN_SPEC "grants:\n  dma: \"true\"\n", 4,
+                 "grant 'dma' must be true or false, got the quoted string 'true'");
+    expect_error(MIN_SPEC "grants:\n  log_read: [a]\n", 4, "grant 'log_read' must be true or false");
+    expect_error(MIN_SPEC "grants:\n  spawn: hello\n", 4,
+                 "grant 'spawn' must be a list of app names");
+    expect_error(MIN_SPEC "grants:\n  spawn: [hello, { a: b }]\n", 4,
+                 "each entry of grant 'spawn' must be an app name");
+    expect_error(MIN_SPEC "grants:\n  spawn: [Hello]\n", 4, "bad app name in grant 'spawn'");
+    expect_error(MIN_SPEC "grants: [ps]\n", 3, "'grants' must be a mapping");
+}
+
+static void duplicate_grants_are_reported(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "grants:\n  ps: true\n  ps: false\n", 5,
+                 "duplicate grant 'ps' (first on line 4)");
+    expect_error(MIN_SPEC "grants:\n  spawn:\n    - hello\n    - hello\n", 6,
+                 "app 'hello' is listed twice in grant 'spawn' (first on line 5)");
+    expect_error(MIN_SPEC "grants: { ps: true }\ngrants: { dma: true }\n", 4,
+                 "duplicate key 'grants' (first on line 3)");
+}
+
+static void spawn_grant_holds_at_most_spawn_max_apps(void **state)
+{
+    (void)state;
+    char text[512] = MIN_SPEC "grants:\n  spawn:\n";
+    for (int i = 0; i < SPEC_SPAWN_MAX; i++) {
+        sprintf(text + strlen(text), "    - app%d\n", i);
+    }
+    parse_ok(text);
+    assert_int_equal(spec.grants.nspawn, SPEC_SPAWN_MAX);
+    strcat(text, "    - one_more\n");
+    expect_error(text, 5 + SPEC_SPAWN_MAX, "too many apps in grant 'spawn' (at most 8)");
+}
+
+static void device_item_without_the_device_grant_is_an_error(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "env:\n  greeting: { string: hi }\n  nic: { device: { compatible: a } }\n",
+                 5, "env item 'nic' is a device: the spec needs 'grants: { device: true }'");
+    expect_error(MIN_SPEC "env:\n  nic: { device: { compatible: a } }\ngrants: { dma: true }\n",
+                 4, "env item 'nic' is a device");
+    parse_ok(MIN_SPEC "grants: { device: true }\nenv:\n  nic: { device: { compatible: a } }\n");
+}
+
 // System checks: each test parses a few specs into `sys` and collects the errors.
 struct errors {
     int count;
@@ -919,6 +1026,14 @@ int main(void)
         cmocka_unit_test(numbers_out_of_int64_range_are_rejected),
         cmocka_unit_test(env_item_with_two_kinds_is_rejected),
         cmocka_unit_test(device_needs_a_compatible_and_a_valid_virtio_id),
+        cmocka_unit_test(no_grants_means_none),
+        cmocka_unit_test(every_grant_sets_its_bit),
+        cmocka_unit_test(spawn_grant_lists_names_in_flow_or_block_form),
+        cmocka_unit_test(unknown_grant_is_reported_with_its_line),
+        cmocka_unit_test(grant_values_must_have_their_type),
+        cmocka_unit_test(duplicate_grants_are_reported),
+        cmocka_unit_test(spawn_grant_holds_at_most_spawn_max_apps),
+        cmocka_unit_test(device_item_without_the_device_grant_is_an_error),
         cmocka_unit_test(string_longer_than_the_limit_is_rejected),
         cmocka_unit_test(error_names_the_file_and_keeps_the_end_of_long_paths),
         cmocka_unit_test(null_arguments_are_invalid),

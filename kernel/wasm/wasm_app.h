@@ -50,6 +50,18 @@ struct wasm_app_ops {
     ftl_err_t (*log_write)(void *ctx, int level, const char *msg, size_t len);
     /// Fills `buf` with `len` random bytes (WASI random_get; len <= 4096 per call).
     void (*random)(void *ctx, void *buf, size_t len);
+
+    // Calls that reach beyond the app, each subject to a grant in the app's spec. Optional:
+    // NULL makes the import return FTL_ERR_UNSUPPORTED.
+    /// `app` is a checked range of linear memory (`len` bytes, not NUL-terminated).
+    ftl_err_t (*process_spawn)(void *ctx, const char *app, size_t len, ftl_handle_t *out_process);
+    /// `out` is a checked range of linear memory (same layout on wasm32).
+    ftl_err_t (*sys_stats)(void *ctx, struct ftl_sys_stats *out);
+    /// `out` is a checked range of linear memory, `max` entries (same layout on wasm32).
+    ftl_err_t (*ps)(void *ctx, struct ftl_ps_entry *out, size_t max, size_t *out_n);
+    /// `buf` is a checked range of linear memory, `len` bytes.
+    ftl_err_t (*log_read)(void *ctx, char *buf, size_t len, size_t *out_len);
+    ftl_err_t (*irq_ack)(void *ctx, ftl_handle_t irq);
 };
 
 #define WASM_APP_LINE_MAX 1000     // bytes per log line; longer stdout lines are split

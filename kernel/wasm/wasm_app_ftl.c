@@ -266,6 +266,93 @@ static enum wasm_status imp_env_lookup(struct wasm_exec *ex, void *ctx, union wa
     return wasm_app_ret(app, ex, args, FTL_OK);
 }
 
+// ---- calls that reach beyond the app: the ops check the app's grants ----
+
+_Static_assert(sizeof(struct ftl_sys_stats) == 32, "ftl_sys_stats has the wasm32 layout");
+_Static_assert(sizeof(struct ftl_ps_entry) == 48 && offsetof(struct ftl_ps_entry, memory) == 40,
+               "ftl_ps_entry has the wasm32 layout");
+
+// (name, name_len, out_process) -> err
+static enum wasm_status imp_process_spawn(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    const char *name = wasm_app_mem(app, A(0), A(1));
+    if ((!name && A(1)) || !wasm_app_mem(app, A(2), 4)) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
+    }
+    if (!OPS(app)->process_spawn) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    ftl_handle_t h;
+    ftl_err_t e = OPS(app)->process_spawn(app->ctx, name ? name : "", A(1), &h);
+    if (e == FTL_OK) {
+        wasm_app_put_u32(app, A(2), (uint32_t)h);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+// (out) -> err
+static enum wasm_status imp_sys_stats(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    void *out = wasm_app_mem(app, A(0), sizeof(struct ftl_sys_stats));
+    if (!out) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
+    }
+    if (!OPS(app)->sys_stats) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    return wasm_app_ret(app, ex, args, OPS(app)->sys_stats(app->ctx, out));
+}
+
+// (out, max, out_n) -> err; all `max` entries must be app memory.
+static enum wasm_status imp_ps(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    uint64_t bytes = (uint64_t)A(1) * sizeof(struct ftl_ps_entry);
+    void *out = wasm_app_mem(app, A(0), bytes);
+    if ((!out && bytes) || !wasm_app_mem(app, A(2), 4)) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
+    }
+    if (!OPS(app)->ps) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    size_t n = 0;
+    ftl_err_t e = OPS(app)->ps(app->ctx, out, A(1), &n);
+    if (e == FTL_OK) {
+        wasm_app_put_u32(app, A(2), (uint32_t)n);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+// (buf, len, out_len) -> err
+static enum wasm_status imp_log_read(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    char *buf = wasm_app_mem(app, A(0), A(1));
+    if ((!buf && A(1)) || !wasm_app_mem(app, A(2), 4)) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
+    }
+    if (!OPS(app)->log_read) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    size_t n = 0;
+    ftl_err_t e = OPS(app)->log_read(app->ctx, buf, A(1), &n);
+    if (e == FTL_OK) {
+        wasm_app_put_u32(app, A(2), (uint32_t)n);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+// (irq) -> err
+static enum wasm_status imp_irq_ack(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    ftl_err_t e = OPS(app)->irq_ack ? OPS(app)->irq_ack(app->ctx, (ftl_handle_t)A(0))
+                                    : FTL_ERR_UNSUPPORTED;
+    return wasm_app_ret(app, ex, args, e);
+}
+
 #define F "ftl"
 
 const struct wasm_app_import wasm_app_ftl_imports[] = {
@@ -286,5 +373,10 @@ const struct wasm_app_import wasm_app_ftl_imports[] = {
     {F, "exit", "i:", imp_exit},
     {F, "env_get", "iii:i", imp_env_get},
     {F, "env_lookup", "iii:i", imp_env_lookup},
+    {F, "process_spawn", "iii:i", imp_process_spawn},
+    {F, "sys_stats", "i:i", imp_sys_stats},
+    {F, "ps", "iii:i", imp_ps},
+    {F, "log_read", "iii:i", imp_log_read},
+    {F, "irq_ack", "i:i", imp_irq_ack},
 };
 const size_t wasm_app_ftl_nimports = sizeof(wasm_app_ftl_imports) / sizeof(wasm_app_ftl_imports[0]);

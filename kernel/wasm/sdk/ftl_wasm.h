@@ -57,6 +57,12 @@ FTL_IMPORT("exit") _Noreturn void ftl_import_exit(int code);
 FTL_IMPORT("env_get") ftl_err_t ftl_import_env_get(void *buf, size_t cap, uint32_t *out_len);
 FTL_IMPORT("env_lookup")
 ftl_err_t ftl_import_env_lookup(const char *name, size_t name_len, struct ftl_env_item *out);
+FTL_IMPORT("process_spawn")
+ftl_err_t ftl_import_process_spawn(const char *app, size_t len, ftl_handle_t *out_process);
+FTL_IMPORT("sys_stats") ftl_err_t ftl_import_sys_stats(struct ftl_sys_stats *out);
+FTL_IMPORT("ps") ftl_err_t ftl_import_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n);
+FTL_IMPORT("log_read") ftl_err_t ftl_import_log_read(char *buf, size_t len, size_t *out_len);
+FTL_IMPORT("irq_ack") ftl_err_t ftl_import_irq_ack(ftl_handle_t irq);
 
 /// Names an error code ("FTL_ERR_FULL").
 static inline const char *ftl_err_str(ftl_err_t err)
@@ -276,6 +282,42 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_env_channel(const struct ftl_env *env
 FTL_MUST_CHECK static inline ftl_err_t ftl_env_lookup(const char *name, struct ftl_env_item *out)
 {
     return ftl_import_env_lookup(name, strlen(name), out);
+}
+
+// ---- calls that reach beyond the app: each needs a grant in the spec ----------------------
+
+/// Starts a new instance of app `app`, as ftl.h. FTL_ERR_DENIED unless the spec lists
+/// `app` in `grants: { spawn: [...] }`; FTL_ERR_NOT_FOUND, FTL_ERR_TOO_LARGE.
+FTL_MUST_CHECK static inline ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process)
+{
+    return ftl_import_process_spawn(app, strlen(app), out_process);
+}
+
+/// Reads kernel-wide figures. FTL_ERR_DENIED without `grants: { stats: true }`.
+FTL_MUST_CHECK static inline ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
+{
+    return ftl_import_sys_stats(out);
+}
+
+/// Lists up to `max` live processes (`out` must hold `max` entries). FTL_ERR_DENIED
+/// without `grants: { ps: true }`.
+FTL_MUST_CHECK static inline ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t max,
+                                              size_t *out_n)
+{
+    return ftl_import_ps(out, max, out_n);
+}
+
+/// Copies the most recent system log into `buf`. FTL_ERR_DENIED without
+/// `grants: { log_read: true }`.
+FTL_MUST_CHECK static inline ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len)
+{
+    return ftl_import_log_read(buf, len, out_len);
+}
+
+/// Re-enables an interrupt. FTL_ERR_DENIED without `grants: { device: true }`.
+FTL_MUST_CHECK static inline ftl_err_t ftl_irq_ack(ftl_handle_t irq)
+{
+    return ftl_import_irq_ack(irq);
 }
 
 // ---- logging and exit ---------------------------------------------------------------------

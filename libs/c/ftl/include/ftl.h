@@ -107,9 +107,11 @@ FTL_MUST_CHECK ftl_err_t ftl_env_device(const struct ftl_env *env, const char *n
                                         struct ftl_device *out);
 /// Allocates physically contiguous, zeroed, page-aligned memory a device can reach:
 /// `*out_va` for the app, `*out_bus` for the device. Freed when the app exits.
-/// FTL_ERR_NO_MEMORY, FTL_ERR_INVALID_ARG for size 0 or over 4 MiB.
+/// FTL_ERR_NO_MEMORY, FTL_ERR_INVALID_ARG for size 0 or over 4 MiB, FTL_ERR_DENIED
+/// without `grants: { dma: true }` in the app's spec.
 FTL_MUST_CHECK ftl_err_t ftl_dma_alloc(size_t size, void **out_va, uint64_t *out_bus);
 /// Re-enables the interrupt after the app handled it (poll reported FTL_READABLE).
+/// FTL_ERR_DENIED without `grants: { device: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_irq_ack(ftl_handle_t irq);
 
 static inline uint8_t ftl_mmio_read8(volatile void *base, size_t off)
@@ -155,15 +157,20 @@ static inline void ftl_mmio_barrier(void)
 /// Starts a new instance of app `app` from the boot image, with the environ of its
 /// spec (its services connect to the apps exporting them). `*out_process` becomes
 /// readable when the new process has exited; closing it does not stop the process.
-/// FTL_ERR_NOT_FOUND if the image has no such app (or its spec is bad),
-/// FTL_ERR_TOO_LARGE for a name of 32 bytes or more, FTL_ERR_NO_MEMORY.
+/// FTL_ERR_DENIED unless the app's spec lists `app` in `grants: { spawn: [...] }`
+/// (checked before the name is looked up), FTL_ERR_NOT_FOUND if the image has no such
+/// app (or its spec is bad), FTL_ERR_TOO_LARGE for a name of 32 bytes or more,
+/// FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process);
 
 /// Reads kernel-wide figures: free pages, kernel heap in use, live processes, uptime.
+/// FTL_ERR_DENIED without `grants: { stats: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out);
 /// Lists up to `max` live processes into `out`; `*out_n` is how many were written.
+/// FTL_ERR_DENIED without `grants: { ps: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n);
 /// Copies up to `len` bytes of the most recent kernel log into `buf` (not NUL-terminated).
+/// FTL_ERR_DENIED without `grants: { log_read: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len);
 
 // ---- logging and exit ----

@@ -30,7 +30,8 @@ typedef int32_t ftl_handle_t;   // index into the calling process's handle table
 #define FTL_ERR_PARSE -16         // malformed input (spec, ELF, URI)
 #define FTL_ERR_UNSUPPORTED -17   // valid request this build does not implement
 #define FTL_ERR_BUFFER_TOO_SMALL -18 // the output buffer cannot hold the result
-#define FTL_ERR_COUNT 19          // number of codes, FTL_OK included
+#define FTL_ERR_DENIED -19        // the app's spec grants it no such call (docs/specs.md)
+#define FTL_ERR_COUNT 20          // number of codes, FTL_OK included
 
 // Message types (DESIGN §4).
 #define FTL_MSG_CONNECT 1     // handles[0] is a new channel to a client; data is the uri
@@ -80,7 +81,7 @@ static inline const char *ftl_err_name(ftl_err_t err)
         "FTL_ERR_BAD_HANDLE", "FTL_ERR_WRONG_TYPE", "FTL_ERR_NO_RIGHTS", "FTL_ERR_INVALID_ARG",
         "FTL_ERR_TOO_LARGE", "FTL_ERR_TOO_MANY", "FTL_ERR_TIMED_OUT", "FTL_ERR_NOT_FOUND",
         "FTL_ERR_BAD_ADDRESS", "FTL_ERR_ALREADY_EXISTS", "FTL_ERR_BUSY", "FTL_ERR_PARSE",
-        "FTL_ERR_UNSUPPORTED", "FTL_ERR_BUFFER_TOO_SMALL",
+        "FTL_ERR_UNSUPPORTED", "FTL_ERR_BUFFER_TOO_SMALL", "FTL_ERR_DENIED",
     };
     return err <= 0 && err > -FTL_ERR_COUNT ? names[-err] : "FTL_ERR_UNKNOWN";
 }
