@@ -1,6 +1,8 @@
 """The in-OS test apps on the real kernel: one line per test, then a summary."""
 import re
 
+import pytest
+
 from ftlboot import ROOT
 
 
@@ -48,3 +50,15 @@ def test_spec_limits_bound_heap_and_handles(boot):
     fails = [line for line in os.lines if "TEST FAIL" in line]
     assert int(m.group(2)) == 0 and int(m.group(1)) == 2, "\n".join(fails)
     os.wait_for(r"Hello from FTL!")
+
+
+@pytest.mark.parametrize("mode", ["inkernel", "user"])
+def test_event_loop_suite_passes(boot, mode):
+    spec = (ROOT / "apps" / "test_loop" / "spec.yaml").read_text()
+    spec = re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
+    os = boot(apps=["test_loop", "test_exit"], specs={"test_loop": spec})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=120)
+    results = [line for line in os.lines if re.search(r"TEST (PASS|FAIL) ", line)]
+    print("\n".join(results))
+    assert int(m.group(2)) == 0, "\n".join(line for line in results if "TEST FAIL" in line)
+    assert int(m.group(1)) == len(results) == 11
