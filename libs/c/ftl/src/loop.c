@@ -220,9 +220,12 @@ static int64_t next_timeout(const struct ftl_loop *loop)
 // the slot is updated before the call so that nothing touches it afterwards.
 static void run_timers(struct ftl_loop *loop)
 {
+    if (loop->ntimers == 0) {
+        return; // the common case of a busy server: no clock read
+    }
+    int64_t now = ftl_time_now();
     for (size_t i = 0; i < FTL_LOOP_TIMERS_MAX && !loop->stopping; i++) {
         struct ftl_loop_timer_ *t = &loop->timers[i];
-        int64_t now = ftl_time_now();
         if (!t->fn || t->deadline_ns > now) {
             continue;
         }
@@ -242,6 +245,7 @@ static void run_timers(struct ftl_loop *loop)
             }
         }
         fn(&ev);
+        now = ftl_time_now();
     }
 }
 
