@@ -18,8 +18,11 @@ static void *watch_ctx(size_t slot, uint16_t gen)
 
 static struct ftl_loop_watch_ *watch_find(struct ftl_loop *loop, ftl_handle_t h)
 {
+    if (h == 0) {
+        return NULL; // 0 marks free slots; no handle is 0
+    }
     for (size_t i = 0; i < FTL_LOOP_WATCHES_MAX; i++) {
-        if (h != 0 && loop->watches[i].handle == h) {
+        if (loop->watches[i].handle == h) {
             return &loop->watches[i];
         }
     }

@@ -84,7 +84,8 @@ struct ftl_loop {
 FTL_MUST_CHECK ftl_err_t ftl_loop_init(struct ftl_loop *loop, const struct ftl_loop_ops *ops);
 
 /// Closes the loop's poll and every handle it watches, and stops its timers. No
-/// callback runs. `loop` may then be initialized again.
+/// callback runs. Not for use inside a callback of this loop (stop it, then destroy
+/// it after ftl_loop_run returned). `loop` may then be initialized again.
 void ftl_loop_destroy(struct ftl_loop *loop);
 
 /// Runs the loop: calls on_start the first time, then waits and dispatches until
