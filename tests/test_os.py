@@ -65,3 +65,15 @@ def test_calls_without_their_grant_are_denied(boot, mode):
     child = [line for line in os.lines if "TEST PASS grants.child_does_not_inherit_spawn" in line]
     assert len(child) == 2
     assert not fails and "PANIC" not in os.log()
+
+
+@pytest.mark.parametrize("mode", ["inkernel", "user"])
+def test_event_loop_suite_passes(boot, mode):
+    spec = (ROOT / "apps" / "test_loop" / "spec.yaml").read_text()
+    spec = re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
+    os = boot(apps=["test_loop", "test_exit"], specs={"test_loop": spec})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=120)
+    results = [line for line in os.lines if re.search(r"TEST (PASS|FAIL) ", line)]
+    print("\n".join(results))
+    assert int(m.group(2)) == 0, "\n".join(line for line in results if "TEST FAIL" in line)
+    assert int(m.group(1)) == len(results) == 11

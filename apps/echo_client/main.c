@@ -4,45 +4,38 @@
 #include <stdio.h>
 #include <string.h>
 
-// Waits for the next reply on `ch` and logs it.
-static void receive_reply(ftl_handle_t poll, ftl_handle_t ch)
+static int64_t rounds;
+static int64_t replies;
+
+// Logs a reply, then sends the next message or, after the last, closes the channel.
+static void on_reply(const struct ftl_loop_event *ev)
 {
-    static struct ftl_msg msg;
-    for (;;) {
-        ftl_err_t err = ftl_channel_recv(ch, &msg);
-        if (err == FTL_OK) {
-            FTL_INFO("received \"%.*s\"", (int)msg.len, (const char *)msg.data);
-            return;
-        }
-        if (err != FTL_ERR_EMPTY) {
-            FTL_CHECK(err);
-        }
-        struct ftl_event ev;
-        FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
+    FTL_INFO("received \"%.*s\"", (int)ev->msg->len, (const char *)ev->msg->data);
+    if (++replies > rounds) {
+        FTL_CHECK(ftl_loop_close(ev->loop, ev->ch)); // nothing left: ftl_loop_run returns
+        FTL_INFO("done: %lld replies, channel closed", (long long)replies);
+        return;
     }
+    char text[32];
+    int n = snprintf(text, sizeof(text), "message %lld", (long long)replies);
+    FTL_CHECK(ftl_channel_send_data(ev->ch, text, (size_t)n));
 }
 
 void app_main(const struct ftl_env *env)
 {
     ftl_handle_t echo;
     const char *greeting;
-    int64_t rounds;
     FTL_CHECK(ftl_env_channel(env, "echo", &echo));
     FTL_CHECK(ftl_env_string(env, "greeting", &greeting));
     FTL_CHECK(ftl_env_number(env, "rounds", &rounds));
 
-    ftl_handle_t poll;
-    FTL_CHECK(ftl_poll_create(&poll));
-    FTL_CHECK(ftl_poll_add(poll, echo, FTL_READABLE, NULL));
-
+    static const struct ftl_loop_ops ops = {.on_data = on_reply};
+    static struct ftl_loop loop;
+    FTL_CHECK(ftl_loop_init(&loop, &ops));
+    FTL_CHECK(ftl_loop_watch_channel(&loop, echo, NULL));
     FTL_CHECK(ftl_channel_send_data(echo, greeting, strlen(greeting)));
-    receive_reply(poll, echo);
-    for (int64_t i = 1; i <= rounds; i++) {
-        char text[32];
-        int n = snprintf(text, sizeof(text), "message %lld", (long long)i);
-        FTL_CHECK(ftl_channel_send_data(echo, text, (size_t)n));
-        receive_reply(poll, echo);
+    FTL_CHECK(ftl_loop_run(&loop));
+    if (replies <= rounds) { // the loop closed the channel: echo went away
+        FTL_WARN("echo closed the channel after %lld replies", (long long)replies);
     }
-    FTL_CHECK(ftl_handle_close(echo));
-    FTL_INFO("done: %lld replies, channel closed", (long long)rounds + 1);
 }

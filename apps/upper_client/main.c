@@ -2,6 +2,13 @@
 #include <ftl.h>
 #include <string.h>
 
+static void log_reply(const struct ftl_loop_event *ev)
+{
+    FTL_INFO("upper replied \"%.*s\"", (int)ev->msg->len, (const char *)ev->msg->data);
+    // Nothing left to watch: ftl_loop_run returns, and so does app_main.
+    FTL_CHECK(ftl_loop_close(ev->loop, ev->ch));
+}
+
 void app_main(const struct ftl_env *env)
 {
     ftl_handle_t upper;
@@ -9,16 +16,10 @@ void app_main(const struct ftl_env *env)
     FTL_CHECK(ftl_env_channel(env, "upper", &upper));
     FTL_CHECK(ftl_env_string(env, "text", &text));
 
+    static const struct ftl_loop_ops ops = {.on_data = log_reply};
+    static struct ftl_loop loop;
+    FTL_CHECK(ftl_loop_init(&loop, &ops));
+    FTL_CHECK(ftl_loop_watch_channel(&loop, upper, NULL));
     FTL_CHECK(ftl_channel_send_data(upper, text, strlen(text)));
-
-    // Wait until the reply is there, then read it.
-    ftl_handle_t poll;
-    FTL_CHECK(ftl_poll_create(&poll));
-    FTL_CHECK(ftl_poll_add(poll, upper, FTL_READABLE, NULL));
-    struct ftl_event ev;
-    FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
-
-    static struct ftl_msg reply;
-    FTL_CHECK(ftl_channel_recv(upper, &reply));
-    FTL_INFO("upper replied \"%.*s\"", (int)reply.len, (const char *)reply.data);
+    FTL_CHECK(ftl_loop_run(&loop));
 }

@@ -196,3 +196,6 @@ _Noreturn void ftl_check_failed(const char *expr, ftl_err_t err, const char *fil
             ftl_check_failed(#expr, ftl_check_err_, __FILE__, __LINE__); \
         }                                                               \
     } while (0)
+
+// ---- the event loop: callbacks instead of a poll loop (ftl/loop.h) ----
+#include <ftl/loop.h>
