@@ -53,9 +53,10 @@ size_t msg_footprint(size_t len)
     return heap_block_bytes(sizeof(struct msg)) + PAGE_SIZE;
 }
 
-struct msg *msg_alloc(struct kmem *k, size_t len)
+__attribute__((always_inline)) inline struct msg *msg_alloc(struct kmem *k, size_t len)
 {
-    if (len > PAGE_SIZE || kmem_charge(k, msg_footprint(len)) != FTL_OK) {
+    size_t charge = msg_footprint(len);
+    if (len > PAGE_SIZE || kmem_charge(k, charge) != FTL_OK) {
         return NULL;
     }
     bool is_inline = len <= MSG_INLINE_MAX;
@@ -63,9 +64,10 @@ struct msg *msg_alloc(struct kmem *k, size_t len)
     uint8_t *data = !m ? NULL : is_inline ? m->inline_data : page_alloc_raw(1);
     if (!data) {
         kfree(m);
-        kmem_uncharge(k, msg_footprint(len));
+        kmem_uncharge(k, charge);
         return NULL;
     }
+    m->charged = (uint32_t)charge;
     m->type = 0;
     m->len = (uint32_t)len;
     m->cookie = 0;
@@ -75,18 +77,18 @@ struct msg *msg_alloc(struct kmem *k, size_t len)
     return m;
 }
 
-void msg_free(struct msg *m)
+__attribute__((always_inline)) inline void msg_free(struct msg *m)
 {
     for (uint32_t i = 0; i < m->nhandles; i++) {
         object_unref(m->handles[i].obj);
     }
     struct kmem *k = m->kmem;
-    size_t len = m->len;
+    size_t charged = m->charged;
     if (m->data != m->inline_data) {
         page_free(m->data, 1);
     }
     kfree(m);
-    kmem_uncharge(k, msg_footprint(len));
+    kmem_uncharge(k, charged);
 }
 
 ftl_err_t channel_create_pair(struct kmem *k, struct channel **out_a, struct channel **out_b)

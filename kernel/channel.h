@@ -12,6 +12,7 @@ struct msg {
     uint32_t len;                               // bytes in data
     uint64_t cookie;
     uint32_t nhandles;
+    uint32_t charged;                           // bytes charged to kmem (msg_footprint)
     struct kmem *kmem;                          // charged until received (the sender's)
     struct handle_entry handles[FTL_MSG_HANDLES_MAX]; // references owned by the message
     uint8_t *data;                              // inline_data or a page

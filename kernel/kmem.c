@@ -1,21 +1,27 @@
 // Kernel-memory accounts: charging, limits up the spawn chain, the kernel's reserve.
-// The WebAssembly engine charges with interrupts unmasked, so updates mask them.
+// Called with interrupts masked, like all kernel code (the WebAssembly engine,
+// which runs unmasked, masks them around its charges).
 #include "kmem.h"
-#include "mm.h"
 
-static size_t charged_total;
+size_t kmem_charged;
+size_t kmem_reserve_pages;
 static uint64_t refusals;
+
+void kmem_init(void)
+{
+    // 1/32 of RAM, at least 2 MiB: room to log, kill, spawn and route packets.
+    size_t pages = page_total_count() / 32;
+    kmem_reserve_pages = pages < 512 ? 512 : pages;
+}
 
 size_t kmem_reserve_bytes(void)
 {
-    // 1/32 of RAM, at least 2 MiB: room to log, kill, spawn and route packets.
-    size_t r = page_total_count() * PAGE_SIZE / 32;
-    return r < (2u << 20) ? (2u << 20) : r;
+    return kmem_reserve_pages * PAGE_SIZE;
 }
 
 size_t kmem_charged_total(void)
 {
-    return charged_total;
+    return kmem_charged;
 }
 
 uint64_t kmem_refusals(void)
@@ -39,6 +45,38 @@ ftl_err_t kmem_create(struct kmem *parent, size_t limit, struct kmem **out)
     return FTL_OK;
 }
 
+// Takes `bytes` from the limits and the reserve all the way up the chain, or
+// nothing. The reserve is checked here only: credit is at most 2 batches.
+static ftl_err_t take(struct kmem *k, size_t bytes)
+{
+    size_t free_bytes = page_free_count() * PAGE_SIZE;
+    if (free_bytes < kmem_reserve_bytes() || bytes > free_bytes - kmem_reserve_bytes()) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    for (struct kmem *a = k; a; a = a->parent) {
+        if (bytes > a->limit || a->used > a->limit - bytes) {
+            return FTL_ERR_NO_MEMORY;
+        }
+    }
+    for (struct kmem *a = k; a; a = a->parent) {
+        a->used += bytes;
+        if (a->used > a->peak) {
+            a->peak = a->used;
+        }
+    }
+    return FTL_OK;
+}
+
+static void give_back(struct kmem *k, size_t bytes)
+{
+    for (struct kmem *a = k; a; a = a->parent) {
+        if (a->used < bytes) {
+            panic("kmem: %zu bytes returned, %zu taken", bytes, a->used);
+        }
+        a->used -= bytes;
+    }
+}
+
 // Frees `k` if nobody owns it and nothing is charged to it; the parent then loses
 // a reference and may go too.
 static void kmem_try_free(struct kmem *k)
@@ -46,11 +84,35 @@ static void kmem_try_free(struct kmem *k)
     while (k && k->refs == 0 && k->used == 0) {
         struct kmem *parent = k->parent;
         kfree(k);
-        if (parent) {
-            parent->refs--;
-        }
         k = parent;
+        if (k && --k->refs == 0 && k->credit) {
+            give_back(k, k->credit); // nobody will spend it now
+            k->credit = 0;
+        }
     }
+}
+
+ftl_err_t kmem_charge_slow(struct kmem *k, size_t bytes)
+{
+    // A batch of credit beyond this charge when it fits, else exactly the charge.
+    if (take(k, bytes + KMEM_BATCH) == FTL_OK) {
+        k->credit += KMEM_BATCH;
+    } else if (take(k, bytes) != FTL_OK) {
+        refusals++;
+        return FTL_ERR_NO_MEMORY;
+    }
+    kmem_charged += bytes;
+    return FTL_OK;
+}
+
+void kmem_uncharge_slow(struct kmem *k)
+{
+    size_t keep = k->refs == 0 ? 0 : KMEM_BATCH; // a released account keeps nothing
+    if (k->credit > keep) {
+        give_back(k, k->credit - keep);
+        k->credit = keep;
+    }
+    kmem_try_free(k);
 }
 
 void kmem_release(struct kmem *k)
@@ -61,56 +123,10 @@ void kmem_release(struct kmem *k)
     if (k->refs == 0) {
         panic("kmem_release: account %p released twice", (void *)k);
     }
-    uint64_t flags = arch_irq_save();
     k->refs--;
-    kmem_try_free(k);
-    arch_irq_restore(flags);
-}
-
-ftl_err_t kmem_charge(struct kmem *k, size_t bytes)
-{
-    if (!k) {
-        return FTL_OK;
+    if (k->refs == 0) {
+        kmem_uncharge_slow(k);
     }
-    size_t free_bytes = page_free_count() * PAGE_SIZE;
-    if (free_bytes < kmem_reserve_bytes() || bytes > free_bytes - kmem_reserve_bytes()) {
-        refusals++;
-        return FTL_ERR_NO_MEMORY;
-    }
-    uint64_t flags = arch_irq_save();
-    for (struct kmem *a = k; a; a = a->parent) {
-        if (bytes > a->limit || a->used > a->limit - bytes) {
-            refusals++;
-            arch_irq_restore(flags);
-            return FTL_ERR_NO_MEMORY;
-        }
-    }
-    for (struct kmem *a = k; a; a = a->parent) {
-        a->used += bytes;
-        if (a->used > a->peak) {
-            a->peak = a->used;
-        }
-    }
-    charged_total += bytes;
-    arch_irq_restore(flags);
-    return FTL_OK;
-}
-
-void kmem_uncharge(struct kmem *k, size_t bytes)
-{
-    if (!k) {
-        return;
-    }
-    uint64_t flags = arch_irq_save();
-    for (struct kmem *a = k; a; a = a->parent) {
-        if (a->used < bytes) {
-            panic("kmem_uncharge: %zu bytes returned, %zu charged", bytes, a->used);
-        }
-        a->used -= bytes;
-    }
-    charged_total -= bytes;
-    kmem_try_free(k);
-    arch_irq_restore(flags);
 }
 
 void *kmem_alloc(struct kmem *k, size_t size)

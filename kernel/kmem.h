@@ -9,9 +9,14 @@
 #pragma once
 
 #include "kernel.h"
+#include "mm.h"
 
+// Charges are taken from the limit in steps of KMEM_BATCH (or less near the limit)
+// into `credit`, so a message costs the fast path a compare and two adds.
 struct kmem {
-    size_t used;                     // bytes charged here and to every account below
+    size_t used;                     // bytes taken from the limit here and below,
+                                     // `credit` included
+    size_t credit;                   // of `used`, taken but not handed out yet
     size_t peak;                     // highest `used` seen
     size_t limit;                    // charges fail past this many bytes
     uint32_t refs;                   // the owning process + each child account
@@ -20,6 +25,7 @@ struct kmem {
 
 #define KMEM_EXTRA_DEFAULT (8u << 20) // default limit: the app's own memory + 8 MiB
 #define KMEM_LIMIT_MAX (1ull << 30)   // limits.kmem_kib may not ask for more than 1 GiB
+#define KMEM_BATCH (16u << 10)        // credit taken from the limit at a time
 
 /// Creates an account with `limit` bytes under `parent` (NULL: a top-level app),
 /// owned by the caller (one reference). Returns FTL_ERR_NO_MEMORY.
@@ -27,14 +33,6 @@ FTL_MUST_CHECK ftl_err_t kmem_create(struct kmem *parent, size_t limit, struct k
 
 /// Drops the owner's reference; the account goes once nothing is charged to it.
 void kmem_release(struct kmem *k);
-
-/// Charges `bytes` to `k` and its ancestors. FTL_ERR_NO_MEMORY (nothing charged) if
-/// that would pass a limit on the chain or eat into the kernel's reserve. A NULL
-/// account is the kernel's own: never charged, never refused.
-FTL_MUST_CHECK ftl_err_t kmem_charge(struct kmem *k, size_t bytes);
-
-/// Returns `bytes` charged earlier to `k` (NULL: nothing to do).
-void kmem_uncharge(struct kmem *k, size_t bytes);
 
 /// kmalloc(size) charged to `k` for the heap block it really takes; NULL if the
 /// charge or the allocation fails. Free with kmem_free(k, p, size).
@@ -46,7 +44,52 @@ void kmem_free(struct kmem *k, void *p, size_t size);
 
 /// Bytes of RAM apps may never take.
 size_t kmem_reserve_bytes(void);
-/// Bytes charged to all accounts now (those of exited apps included).
+/// Bytes charged to all accounts and handed out now (those of exited apps included).
 size_t kmem_charged_total(void);
 /// Times a charge was refused (limit or reserve) since boot.
 uint64_t kmem_refusals(void);
+
+// The slow paths behind the inline functions below.
+FTL_MUST_CHECK ftl_err_t kmem_charge_slow(struct kmem *k, size_t bytes);
+void kmem_uncharge_slow(struct kmem *k);
+extern size_t kmem_charged;       // bytes handed out to all accounts (kmem_charged_total)
+extern size_t kmem_reserve_pages; // set by kmem_init
+
+/// Sets the reserve from the RAM the page allocator manages (after mm_init).
+void kmem_init(void);
+
+/// Charges `bytes` to `k` and its ancestors. FTL_ERR_NO_MEMORY (nothing charged) if
+/// that would pass a limit on the chain or eat into the kernel's reserve. A NULL
+/// account is the kernel's own: never charged, never refused. Called with
+/// interrupts masked (all kernel calls are). Inline: it is on every message's path.
+FTL_MUST_CHECK static inline ftl_err_t kmem_charge(struct kmem *k, size_t bytes)
+{
+    if (!k) {
+        return FTL_OK;
+    }
+    if (bytes > k->credit) {
+        return kmem_charge_slow(k, bytes);
+    }
+    k->credit -= bytes;
+    kmem_charged += bytes;
+    return FTL_OK;
+}
+
+/// Returns `bytes` charged earlier to `k` (NULL: nothing to do). Interrupts masked.
+static inline void kmem_uncharge(struct kmem *k, size_t bytes)
+{
+    if (!k) {
+        return;
+    }
+    k->credit += bytes;
+    kmem_charged -= bytes;
+    if (k->credit > 2 * KMEM_BATCH || k->refs == 0) {
+        kmem_uncharge_slow(k); // gives surplus credit back; may free a released account
+    }
+}
+
+/// Bytes charged to `k` and handed out (its credit not counted).
+static inline size_t kmem_in_use(const struct kmem *k)
+{
+    return k->used - k->credit;
+}

@@ -3,6 +3,7 @@
 #include "fdt.h"
 #include "initfs.h"
 #include "log.h"
+#include "kmem.h"
 #include "mm.h"
 #include "sched.h"
 #include "startup.h"
@@ -59,6 +60,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
         {board.initrd_start, board.initrd_end},
     };
     mm_init(board.ram_base, board.ram_size, reserved, ARRAY_SIZE(reserved));
+    kmem_init();
     KINFO("memory: %zu KiB free", page_free_count() * (PAGE_SIZE / 1024));
 
     sched_init();

@@ -1,8 +1,9 @@
 // Physical page allocator (a bitmap, first fit) and the kernel heap (power-of-two
-// size classes carved from pages; big blocks take whole pages). A page of a size
-// class whose blocks are all free again goes back to the page allocator once its
-// class has another page's worth of free blocks, so memory an app made the kernel
-// use (and gave back) is free pages again, not a free list that only grows.
+// size classes carved from pages; big blocks take whole pages). When a class's free
+// list grows past a mark (twice what it held after its last sweep), it is swept:
+// pages all of whose blocks are free go back to the page allocator. So memory an
+// app made the kernel use, and gave back, is free pages again; kmalloc and kfree
+// pay one counter for it.
 #include "mm.h"
 #include "kernel.h"
 
@@ -23,17 +24,16 @@ struct block_header {
     uint64_t npages;         // for page-sized blocks
 };
 
-struct free_block {                  // doubly linked: a page's blocks can leave at once
+struct free_block {
     struct free_block *next;
-    struct free_block *prev;
 };
 
 _Static_assert(sizeof(struct block_header) == HEAP_HEADER_BYTES, "heap header size");
 
 static struct free_block *free_lists[CLASS_COUNT];
 static size_t free_counts[CLASS_COUNT];    // blocks on each free list
-static uint16_t *page_blocks_used;         // per page of a size class: blocks handed out
-static size_t idle_pages;                  // pages of size classes with no block handed out
+static size_t sweep_at[CLASS_COUNT];       // sweep when free_counts passes this
+static uint16_t *page_free_blocks;         // a sweep's count of free blocks per page
 
 static bool page_is_used(size_t i)
 {
@@ -67,7 +67,7 @@ void mm_init(uint64_t base, uint64_t size, const uint64_t (*reserved)[2], size_t
     size_t counts_bytes = ALIGN_UP(npages_total * sizeof(uint16_t), PAGE_SIZE);
     bitmap = arch_phys_to_virt(spot);
     memset(bitmap, 0, bitmap_bytes);
-    page_blocks_used = (uint16_t *)(void *)((uint8_t *)bitmap + bitmap_bytes);
+    page_free_blocks = (uint16_t *)(void *)((uint8_t *)bitmap + bitmap_bytes);
     mark((spot - base) / PAGE_SIZE, (bitmap_bytes + counts_bytes) / PAGE_SIZE, true);
     for (size_t i = 0; i < nreserved; i++) {
         uint64_t s = reserved[i][0] < base ? base : reserved[i][0] & ~(uint64_t)(PAGE_SIZE - 1);
@@ -157,11 +157,6 @@ size_t page_total_count(void)
     return npages_total;
 }
 
-size_t heap_idle_pages(void)
-{
-    return idle_pages;
-}
-
 size_t heap_used_bytes(void)
 {
     return heap_used;
@@ -182,31 +177,7 @@ static size_t page_index(const void *p)
     return (size_t)((const uint8_t *)p - pages_base) / PAGE_SIZE;
 }
 
-static void block_push(int c, struct free_block *b)
-{
-    b->prev = NULL;
-    b->next = free_lists[c];
-    if (b->next) {
-        b->next->prev = b;
-    }
-    free_lists[c] = b;
-    free_counts[c]++;
-}
-
-static void block_unlink(int c, struct free_block *b)
-{
-    if (b->prev) {
-        b->prev->next = b->next;
-    } else {
-        free_lists[c] = b->next;
-    }
-    if (b->next) {
-        b->next->prev = b->prev;
-    }
-    free_counts[c]--;
-}
-
-static bool refill(int c)
+__attribute__((noinline)) static bool refill(int c)
 {
     uint8_t *page = pages_take(1); // kmalloc does not promise zeroed memory
     if (!page) {
@@ -214,28 +185,51 @@ static bool refill(int c)
     }
     size_t bsize = 1u << (c + CLASS_MIN_SHIFT);
     for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize) {
-        block_push(c, (struct free_block *)(void *)(page + off));
+        struct free_block *b = (struct free_block *)(void *)(page + off);
+        b->next = free_lists[c];
+        free_lists[c] = b;
     }
-    page_blocks_used[page_index(page)] = 0;
-    idle_pages++;
+    free_counts[c] += PAGE_SIZE / bsize;
     return true;
 }
 
-// The last block of `page` came back: return the page unless its class would be
-// left with less than a page of free blocks (then the next kmalloc would take a
-// page at once; keeping one avoids churning a page per message).
-static void maybe_release_page(int c, uint8_t *page)
+// Gives every page of class `c` whose blocks are all on the free list back to the
+// page allocator. Three passes over the list: clear the per-page counts, count,
+// unlink the blocks of full pages. Interrupts are masked, so a page released in the
+// last pass is intact while the links of its other blocks are read.
+__attribute__((noinline)) static void sweep(int c)
 {
-    size_t bsize = 1u << (c + CLASS_MIN_SHIFT);
-    size_t per_page = PAGE_SIZE / bsize;
-    if (free_counts[c] < 2 * per_page) {
-        return;
+    size_t per_page = PAGE_SIZE >> (c + CLASS_MIN_SHIFT);
+    for (struct free_block *b = free_lists[c]; b; b = b->next) {
+        page_free_blocks[page_index(b)] = 0;
     }
-    idle_pages--;
-    for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize) {
-        block_unlink(c, (struct free_block *)(void *)(page + off));
+    for (struct free_block *b = free_lists[c]; b; b = b->next) {
+        page_free_blocks[page_index(b)]++;
     }
-    page_free(page, 1);
+    struct free_block **link = &free_lists[c];
+    while (*link) {
+        struct free_block *b = *link;
+        size_t i = page_index(b);
+        if (page_free_blocks[i] < per_page) {
+            link = &b->next;
+            continue;
+        }
+        *link = b->next;
+        free_counts[c]--;
+        if (++page_free_blocks[i] == 2 * per_page) {
+            page_free(pages_base + i * PAGE_SIZE, 1); // its last block is unlinked
+        }
+    }
+    sweep_at[c] = 2 * (free_counts[c] > per_page ? free_counts[c] : per_page);
+}
+
+void heap_trim(void)
+{
+    uint64_t flags = arch_irq_save();
+    for (int c = 0; c < CLASS_COUNT; c++) {
+        sweep(c);
+    }
+    arch_irq_restore(flags);
 }
 
 void *kmalloc(size_t size)
@@ -260,10 +254,8 @@ void *kmalloc(size_t size)
             return NULL;
         }
         struct free_block *b = free_lists[c];
-        block_unlink(c, b);
-        if (page_blocks_used[page_index(b)]++ == 0) {
-            idle_pages--;
-        }
+        free_lists[c] = b->next;
+        free_counts[c]--;
         h = (struct block_header *)(void *)b;
         heap_used += 1u << (c + CLASS_MIN_SHIFT);
     }
@@ -302,12 +294,11 @@ void kfree(void *p)
         page_free(h, h->npages);
     } else {
         struct free_block *b = (struct free_block *)(void *)h;
-        block_push((int)cls, b);
+        b->next = free_lists[cls];
+        free_lists[cls] = b;
         heap_used -= 1u << (cls + CLASS_MIN_SHIFT);
-        size_t i = page_index(b);
-        if (--page_blocks_used[i] == 0) {
-            idle_pages++;
-            maybe_release_page((int)cls, pages_base + i * PAGE_SIZE);
+        if (++free_counts[cls] > sweep_at[cls]) {
+            sweep((int)cls);
         }
     }
     arch_irq_restore(flags);

@@ -20,9 +20,9 @@ void page_free(void *p, size_t npages);
 size_t page_free_count(void);
 /// Pages of RAM the allocator manages, free or not.
 size_t page_total_count(void);
-/// Pages the heap keeps with no block in use (a few per size class, for reuse):
-/// free for all purposes but not counted by page_free_count().
-size_t heap_idle_pages(void);
+/// Gives the heap's pages with no block in use back to the page allocator (kmalloc
+/// also does it by itself as free lists grow), so page_free_count() is exact.
+void heap_trim(void);
 /// Bytes handed out by kmalloc and not yet freed (headers included).
 size_t heap_used_bytes(void);
 
@@ -31,10 +31,11 @@ size_t heap_used_bytes(void);
 static inline size_t heap_block_bytes(size_t size)
 {
     size_t total = size + HEAP_HEADER_BYTES;
-    for (int c = 0; c < HEAP_CLASS_COUNT; c++) {
-        if (total <= (1u << (c + HEAP_CLASS_MIN_SHIFT))) {
-            return 1u << (c + HEAP_CLASS_MIN_SHIFT);
-        }
+    if (total <= (1u << HEAP_CLASS_MIN_SHIFT)) {
+        return 1u << HEAP_CLASS_MIN_SHIFT;
+    }
+    if (total <= (1u << (HEAP_CLASS_MIN_SHIFT + HEAP_CLASS_COUNT - 1))) {
+        return (size_t)1 << (64 - __builtin_clzll((unsigned long long)total - 1));
     }
     return (total + 4095) & ~(size_t)4095;
 }

@@ -453,7 +453,7 @@ size_t process_list(struct ftl_ps_entry *out, size_t max)
         e->isolation = (uint32_t)p->mode;
         e->handles = (uint32_t)p->handles.count;
         e->memory = p->mem_pages * PAGE_SIZE + p->dma_bytes;
-        e->kmem_used = p->kmem ? p->kmem->used : 0;
+        e->kmem_used = p->kmem ? kmem_in_use(p->kmem) : 0;
         e->kmem_limit = p->kmem ? p->kmem->limit : 0;
         e->kmem_peak = p->kmem ? p->kmem->peak : 0;
     }

@@ -166,13 +166,15 @@ static const struct wasm_app_ops wasm_ops = {
 static bool w_charge(void *ctx, size_t bytes)
 {
     struct process *p = ctx;
-    return kmem_charge(p->kmem, bytes) == FTL_OK;
+    return WASM_CALL(kmem_charge(p->kmem, bytes)) == FTL_OK;
 }
 
 static void w_uncharge(void *ctx, size_t bytes)
 {
     struct process *p = ctx;
+    uint64_t flags = arch_irq_save();
     kmem_uncharge(p->kmem, bytes);
+    arch_irq_restore(flags);
 }
 
 // The app's thread: load, then run until the module exits or traps. The engine runs

@@ -434,6 +434,7 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
     if (!process_has_grant(p, SPEC_GRANT_STATS)) {
         return FTL_ERR_DENIED;
     }
+    heap_trim(); // free pages then include what the heap could give back
     struct ftl_sys_stats st = {
         .free_pages = page_free_count(),
         .heap_used = heap_used_bytes(),
@@ -442,7 +443,6 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
         .kmem_reserve = kmem_reserve_bytes(),
         .kmem_charged = kmem_charged_total(),
         .kmem_refusals = kmem_refusals(),
-        .heap_idle_pages = heap_idle_pages(),
     };
     return app_copy_out(p, out, &st, sizeof(st));
 }

@@ -1,5 +1,6 @@
 // pingpong: measures channel round trips (send, echo replies, receive) with the
-// generic timer, for 0, 64, 1024 and 4096-byte messages.
+// generic timer, for 0, 64, 1024 and 4096-byte messages, and what a queued message
+// costs the kernel in RAM and in charged kernel memory.
 #include <ftl.h>
 
 static struct ftl_msg reply;
@@ -11,6 +12,40 @@ static void round_trip(ftl_handle_t poll, ftl_handle_t echo, size_t size)
     struct ftl_event ev;
     FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
     FTL_CHECK(ftl_channel_recv(echo, &reply));
+}
+
+// Free RAM (the kernel trims its heap before it counts free pages).
+static uint64_t free_bytes(struct ftl_sys_stats *st)
+{
+    FTL_CHECK(ftl_sys_stats(st));
+    return st->free_pages * 4096;
+}
+
+// Queues 8 x 64 messages of `size` bytes on channels of our own and reports the RAM
+// and the charged kernel memory each one took.
+static void message_cost(size_t size)
+{
+    enum { PAIRS = 8 };
+    ftl_handle_t a[PAIRS], b[PAIRS];
+    for (int i = 0; i < PAIRS; i++) {
+        FTL_CHECK(ftl_channel_create(&a[i], &b[i]));
+    }
+    struct ftl_sys_stats before, after;
+    uint64_t ram = free_bytes(&before);
+    for (int i = 0; i < PAIRS; i++) {
+        for (int n = 0; n < FTL_CHANNEL_QUEUE_MAX; n++) {
+            FTL_CHECK(ftl_channel_send_data(a[i], payload, size));
+        }
+    }
+    ram -= free_bytes(&after);
+    int64_t count = PAIRS * FTL_CHANNEL_QUEUE_MAX;
+    FTL_INFO("BENCH msgcost bytes=%zu ram_per_msg=%lld charged_per_msg=%lld", size,
+             (long long)(ram / count),
+             (long long)((after.kmem_charged - before.kmem_charged) / count));
+    for (int i = 0; i < PAIRS; i++) {
+        FTL_CHECK(ftl_handle_close(a[i]));
+        FTL_CHECK(ftl_handle_close(b[i]));
+    }
 }
 
 void app_main(const struct ftl_env *env)
@@ -53,5 +88,7 @@ void app_main(const struct ftl_env *env)
         FTL_INFO("BENCH pingpong bytes=%zu ns_per_round_trip=%lld msgs_per_s=%lld",
                  sizes[i], (long long)ns, (long long)rate);
     }
+    message_cost(0);
+    message_cost(4096);
     FTL_INFO("BENCH done");
 }

@@ -63,7 +63,7 @@ static ftl_handle_t listen_on(const struct ftl_env *env)
     }
 }
 
-// Free memory as the kernel sees it: free pages plus the heap's empty pages.
+// Free pages (the kernel trims its heap first), heap, charged memory, processes.
 struct snapshot {
     uint64_t pages, heap, kmem, processes;
 };
@@ -72,7 +72,7 @@ static struct snapshot snap(void)
 {
     struct ftl_sys_stats st;
     FTL_CHECK(ftl_sys_stats(&st));
-    return (struct snapshot){st.free_pages + st.heap_idle_pages, st.heap_used, st.kmem_charged,
+    return (struct snapshot){st.free_pages, st.heap_used, st.kmem_charged,
                              st.processes};
 }
 

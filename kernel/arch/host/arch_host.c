@@ -160,9 +160,8 @@ size_t page_free_count(void)
     return host_free_pages;
 }
 
-size_t heap_idle_pages(void)
+void heap_trim(void)
 {
-    return 0;
 }
 
 size_t page_total_count(void)

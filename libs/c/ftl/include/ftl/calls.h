@@ -74,7 +74,6 @@ struct ftl_sys_stats {
     uint64_t kmem_reserve;                    // bytes of RAM no app may take
     uint64_t kmem_charged;                    // bytes charged to apps' accounts now
     uint64_t kmem_refusals;                   // charges refused (limit or reserve) since boot
-    uint64_t heap_idle_pages;                 // heap pages kept empty for reuse (free too)
 };
 
 // One process, from ftl_ps.
