@@ -58,6 +58,22 @@ extern size_t kmem_reserve_pages; // set by kmem_init
 /// Sets the reserve from the RAM the page allocator manages (after mm_init).
 void kmem_init(void);
 
+#ifdef FTL_BENCH_NO_ACCOUNTING
+// Only for `make bench`, which boots this variant beside the real kernel to measure
+// what accounting costs a message: nothing is charged, nothing refused.
+static inline ftl_err_t kmem_charge(struct kmem *k, size_t bytes)
+{
+    (void)k;
+    (void)bytes;
+    return FTL_OK;
+}
+
+static inline void kmem_uncharge(struct kmem *k, size_t bytes)
+{
+    (void)k;
+    (void)bytes;
+}
+#else
 /// Charges `bytes` to `k` and its ancestors. FTL_ERR_NO_MEMORY (nothing charged) if
 /// that would pass a limit on the chain or eat into the kernel's reserve. A NULL
 /// account is the kernel's own: never charged, never refused. Called with
@@ -88,6 +104,7 @@ static inline void kmem_uncharge(struct kmem *k, size_t bytes)
     }
 }
 
+#endif
 /// Bytes charged to `k` and handed out (its credit not counted).
 static inline size_t kmem_in_use(const struct kmem *k)
 {
