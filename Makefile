@@ -192,7 +192,7 @@ fuzz: images $(BUILD)/host/virt.dtb
 	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm fuzz-uri fuzz-http
 
 # ---- user-facing targets ----
-.PHONY: all setup run dev debug default-image test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
+.PHONY: all setup run dev debug default-image bench-devloop test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
 
 all: images
 
@@ -252,6 +252,10 @@ bench: images
 	$(Q)/usr/bin/python3 tools/bench.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
+
+# The image size table and edit->boot alone (make bench runs them too).
+bench-devloop: images
+	$(Q)/usr/bin/python3 tools/bench_devloop.py
 
 fmt:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
