@@ -110,7 +110,7 @@ def test_make_dev_rebuilds_and_reboots_when_an_app_is_saved():
 
 def test_make_debug_stops_in_hello_app_main_with_app_and_kernel_frames():
     r = subprocess.run(["python3", str(ROOT / "tools" / "debug.py"), "--app", "hello", "--batch",
-                        "--timeout", "240", "-ex", "bt"], cwd=ROOT, capture_output=True,
+                        "--timeout", "240", "-ex", "continue", "-ex", "bt"], cwd=ROOT, capture_output=True,
                        text=True, timeout=300)
     out = r.stdout + r.stderr
     assert re.search(r"^Breakpoint \d+, app_main \(env=0x[0-9a-f]+\) at apps/hello/main.c:\d+",

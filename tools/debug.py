@@ -6,8 +6,9 @@ gdb prints its new lines at every stop (and on `ftl-log`). QEMU ends with gdb.
 
 usage: debug.py [--app NAME] [--initfs FILE] [--batch] [--timeout S] [-ex CMD]...
   --app NAME   stop at app NAME's app_main (make debug APP=NAME)
-  --batch      run gdb with -batch: connect, continue, run the -ex commands, quit
-  -ex CMD      a gdb command to run after connecting (and continuing, with --batch)
+  --batch      run gdb with -batch: connect, run the -ex commands, quit
+  -ex CMD      a gdb command to run after connecting (and, with --app and without
+               --batch, continuing to the app's app_main)
 """
 import argparse
 import os
@@ -85,7 +86,7 @@ def main() -> int:
                "-iex", "set confirm off", "-x", str(ROOT / "tools" / "gdb_ftl.py"),
                "-ex", f"ftl-connect 127.0.0.1:{port}" + (f" {args.app}" if args.app else "")]
         if args.batch:
-            gdb += ["-batch", "-ex", "continue"]
+            gdb += ["-batch"]
         else:
             print(f"debug: the FTL console is in {console.relative_to(ROOT)}; gdb prints new "
                   "lines at each stop (tail -f it to follow live).\n"
