@@ -9,9 +9,9 @@
 // One app as gdb sees it; the latest load of each name wins.
 struct debugger_app {
     char name[32];
-    uint64_t base;                   // address of the app's ELF offset 0
-    uint32_t user;                   // 1: user mode (base is in the app's own address space)
-    uint32_t loads;                  // how many times an app of this name was loaded
+    uint64_t base;  // address of the app's ELF offset 0
+    uint32_t user;  // 1: user mode (base is in the app's own address space)
+    uint32_t loads; // how many times an app of this name was loaded
 };
 
 /// Turns a log line per loaded app ("hello: loaded at 0x...") on or off (bootargs
