@@ -105,35 +105,54 @@ $$(APP_OBJS_$(1)): APP_EXTRA_CFLAGS := $(APP_CFLAGS_$(1))
 $(BUILD)/apps/$(1).elf: $$(APP_OBJS_$(1)) $(SDK_OBJS) $(APP_LIBS_$(1)) \
 		$(if $(filter test_%,$(1)),$(TEST_LIB_OBJS)) libs/c/ftl/app.ld
 	@echo "  LD      $$@"
-	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro --gc-sections -T libs/c/ftl/app.ld \
+	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro -z max-page-size=4096 --gc-sections \
+		-T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(APP_LIBS_$(1)) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
 $(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
 
-# ---- boot images: kernel + initfs(apps) ----
-# $(1) = image name, $(2) = apps
+# ---- the kernel: one binary for every set of apps ----
+# Apps are not linked into it: QEMU hands the kernel an initfs with -initrd. So an
+# app change repacks the initfs (well under a second) and never relinks the LTO kernel.
+KERNEL_ELF := $(BUILD)/kernel.elf
+KERNEL_BIN := $(BUILD)/kernel.bin
+
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/arm64/linker.ld tools/ksyms.py
+	@echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@.pass1 $(KERNEL_OBJS)
+	$(Q)$(NM) -n $@.pass1 | python3 tools/ksyms.py > $@.ksyms.S
+	$(Q)$(TARGET_CC) -c $@.ksyms.S -o $@.ksyms.o
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o
+
+$(KERNEL_BIN): $(KERNEL_ELF)
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+# ---- packed apps: stripped copies for the initfs ----
+# build/apps/<name>.elf keeps its symbols and DWARF for gdb and addr2line;
+# build/apps/packed/<name>.elf (or .wasm) is what boots.
+packed_bin = $(BUILD)/apps/packed/$(notdir $(call app_bin,$(1)))
+
+$(BUILD)/apps/packed/%.elf: $(BUILD)/apps/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-all $< $@
+
+$(BUILD)/apps/packed/%.wasm: $(BUILD)/apps/%.wasm
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-all $< $@
+
+# ---- boot images: an initfs of apps, booted with the kernel ----
+# $(1) = image name, $(2) = apps -> build/images/$(1)/initfs.bin
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call app_bin,$(a)) apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
-	@echo "  SPEC    $(1): $(2)"
+	@echo "  INITFS  $$@: $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
-	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call app_bin,$(a)))
-
-$(BUILD)/images/$(1)/initfs.o: $(BUILD)/images/$(1)/initfs.bin
-	$(Q)printf '.section .initfs, "a"\n.incbin "%s"\n' $$< | $(TARGET_CC) -x assembler -c - -o $$@
-
-$(BUILD)/images/$(1)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o kernel/arch/arm64/linker.ld tools/ksyms.py
-	@echo "  LD      $$@"
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $$@.pass1 $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o
-	$(Q)$(NM) -n $$@.pass1 | python3 tools/ksyms.py > $$@.ksyms.S
-	$(Q)$(TARGET_CC) -c $$@.ksyms.S -o $$@.ksyms.o
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $$@ $(KERNEL_OBJS) $(BUILD)/images/$(1)/initfs.o $$@.ksyms.o
-
-$(BUILD)/images/$(1)/kernel.bin: $(BUILD)/images/$(1)/kernel.elf
-	$(Q)$(OBJCOPY) -O binary $$< $$@
+	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call packed_bin,$(a)))
 endef
 $(eval $(call image_rule,default,$(DEFAULT_APPS)))
+DEFAULT_INITFS := $(BUILD)/images/default/initfs.bin
 APP_ELFS := $(foreach a,$(ALL_APPS),$(call app_bin,$(a)))
+APP_PACKED := $(foreach a,$(ALL_APPS),$(call packed_bin,$(a)))
 
 # ---- host builds: unit tests and tools ----
 include tools/spec.mk
@@ -142,7 +161,7 @@ include kernel/wasm/wasm.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
-	kernel/process_wasm.c kernel/device.c
+	kernel/process_wasm.c kernel/device.c kernel/debugger.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 
@@ -173,19 +192,34 @@ fuzz: images $(BUILD)/host/virt.dtb
 	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm fuzz-uri fuzz-http
 
 # ---- user-facing targets ----
-.PHONY: all setup run test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
+.PHONY: all setup run dev debug default-image bench-devloop test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
 
 all: images
 
 setup:
 	$(Q)tools/setup.sh
 
-# Everything a boot needs: the default image, every app, the spec checker.
-images: setup $(BUILD)/images/default/kernel.bin $(APP_ELFS) $(BUILD)/host/speccheck
+# Everything a boot needs: the kernel, the default initfs, every app (full and
+# packed), the spec checker.
+images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck
 
-# The apiserver's dashboard is forwarded to http://127.0.0.1:30080/ (loopback only).
-run: setup $(BUILD)/images/default/kernel.bin
-	$(Q)FTL_HOSTFWD_PORT=30080 tools/run.sh $(BUILD)/images/default/kernel.bin
+# What `make run`, `make dev` and `make debug` boot: the kernel and the default apps.
+default-image: $(KERNEL_BIN) $(DEFAULT_INITFS) $(foreach a,$(DEFAULT_APPS),$(call app_bin,$(a)))
+
+# The apiserver's dashboard is forwarded to http://127.0.0.1:$(DASHBOARD_PORT)/ (loopback only).
+DASHBOARD_PORT ?= 30080
+
+run: setup default-image
+	$(Q)FTL_HOSTFWD_PORT=$(DASHBOARD_PORT) tools/run.sh $(KERNEL_BIN) -initrd $(DEFAULT_INITFS)
+
+# Rebuilds and reboots on every save under kernel/, libs/ and apps/ (Ctrl-C stops).
+dev: setup
+	$(Q)FTL_HOSTFWD_PORT=$(DASHBOARD_PORT) tools/dev.sh
+
+# QEMU with its gdbstub, stopped before the first instruction, and gdb-multiarch with
+# the kernel's and the apps' symbols. APP=<name> stops at that app's app_main.
+debug: setup default-image
+	$(Q)python3 tools/debug.py $(if $(APP),--app $(APP))
 
 test: setup
 	$(Q)tools/test.sh
@@ -219,6 +253,10 @@ bench: images
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
+# The image size table and edit->boot alone (make bench runs them too).
+bench-devloop: images
+	$(Q)/usr/bin/python3 tools/bench_devloop.py
+
 fmt:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -230,6 +268,8 @@ clean:
 
 help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
+	@echo "make dev        rebuild and reboot on every save (kernel/, libs/, apps/)"
+	@echo "make debug      boot under gdb with every symbol; APP=hello stops in its app_main"
 	@echo "make test       every test: host unit tests, in-OS tests, end-to-end tests"
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"

@@ -1,4 +1,5 @@
 // kmain: from the device tree to running apps.
+#include "debugger.h"
 #include "device.h"
 #include "fdt.h"
 #include "initfs.h"
@@ -9,7 +10,7 @@
 #include "startup.h"
 #include "trap.h"
 
-extern char __kernel_start[], __kernel_end[], __initfs_start[], __initfs_end[];
+extern char __kernel_start[], __kernel_end[];
 
 void arch_init(const struct board *b);
 
@@ -49,6 +50,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
     arch_init(&board);
     device_set_board(&board);
     log_set_color(bootargs_have(board.bootargs, "color=1"));
+    debugger_set_log(bootargs_have(board.bootargs, "debug=1"));
     KINFO("FTL booting: %lu MiB RAM at 0x%lx, %zu virtio-mmio slots",
           (unsigned long)(board.ram_size >> 20), (unsigned long)board.ram_base, board.nvirtio);
 
@@ -67,18 +69,20 @@ _Noreturn void kmain(uint64_t dtb_pa)
     if (irq_register(board.timer_irq, timer_irq, NULL) != FTL_OK) {
         panic("timer interrupt %u already taken", board.timer_irq);
     }
-    // An initfs given with QEMU -initrd replaces the one built into the image.
-    const void *initfs = __initfs_start;
-    size_t initfs_len = (size_t)(__initfs_end - __initfs_start);
-    if (board.initrd_end > board.initrd_start) {
-        initfs = arch_phys_to_virt(board.initrd_start);
-        initfs_len = board.initrd_end - board.initrd_start;
-        KINFO("using the initfs from -initrd (%zu KiB)", initfs_len / 1024);
-    }
-    if (initfs_init(initfs, initfs_len) != FTL_OK) {
-        KERROR("the initfs is malformed (not made by tools/mkinitfs.py?): no apps to start");
+    // The apps come in an initfs that QEMU loads with -initrd (tools/run.sh): the
+    // kernel binary holds no app, so changing an app never relinks the kernel.
+    if (board.initrd_end <= board.initrd_start) {
+        KERROR("no initfs: boot with QEMU -initrd FILE (make run passes "
+               "build/images/default/initfs.bin): no apps to start");
     } else {
-        startup_run();
+        const void *initfs = arch_phys_to_virt(board.initrd_start);
+        size_t initfs_len = board.initrd_end - board.initrd_start;
+        KINFO("initfs: %zu KiB from -initrd", initfs_len / 1024);
+        if (initfs_init(initfs, initfs_len) != FTL_OK) {
+            KERROR("the initfs is malformed (not made by tools/mkinitfs.py?): no apps to start");
+        } else {
+            startup_run();
+        }
     }
     sched_start();
 }

@@ -1,6 +1,7 @@
 // Process creation (memory layout, loading, the address space), the environ,
 // start, exit and crashes.
 #include "process.h"
+#include "debugger.h"
 #include "device.h"
 #include "elf.h"
 #include "log.h"
@@ -297,6 +298,7 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
         err = FTL_ERR_NO_MEMORY;
         goto out_free;
     }
+    debugger_app_loaded(p->name, mode == PROCESS_USER, p->ubase);
     *out = p;
     return FTL_OK;
 

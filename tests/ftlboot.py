@@ -1,6 +1,6 @@
 """Boots FTL in QEMU for end-to-end tests: compose an initfs from built apps,
-start QEMU under `timeout` in its own process group, read the serial log, and
-always stop it."""
+start QEMU (the kernel, and the initfs with -initrd) under `timeout` in its own
+process group, read the serial log, and always stop it."""
 import os
 import queue
 import re
@@ -12,11 +12,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
-KERNEL = BUILD / "images" / "default" / "kernel.bin"
+KERNEL = BUILD / "kernel.bin"
+DEFAULT_INITFS = BUILD / "images" / "default" / "initfs.bin"  # what `make run` boots
+
+
+def app_binary(app: str) -> Path:
+    """The binary packed for `app`: the stripped copy in build/apps/packed/ (what the
+    default image holds) unless it is missing or older than build/apps/<app>.elf (or
+    .wasm), which is used then."""
+    kind = "wasm" if (BUILD / "apps" / f"{app}.wasm").exists() else "elf"
+    full = BUILD / "apps" / f"{app}.{kind}"
+    packed = BUILD / "apps" / "packed" / full.name
+    if packed.exists() and (not full.exists() or packed.stat().st_mtime >= full.stat().st_mtime):
+        return packed
+    return full
 
 
 def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
-    """Packs build/apps/<app>.elf and apps/<app>/spec.yaml for each app into an
+    """Packs app_binary(app) and apps/<app>/spec.yaml for each app into an
     initfs file at `out`. `specs` ({app name: yaml text}) replaces an app's spec, or
     adds a spec with no ELF (for broken-spec tests). `binaries` ({app name: path})
     packs a given .elf or .wasm as that app's binary."""
@@ -28,8 +41,8 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
             spec = out.parent / f"{app}.spec.yaml"
             spec.write_text(specs.pop(app))
         pairs.append(f"apps/{app}/spec.yaml={spec}")
-        kind = "wasm" if (BUILD / "apps" / (app + ".wasm")).exists() else "elf"
-        pairs.append(f"apps/{app}/app.{kind}={BUILD / 'apps' / (app + '.' + kind)}")
+        binary = app_binary(app)
+        pairs.append(f"apps/{app}/app{binary.suffix}={binary}")
     for name, text in specs.items():
         path = out.parent / f"{name}.spec.yaml"
         path.write_text(text)
@@ -41,13 +54,12 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
 
 
 class Qemu:
-    """One running FTL. `lines` holds every console line seen so far."""
+    """One running FTL: the kernel with `initfs` (the default apps if None). `lines`
+    holds every console line seen so far."""
 
     def __init__(self, initfs=None, timeout_s=300, icount=False, extra=()):
         cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
-               str(KERNEL)]
-        if initfs:
-            cmd += ["-initrd", str(initfs)]
+               str(KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
         cmd += list(extra)
         env = dict(os.environ, FTL_ICOUNT="1" if icount else "0")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

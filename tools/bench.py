@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from ftlboot import ROOT, Qemu, make_initfs  # noqa: E402
+from bench_devloop import edit_to_boot, size_table  # noqa: E402
 
 # Debian 12's arm64 Linux 6.1 measured by tools/linux-baseline (docs/benchmarks.md).
 DOCUMENTED_LINUX = {"pipe_rt_1b_ns": 15088, "pipe_rt_4k_ns": 19430,
@@ -79,6 +80,11 @@ def linux_baseline():
 
 
 def main() -> int:
+    # The developer loop first: image sizes, and edit->boot in host wall time.
+    print()
+    size_table()
+    print()
+    edit_to_boot(3)
     linux, source = linux_baseline()
     linux_pipe_ns = linux["pipe_rt_1b_ns"]
     linux_boot_ns = linux["boot_to_init_ns"]

@@ -1,23 +1,39 @@
 #!/bin/sh
-# Boots an FTL image in QEMU with the serial console on stdio.
-#   tools/run.sh IMAGE [extra qemu args...]
+# Boots FTL in QEMU with the serial console on stdio.
+#   tools/run.sh KERNEL [extra qemu args...]
+# KERNEL is build/kernel.bin. The apps come in an initfs passed with -initrd; without
+# one among the extra arguments, the default apps (build/images/default/initfs.bin).
 # FTL_ICOUNT=1 runs with -icount shift=0 (guest clock = 1 ns per instruction, for
-# repeatable benchmarks). Colors are on when stdout is a terminal.
+# repeatable benchmarks). Colors are on when stdout is a terminal. FTL_BOOTARGS adds
+# kernel boot arguments (e.g. debug=1: a log line per app with its load address).
 # The machine has a virtio-net device on QEMU's user network (the guest gets
 # 10.0.2.15 by DHCP) unless the extra arguments bring their own -netdev;
 # FTL_HOSTFWD_PORT=N forwards 127.0.0.1:N on the host to the guest's port 80.
+# On a terminal, QEMU ends when the terminal goes away.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 image=$1
 shift
-args=""
+args="${FTL_BOOTARGS:-}"
 if [ -t 1 ]; then
-    args="color=1"
+    args="$args color=1"
 fi
 cpu="max,pauth-impdef=on"
 icount=""
 if [ "${FTL_ICOUNT:-0}" = 1 ]; then
     icount="-icount shift=0,sleep=off"
 fi
+case " $* " in
+*" -initrd "*) ;;
+*)
+    default_initfs="$here/../build/images/default/initfs.bin"
+    if [ ! -f "$default_initfs" ]; then
+        echo "FTL: no $default_initfs: build it with make default-image, or pass -initrd FILE" >&2
+        exit 1
+    fi
+    set -- -initrd "$default_initfs" "$@"
+    ;;
+esac
 net="user,id=net0"
 if [ -n "${FTL_HOSTFWD_PORT:-}" ]; then
     net="$net,hostfwd=tcp:127.0.0.1:${FTL_HOSTFWD_PORT}-:80"
@@ -26,11 +42,28 @@ nic="-netdev $net -device virtio-net-device,netdev=net0 -global virtio-mmio.forc
 case " $* " in
 *" -netdev "*) nic="" ;;
 esac
+if [ -n "$nic" ] && [ -n "${FTL_HOSTFWD_PORT:-}" ]; then
+    python3 "$here/portcheck.py" "$FTL_HOSTFWD_PORT"
+fi
 if [ -t 0 ] && [ -t 1 ]; then
     echo "FTL: booting $image in QEMU (quit with Ctrl-A then X)"
     if [ -n "${FTL_HOSTFWD_PORT:-}" ]; then
         echo "FTL: the dashboard will be at http://127.0.0.1:${FTL_HOSTFWD_PORT}/ once DHCP is done"
     fi
+fi
+if [ -t 1 ]; then
+    # QEMU quits on SIGHUP, but when the terminal's first process is make (an IDE
+    # task, `xterm -e make run`, `ssh -t host make run`) only make gets the hangup and
+    # waits for QEMU forever, which keeps the dashboard port. This watcher outlives
+    # the exec below (QEMU keeps this shell's PID, $$) and stops QEMU once stdout is
+    # no longer a terminal, i.e. the terminal hung up.
+    (
+        trap '' HUP
+        while [ -t 1 ] && kill -0 $$ 2>/dev/null; do
+            sleep 1
+        done
+        kill -TERM $$ 2>/dev/null || true
+    ) </dev/null &
 fi
 # shellcheck disable=SC2086
 exec qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 1 -m 256M \
