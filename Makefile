@@ -23,7 +23,7 @@ WARN := -std=c11 -Wall -Wextra -Werror
 
 KERNEL_CFLAGS := $(WARN) -O2 -g -flto -ffreestanding -nostdlibinc -march=armv8.1-a -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-pic -fno-pie -mcmodel=small \
-	-Ikernel -Ikernel/arch/arm64 -Ilibs/c/ftl/include
+	-Ikernel -Ikernel/arch/arm64 -Ilibs/c/ftl/include $(KERNEL_VARIANT_CFLAGS)
 APP_CFLAGS := $(WARN) -O2 -g -nostdlibinc -isystem $(PICOLIBC)/include -march=armv8-a -fPIE \
 	-ftls-model=local-exec -fno-stack-protector -fno-omit-frame-pointer -Ilibs/c/ftl/include \
 	-Ilibs/c/ftltest/include
@@ -106,6 +106,7 @@ $(BUILD)/apps/$(1).elf: $$(APP_OBJS_$(1)) $(SDK_OBJS) $(APP_LIBS_$(1)) \
 		$(if $(filter test_%,$(1)),$(TEST_LIB_OBJS)) libs/c/ftl/app.ld
 	@echo "  LD      $$@"
 	$(Q)$(LD) -pie --no-dynamic-linker -z text -z norelro -z max-page-size=4096 --gc-sections \
+		-z dead-reloc-in-nonalloc=.debug_*=0xffffffffffffffff \
 		-T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(APP_LIBS_$(1)) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
@@ -248,7 +249,13 @@ test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
 test-slow: images
 	$(Q)$(PYTEST) -s tests/slow
 
-bench: images
+# make bench measures what kernel-memory accounting costs a message against this
+# variant, with the accounting compiled out (kernel/kmem.h); nothing else boots it.
+$(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/noacct \
+		KERNEL_VARIANT_CFLAGS=-DFTL_BENCH_NO_ACCOUNTING $(BUILD)/noacct/kernel.bin
+
+bench: images $(BUILD)/noacct/kernel.bin
 	$(Q)/usr/bin/python3 tools/bench.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm

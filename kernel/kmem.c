@@ -3,8 +3,8 @@
 // which runs unmasked, masks them around its charges).
 #include "kmem.h"
 
-size_t kmem_charged;
 size_t kmem_reserve_pages;
+static struct list accounts = {&accounts, &accounts};
 static uint64_t refusals;
 
 void kmem_init(void)
@@ -21,7 +21,14 @@ size_t kmem_reserve_bytes(void)
 
 size_t kmem_charged_total(void)
 {
-    return kmem_charged;
+    // Top-level accounts hold every charge below them; credit is not handed out.
+    size_t total = 0;
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &accounts) {
+        struct kmem *k = container_of(pos, struct kmem, link);
+        total += (k->parent ? 0 : k->used) - k->credit;
+    }
+    return total;
 }
 
 uint64_t kmem_refusals(void)
@@ -36,8 +43,10 @@ ftl_err_t kmem_create(struct kmem *parent, size_t limit, struct kmem **out)
         return FTL_ERR_NO_MEMORY;
     }
     k->limit = limit;
+    k->credit_max = 2 * KMEM_BATCH;
     k->refs = 1;
     k->parent = parent;
+    list_push_back(&accounts, &k->link);
     if (parent) {
         parent->refs++;
     }
@@ -83,11 +92,15 @@ static void kmem_try_free(struct kmem *k)
 {
     while (k && k->refs == 0 && k->used == 0) {
         struct kmem *parent = k->parent;
+        list_remove(&k->link);
         kfree(k);
         k = parent;
-        if (k && --k->refs == 0 && k->credit) {
-            give_back(k, k->credit); // nobody will spend it now
-            k->credit = 0;
+        if (k && --k->refs == 0) {
+            k->credit_max = 0;
+            if (k->credit) {
+                give_back(k, k->credit); // nobody will spend it now
+                k->credit = 0;
+            }
         }
     }
 }
@@ -101,7 +114,6 @@ ftl_err_t kmem_charge_slow(struct kmem *k, size_t bytes)
         refusals++;
         return FTL_ERR_NO_MEMORY;
     }
-    kmem_charged += bytes;
     return FTL_OK;
 }
 
@@ -125,6 +137,7 @@ void kmem_release(struct kmem *k)
     }
     k->refs--;
     if (k->refs == 0) {
+        k->credit_max = 0;
         kmem_uncharge_slow(k);
     }
 }

@@ -12,19 +12,21 @@
 #include "mm.h"
 
 // Charges are taken from the limit in steps of KMEM_BATCH (or less near the limit)
-// into `credit`, so a message costs the fast path a compare and two adds.
+// into `credit`, so a message costs the fast path a compare, an add and a store.
 struct kmem {
+    size_t credit;                   // of `used`, taken but not handed out yet
+    size_t credit_max;               // past this, uncharges give credit back (0 once
+                                     // the owner is gone: the slow path frees it)
     size_t used;                     // bytes taken from the limit here and below,
                                      // `credit` included
-    size_t credit;                   // of `used`, taken but not handed out yet
     size_t peak;                     // highest `used` seen
     size_t limit;                    // charges fail past this many bytes
     uint32_t refs;                   // the owning process + each child account
     struct kmem *parent;             // the spawner's account, or NULL
+    struct list link;                // every account (kmem_charged_total)
 };
 
 #define KMEM_EXTRA_DEFAULT (8u << 20) // default limit: the app's own memory + 8 MiB
-#define KMEM_LIMIT_MAX (1ull << 30)   // limits.kmem_kib may not ask for more than 1 GiB
 #define KMEM_BATCH (16u << 10)        // credit taken from the limit at a time
 
 /// Creates an account with `limit` bytes under `parent` (NULL: a top-level app),
@@ -52,7 +54,6 @@ uint64_t kmem_refusals(void);
 // The slow paths behind the inline functions below.
 FTL_MUST_CHECK ftl_err_t kmem_charge_slow(struct kmem *k, size_t bytes);
 void kmem_uncharge_slow(struct kmem *k);
-extern size_t kmem_charged;       // bytes handed out to all accounts (kmem_charged_total)
 extern size_t kmem_reserve_pages; // set by kmem_init
 
 /// Sets the reserve from the RAM the page allocator manages (after mm_init).
@@ -87,7 +88,6 @@ FTL_MUST_CHECK static inline ftl_err_t kmem_charge(struct kmem *k, size_t bytes)
         return kmem_charge_slow(k, bytes);
     }
     k->credit -= bytes;
-    kmem_charged += bytes;
     return FTL_OK;
 }
 
@@ -98,8 +98,7 @@ static inline void kmem_uncharge(struct kmem *k, size_t bytes)
         return;
     }
     k->credit += bytes;
-    kmem_charged -= bytes;
-    if (k->credit > 2 * KMEM_BATCH || k->refs == 0) {
+    if (k->credit > k->credit_max) {
         kmem_uncharge_slow(k); // gives surplus credit back; may free a released account
     }
 }

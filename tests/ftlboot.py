@@ -54,12 +54,12 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
 
 
 class Qemu:
-    """One running FTL: the kernel with `initfs` (the default apps if None). `lines`
-    holds every console line seen so far."""
+    """One running FTL: the kernel (`kernel`, build/kernel.bin if None) with `initfs`
+    (the default apps if None). `lines` holds every console line seen so far."""
 
-    def __init__(self, initfs=None, timeout_s=300, icount=False, extra=()):
+    def __init__(self, initfs=None, timeout_s=300, icount=False, extra=(), kernel=None):
         cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
-               str(KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
+               str(kernel or KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
         cmd += list(extra)
         env = dict(os.environ, FTL_ICOUNT="1" if icount else "0")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

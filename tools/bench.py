@@ -30,13 +30,17 @@ def spec_in_mode(app, mode):
     return re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
 
 
-def run_pingpong(client_mode, server_mode):
-    """Boots pingpong (client) and echo (server) in the given modes; returns the log."""
+NOACCT_KERNEL = ROOT / "build" / "noacct" / "kernel.bin"
+
+
+def run_pingpong(client_mode, server_mode, kernel=None):
+    """Boots pingpong (client) and echo (server) in the given modes; returns the log.
+    `kernel`: another kernel binary (the one without accounting)."""
     with tempfile.TemporaryDirectory() as tmp:
         initfs = make_initfs(Path(tmp) / "initfs.bin", ["pingpong", "echo"],
                              {"pingpong": spec_in_mode("pingpong", client_mode),
                               "echo": spec_in_mode("echo", server_mode)})
-        q = Qemu(initfs, icount=True, timeout_s=900)
+        q = Qemu(initfs, icount=True, timeout_s=900, kernel=kernel)
         try:
             q.wait_for(r"BENCH done", timeout_s=850)
         finally:
@@ -67,6 +71,34 @@ def parse(log):
     return rows, null_ns, boot_us * 1000
 
 
+def message_costs(log):
+    """{bytes: (RAM per queued message, bytes charged per queued message)}"""
+    return {int(m.group(1)): (int(m.group(2)), int(m.group(3))) for m in re.finditer(
+        r"BENCH msgcost bytes=(\d+) ram_per_msg=(\d+) charged_per_msg=(\d+)", log)}
+
+
+def accounting_table(results):
+    """Kernel-memory accounting: its cost on round trips (against the same kernel with
+    it compiled out, measured now) and what a queued message costs."""
+    print()
+    print(f"{'kernel-memory accounting':<26}{'bytes':>6}{'with':>9}{'without':>9}{'cost':>8}")
+    for modes in [("inkernel", "inkernel"), ("user", "user")]:
+        without, _, _ = parse(run_pingpong(*modes, kernel=NOACCT_KERNEL))
+        rows = results[modes][0]
+        for size in (0, 4096):
+            ns, free_ns = rows[size][0], without[size][0]
+            cost = (ns - free_ns) / free_ns * 100
+            print(f"{modes[0] + ' <-> ' + modes[1]:<26}{size:>6}{ns:>9,}{free_ns:>9,}"
+                  f"{cost:>7.1f}%")
+            print(f"BENCH accounting client={modes[0]} server={modes[1]} bytes={size} "
+                  f"ns_with={ns} ns_without={free_ns} cost_pct={cost:.2f}")
+    print()
+    print(f"{'queued message':<26}{'bytes':>6}{'RAM':>9}{'charged':>9}")
+    for size, (ram, charged) in sorted(results["msgcost"].items()):
+        print(f"{'one message in a queue':<26}{size:>6}{ram:>9,}{charged:>9,}")
+        print(f"BENCH msgcost bytes={size} ram_per_msg={ram} charged_per_msg={charged}")
+
+
 def linux_baseline():
     """Measures Debian's Linux now; falls back to the documented figures."""
     out = ROOT / "build" / "linux-baseline" / "results.json"
@@ -89,7 +121,9 @@ def main() -> int:
     linux_pipe_ns = linux["pipe_rt_1b_ns"]
     linux_boot_ns = linux["boot_to_init_ns"]
     linux_spawn_ns = linux["fork_exec_wait_ns"]
-    results = {modes: parse(run_pingpong(*modes)) for modes in MODES}
+    logs = {modes: run_pingpong(*modes) for modes in MODES}
+    results = {modes: parse(log) for modes, log in logs.items()}
+    results["msgcost"] = message_costs(logs[MODES[0]])
     spawn_ns = run_spawn()
     base_rows, _, boot_ns = results[("inkernel", "inkernel")]
     print()
@@ -105,6 +139,7 @@ def main() -> int:
         for size, (ns, rate) in sorted(rows.items()):
             print(f"{modes[0] + ' <-> ' + modes[1]:<26}{size:>6}{ns:>15,}{rate:>12,}"
                   f"{linux_pipe_ns / ns:>14.1f}x{ns / base_rows[size][0]:>12.2f}x")
+    accounting_table(results)
     print()
     print(f"{'null kernel call':<26}{'ns':>6}")
     print(f"{'inkernel':<26}{results[MODES[0]][1]:>6}")
