@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Where the instructions of one channel round trip go: boots pingpong and echo (both
+`inkernel`, or in the modes given), lets them warm up, then single-steps one whole
+0-byte round trip under gdb and prints the instructions per function, kernel and apps.
+
+usage: roundtrip_profile.py [CLIENT_MODE SERVER_MODE]   (default: inkernel inkernel)
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from ftlboot import make_initfs  # noqa: E402
+
+
+def spec_in_mode(app, mode):
+    spec = (ROOT / "apps" / app / "spec.yaml").read_text()
+    spec = re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
+    return spec.replace("number: 20000", "number: 100000000")
+
+
+def symbolize(pcs):
+    """{pc: name} from gdb's `info symbol` over the kernel and the loaded apps."""
+    uniq = sorted(set(pcs))
+    script = "\n".join(f"info symbol {pc:#x}" for pc in uniq)
+    return uniq, script
+
+
+def main() -> int:
+    client, server = (sys.argv[1:3] if len(sys.argv) >= 3 else ("inkernel", "inkernel"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        initfs = make_initfs(tmp / "initfs.bin", ["pingpong", "echo"],
+                             {"pingpong": spec_in_mode("pingpong", client),
+                              "echo": spec_in_mode("echo", server)})
+        out = tmp / "pcs.txt"
+        names = tmp / "names.txt"
+        env = dict(os.environ, FTL_PROFILE_OUT=str(out))
+        # One gdb session: trace, then name every program counter seen.
+        sym = tmp / "sym.py"
+        sym.write_text(
+            "import gdb\n"
+            f"pcs = sorted(set(int(l, 16) for l in open({str(out)!r}) if l.strip()))\n"
+            f"with open({str(names)!r}, 'w') as f:\n"
+            "    for pc in pcs:\n"
+            "        s = gdb.execute(f'info symbol {pc:#x}', to_string=True).strip()\n"
+            "        f.write(f'{pc:#x} {s}\\n')\n")
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "debug.py"), "--initfs",
+                            str(initfs), "--batch", "--timeout", "600",
+                            "-ex", f"source {ROOT / 'tools' / 'gdb_roundtrip.py'}",
+                            "-ex", f"source {sym}"],
+                           env=env, capture_output=True, text=True, timeout=700)
+        if not out.exists() or not names.exists():
+            print(r.stdout[-3000:], r.stderr[-3000:], file=sys.stderr)
+            return 1
+        pcs = [int(line, 16) for line in out.read_text().split()]
+        name_of = {}
+        for line in names.read_text().splitlines():
+            pc, _, s = line.partition(" ")
+            m = re.match(r"(\S+)(?: \+ \d+)? in section \S+(?: of (\S+))?", s)
+            where = Path(m.group(2)).stem if m and m.group(2) else "kernel"
+            name_of[int(pc, 16)] = f"{m.group(1)} ({where})" if m else s
+    counts = collections.Counter(name_of.get(pc, "?") for pc in pcs)
+    print(f"one 0-byte round trip, {client} client <-> {server} echo: {len(pcs)} instructions")
+    for name, n in counts.most_common():
+        print(f"{n:6}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
