@@ -245,11 +245,16 @@ void conn_event(struct obj *o, uint32_t events)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct listener *l = arg;
+    if (err == ERR_MEM && !pcb) {
+        tcpip_counters.syn_no_pcb++; // lwIP drops the SYN: the peer resends it later
+        return ERR_VAL;
+    }
     if (!l || err != ERR_OK || !pcb) {
         return ERR_VAL;
     }
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
+        tcpip_counters.accept_refused++;
         return ERR_MEM; // lwIP aborts the connection
     }
     c->obj.kind = OBJ_CONN;
@@ -257,6 +262,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     ftl_handle_t theirs;
     if (ftl_channel_create(&c->obj.ch, &theirs) != FTL_OK) {
         free(c);
+        tcpip_counters.accept_refused++;
         return ERR_MEM;
     }
     char peer[40];
@@ -269,8 +275,10 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         FTL_CHECK(ftl_handle_close(theirs));
         FTL_CHECK(ftl_handle_close(c->obj.ch));
         free(c);
+        tcpip_counters.accept_refused++;
         return ERR_MEM;
     }
+    tcpip_counters.accepted++;
     conn_attach(c, pcb);
     c->connected = true;
     c->next = conns;

@@ -80,8 +80,22 @@
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
 
-// ---- diagnostics: statistics and debug output (LWIP_DEBUG, left undefined) are off;
-// asserts stay on and call ftl_lwip_assert_failed() ----
-#define LWIP_STATS 0
+// ---- diagnostics: debug output (LWIP_DEBUG, left undefined) is off; asserts stay on
+// and call ftl_lwip_assert_failed(). The drop and out-of-memory counters are on: tcpip
+// reports them (docs/networking.md), and a hook counts the SYNs lwIP drops silently ----
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define LINK_STATS 1
+#define ETHARP_STATS 1
+#define IP_STATS 1
+#define IPFRAG_STATS 0
+#define ICMP_STATS 0
+#define UDP_STATS 1
+#define TCP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+#define SYS_STATS 0
+#define MIB2_STATS 0
+#define LWIP_HOOK_FILENAME "ftl/lwip_hooks.h"
 
 #endif

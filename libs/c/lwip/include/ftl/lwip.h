@@ -48,6 +48,24 @@ struct ftl_lwip_rxq {
 /// anything else -> FTL_ERR_UNSUPPORTED.
 ftl_err_t ftl_lwip_err(err_t err);
 
+/// What happened to incoming connection requests, counted by the TCP input hook
+/// (ftl/lwip_hooks.h). lwIP drops a SYN silently when its listener's backlog is full and
+/// when no pcb can be had, and answers a SYN that matches a TIME_WAIT pcb with an ACK (or
+/// a reset); the peer then retries only after its retransmission timeout (1 s or 3 s).
+struct ftl_lwip_counters {
+    uint64_t syn_received;       // SYNs (without ACK) that reached a listening pcb
+    uint64_t syn_backlog_drops;  // ... dropped: TCP_LISTEN_BACKLOG connections in SYN_RCVD
+    uint64_t syn_pcb_pool_full;  // ... that found MEMP_NUM_TCP_PCB pcbs in use
+    uint64_t timewait_recycled;  // ... of those, a TIME_WAIT pcb was freed for it
+    uint64_t syn_on_timewait;    // SYNs that matched a TIME_WAIT pcb: not accepted
+};
+
+/// The counters since boot; only the tcpip app's thread writes them.
+extern struct ftl_lwip_counters ftl_lwip_counters;
+
+/// Connections in TIME_WAIT now (a walk of lwIP's list).
+uint32_t ftl_lwip_timewait_count(void);
+
 /// Makes `q` an empty queue.
 void ftl_lwip_rxq_init(struct ftl_lwip_rxq *q);
 
