@@ -190,6 +190,7 @@ void netdev_event(struct obj *o, uint32_t events)
             continue;
         }
         tcpip_counters.rx_frames++;
+        ftl_lwip_reuse_timewait(msg.data, msg.len);
         struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)msg.len, PBUF_POOL);
         if (!p) {
             nd->rx_dropped++; // every pbuf is queued for slow readers: TCP resends

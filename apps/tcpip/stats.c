@@ -84,17 +84,17 @@ static void put_tcp(struct out *o)
 {
     const struct tcpip_counters *t = &tcpip_counters;
     const struct ftl_lwip_counters *h = &ftl_lwip_counters;
-    put(o, "tcp", "segments_in", lwip_stats.tcp.recv);
-    put(o, "tcp", "segments_out", lwip_stats.tcp.xmit);
     put(o, "tcp", "segments_dropped", lwip_stats.tcp.drop);
     put(o, "tcp", "checksum_errors", lwip_stats.tcp.chkerr);
     put(o, "tcp", "out_of_memory", lwip_stats.tcp.memerr);
     put(o, "tcp", "syn_received", h->syn_received);
     put(o, "tcp", "syn_backlog_drops", h->syn_backlog_drops);
+    put(o, "tcp", "syn_rcvd_max", h->syn_rcvd_max);
     put(o, "tcp", "syn_no_pcb", t->syn_no_pcb);
     put(o, "tcp", "syn_on_timewait", h->syn_on_timewait);
     put(o, "tcp", "syn_pcb_pool_full", h->syn_pcb_pool_full);
     put(o, "tcp", "timewait_recycled", h->timewait_recycled);
+    put(o, "tcp", "timewait_reused", h->timewait_reused);
     put(o, "tcp", "accepted", t->accepted);
     put(o, "tcp", "accept_refused", t->accept_refused);
     put(o, "tcp", "pcbs_active", count_pcbs(tcp_active_pcbs));

@@ -32,8 +32,12 @@
 #define LWIP_NETIF_LOOPBACK 0
 #define LWIP_HAVE_LOOPIF 0
 #define LWIP_TCP_KEEPALIVE 1 // lets the app find half-open peers (tcp_keepalive())
+// The backlog is how many connections may wait in SYN_RCVD for the peer's ACK (tcpip
+// accepts a connection as soon as the handshake is done). Past it lwIP drops SYNs without
+// a word and the peer resends only after its retransmission timeout (QEMU's user network:
+// 3 s), so it is well above the apiserver's 16 connections.
 #define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 8
+#define TCP_DEFAULT_LISTEN_BACKLOG 32
 
 // ---- memory ----
 // aarch64 wants 8-byte alignment for the u64 fields in pbufs and pcbs.
@@ -46,7 +50,11 @@
 // slow reader on one connection cannot starve the others of buffers for long.
 #define PBUF_POOL_SIZE 48
 #define MEMP_NUM_PBUF 32
-#define MEMP_NUM_TCP_PCB 32 // connections (the apiserver allows 16 at a time)
+// Connections in every state but LISTEN: 16 for the apiserver, up to the backlog in
+// SYN_RCVD, the rest closing. A SYN that finds them all in use frees the oldest TIME_WAIT
+// pcb (the peer, QEMU's user network, never reuses its ports that fast); with none in
+// TIME_WAIT it is dropped.
+#define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_UDP_PCB 8
 #define MEMP_NUM_TCP_SEG (4 * TCP_SND_QUEUELEN)
