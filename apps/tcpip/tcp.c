@@ -129,8 +129,9 @@ static void from_app(struct conn *c)
                 c->out_off = c->out_len; // the connection cannot send any more
                 continue;
             }
+            // Sent at the end of the service pass (conn_service), so that a close the app
+            // sent right behind its last bytes rides on the same segment as a FIN.
             c->out_off = (uint16_t)(c->out_off + n);
-            tcp_output(c->pcb);
             continue;
         }
         c->out_len = c->out_off = 0;
@@ -205,6 +206,9 @@ static bool conn_service(struct conn *c)
     }
     if (!c->app_gone) {
         obj_watch(&c->obj, events);
+    }
+    if (c->pcb && c->pcb->unsent) {
+        tcp_output(c->pcb);
     }
     return true;
 }
