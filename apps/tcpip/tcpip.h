@@ -33,14 +33,14 @@ void obj_close(struct obj *o);
 // Counters of frames and connections lost or refused inside tcpip, since boot. lwIP's
 // own statistics and the SYN hook's counters (ftl/lwip.h) complete them (stats.c).
 struct tcpip_counters {
-    uint64_t rx_frames;        // frames from the driver
-    uint64_t rx_no_pbuf;       // ... dropped: the pbuf pool was empty
-    uint64_t tx_frames;        // frames to the driver
-    uint64_t tx_waits;         // ... that waited in txq for room in the driver's queue
-    uint64_t tx_dropped;       // ... dropped: txq full as well
-    uint64_t syn_no_pcb;       // connection requests lwIP refused: no pcb could be had
-    uint64_t accept_refused;   // accepted connections reset: the app's queue was full
-    uint64_t accepted;         // connections handed to a listening app
+    uint64_t rx_frames;      // frames from the driver
+    uint64_t rx_no_pbuf;     // ... dropped: the pbuf pool was empty
+    uint64_t tx_frames;      // frames to the driver
+    uint64_t tx_waits;       // ... that waited in txq for room in the driver's queue
+    uint64_t tx_dropped;     // ... dropped: txq full as well
+    uint64_t syn_no_pcb;     // connection requests lwIP refused: no pcb could be had
+    uint64_t accept_refused; // accepted connections reset: the app's queue was full
+    uint64_t accepted;       // connections handed to a listening app
 };
 
 extern struct tcpip_counters tcpip_counters;

@@ -373,8 +373,8 @@ static void log_counters(struct nic *n)
 
 static uint64_t counters_sum(const struct nic *n)
 {
-    return n->rx_frames + n->tx_frames + n->rx_waits + n->tx_dropped + n->rx_bad +
-           n->rx_ring_full + n->tx_ring_full;
+    return n->rx_frames + n->tx_frames + n->rx_waits + n->tx_dropped + n->rx_bad + n->rx_ring_full +
+           n->tx_ring_full;
 }
 
 // Sends the counters to tcpip, which shows them in its own (apps/tcpip/stats.c), when

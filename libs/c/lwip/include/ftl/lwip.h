@@ -53,13 +53,13 @@ ftl_err_t ftl_lwip_err(err_t err);
 /// when no pcb can be had, and answers a SYN that matches a TIME_WAIT pcb with an ACK (or
 /// a reset); the peer then retries only after its retransmission timeout (1 s or 3 s).
 struct ftl_lwip_counters {
-    uint64_t syn_received;       // SYNs (without ACK) that reached a listening pcb
-    uint64_t syn_backlog_drops;  // ... dropped: TCP_LISTEN_BACKLOG connections in SYN_RCVD
-    uint64_t syn_rcvd_max;       // most connections seen in SYN_RCVD on one listener
-    uint64_t syn_pcb_pool_full;  // ... that found MEMP_NUM_TCP_PCB pcbs in use
-    uint64_t timewait_recycled;  // ... of those, a TIME_WAIT pcb was freed for it
-    uint64_t syn_on_timewait;    // SYNs that matched a TIME_WAIT pcb: not accepted
-    uint64_t timewait_reused;    // TIME_WAIT pcbs freed for a new SYN of the same ports
+    uint64_t syn_received;      // SYNs (without ACK) that reached a listening pcb
+    uint64_t syn_backlog_drops; // ... dropped: TCP_LISTEN_BACKLOG connections in SYN_RCVD
+    uint64_t syn_rcvd_max;      // most connections seen in SYN_RCVD on one listener
+    uint64_t syn_pcb_pool_full; // ... that found MEMP_NUM_TCP_PCB pcbs in use
+    uint64_t timewait_recycled; // ... of those, a TIME_WAIT pcb was freed for it
+    uint64_t syn_on_timewait;   // SYNs that matched a TIME_WAIT pcb: not accepted
+    uint64_t timewait_reused;   // TIME_WAIT pcbs freed for a new SYN of the same ports
 };
 
 /// The counters since boot; only the tcpip app's thread writes them.

@@ -12,7 +12,7 @@ struct tcp_hdr;
 /// (struct ftl_lwip_counters in ftl/lwip.h). Never changes what lwIP does.
 void ftl_lwip_tcp_inpacket(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
 
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                            \
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
     (ftl_lwip_tcp_inpacket((pcb), (hdr)), ERR_OK)
 
 #endif
