@@ -218,6 +218,38 @@ static ftl_err_t net_stats_fetch(struct ftl_msg *msg)
     return err;
 }
 
+// One `<layer>.<name> <value>` line into the JSON: a new layer closes the previous
+// layer's object (if any) and opens its own. `layer` holds the open layer's name.
+static void net_stats_line(struct ftl_json *j, const char *line, size_t len, char layer[32])
+{
+    const char *end = line + len;
+    const char *dot = memchr(line, '.', len);
+    const char *sp = memchr(line, ' ', len);
+    size_t layer_len = dot ? (size_t)(dot - line) : 0;
+    size_t key_len = dot && sp > dot ? (size_t)(sp - dot - 1) : 0;
+    if (layer_len == 0 || layer_len >= 32 || key_len == 0 || key_len >= 64) {
+        return; // not a counter line: skipped
+    }
+    if (strlen(layer) != layer_len || memcmp(layer, line, layer_len) != 0) {
+        if (layer[0]) {
+            ftl_json_object_end(j);
+        }
+        memcpy(layer, line, layer_len);
+        layer[layer_len] = '\0';
+        ftl_json_key(j, layer);
+        ftl_json_object_begin(j);
+    }
+    char key[64];
+    memcpy(key, dot + 1, key_len);
+    key[key_len] = '\0';
+    uint64_t v = 0;
+    for (const char *d = sp + 1; d < end && *d >= '0' && *d <= '9'; d++) {
+        v = v * 10 + (uint64_t)(*d - '0');
+    }
+    ftl_json_key(j, key);
+    ftl_json_uint(j, v);
+}
+
 static void api_stats(struct response *out, bool keep_alive)
 {
     static struct ftl_msg msg;
@@ -231,35 +263,13 @@ static void api_stats(struct response *out, bool keep_alive)
     ftl_json_object_begin(&j);
     ftl_json_key(&j, "net");
     ftl_json_object_begin(&j);
+    char layer[32] = "";
     const char *p = (const char *)msg.data;
     const char *end = p + msg.len;
-    char layer[32] = "";
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *eol = nl ? nl : end;
-        const char *dot = memchr(p, '.', (size_t)(eol - p));
-        const char *sp = memchr(p, ' ', (size_t)(eol - p));
-        if (dot && sp && dot < sp && (size_t)(dot - p) < sizeof(layer)) {
-            if (strlen(layer) != (size_t)(dot - p) || memcmp(layer, p, (size_t)(dot - p)) != 0) {
-                if (layer[0]) {
-                    ftl_json_object_end(&j);
-                }
-                memcpy(layer, p, (size_t)(dot - p));
-                layer[dot - p] = '\0';
-                ftl_json_key(&j, layer);
-                ftl_json_object_begin(&j);
-            }
-            char key[64];
-            size_t klen = (size_t)(sp - dot - 1) < sizeof(key) ? (size_t)(sp - dot - 1) : 0;
-            memcpy(key, dot + 1, klen);
-            key[klen] = '\0';
-            uint64_t v = 0;
-            for (const char *d = sp + 1; d < eol && *d >= '0' && *d <= '9'; d++) {
-                v = v * 10 + (uint64_t)(*d - '0');
-            }
-            ftl_json_key(&j, key);
-            ftl_json_uint(&j, v);
-        }
+        net_stats_line(&j, p, (size_t)(eol - p), layer);
         p = eol + 1;
     }
     if (layer[0]) {
