@@ -79,13 +79,13 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_OK;
     }
     tcpip_counters.tx_frames++;
-    if (nd->txq_count > 0) {
-        tcpip_counters.tx_waits++;
-    }
     uint16_t slot = (uint16_t)((nd->txq_head + nd->txq_count) % TXQ_FRAMES);
     nd->txq_len[slot] = pbuf_copy_partial(p, nd->txq[slot], p->tot_len, 0);
     nd->txq_count++;
     txq_flush(nd);
+    if (nd->txq_count > 0) {
+        tcpip_counters.tx_waits++; // this frame waits for room in the driver's queue
+    }
     return ERR_OK;
 }
 
