@@ -1,5 +1,5 @@
 // The TCP input hook (ftl/lwip_hooks.h): counts SYNs that lwIP will drop or refuse
-// without a word, so that a stall on the client (a SYN retransmitted after 1 s or 3 s)
+// without a word, so that a stall on the client (a SYN retransmitted a second or more later)
 // can be traced to its cause in the counters (struct ftl_lwip_counters). Also lets a new
 // SYN take over a TIME_WAIT pcb of the same addresses and ports, as RFC 6191 allows.
 #include <string.h>

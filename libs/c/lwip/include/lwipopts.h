@@ -34,8 +34,9 @@
 #define LWIP_TCP_KEEPALIVE 1 // lets the app find half-open peers (tcp_keepalive())
 // The backlog is how many connections may wait in SYN_RCVD for the peer's ACK (tcpip
 // accepts a connection as soon as the handshake is done). Past it lwIP drops SYNs without
-// a word and the peer resends only after its retransmission timeout (QEMU's user network:
-// 3 s), so it is well above the apiserver's 16 connections.
+// a word and the peer resends only after its retransmission timeout (seconds; under QEMU's
+// user network the requests behind such drops took 5-6 s), so it is well above the
+// apiserver's 16 connections.
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 32
 

@@ -51,7 +51,7 @@ ftl_err_t ftl_lwip_err(err_t err);
 /// What happened to incoming connection requests, counted by the TCP input hook
 /// (ftl/lwip_hooks.h). lwIP drops a SYN silently when its listener's backlog is full and
 /// when no pcb can be had, and answers a SYN that matches a TIME_WAIT pcb with an ACK (or
-/// a reset); the peer then retries only after its retransmission timeout (1 s or 3 s).
+/// a reset); the peer then retries only after its retransmission timeout (a second or more).
 struct ftl_lwip_counters {
     uint64_t syn_received;      // SYNs (without ACK) that reached a listening pcb
     uint64_t syn_backlog_drops; // ... dropped: TCP_LISTEN_BACKLOG connections in SYN_RCVD
