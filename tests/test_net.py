@@ -144,6 +144,56 @@ def test_200_requests_over_16_concurrent_connections_all_succeed(server):
     assert all(status == 200 and size > 0 for status, size in results)
 
 
+def net_stats(port):
+    status, _, body = request(port, "GET", "/api/stats")
+    assert status == 200
+    return json.loads(body)["net"]
+
+
+# Counters of frames and connection requests lost inside the guest: each must stay 0.
+NET_LOSS_COUNTERS = [
+    ("driver", "rx_bad"), ("driver", "tx_bad"),
+    ("netdev", "rx_no_pbuf"), ("netdev", "tx_dropped"),
+    ("tcp", "syn_backlog_drops"), ("tcp", "syn_no_pcb"), ("tcp", "syn_on_timewait"),
+    ("tcp", "accept_refused"),
+    ("mem", "heap_err"), ("mem", "pbuf_pool_err"), ("mem", "tcp_pcb_err"), ("mem", "tcp_seg_err"),
+]
+
+
+def test_500_short_connections_over_16_clients_all_succeed_and_nothing_is_dropped(server):
+    _, port = server
+    before = net_stats(port)
+    results = []
+    lock = threading.Lock()
+
+    def client(n, count):
+        for i in range(count):
+            path = ("/api/uptime", "/")[(n + i) % 2]
+            status, headers, body = request(port, "GET", path, headers={"Connection": "close"},
+                                            timeout=30)
+            with lock:
+                results.append((status, headers.get("Connection"), len(body)))
+
+    threads = [threading.Thread(target=client, args=(n, 32 if n < 4 else 31)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 500
+    assert all(status == 200 and conn == "close" and size > 0 for status, conn, size in results)
+
+    time.sleep(0.3)  # the driver reports its counters to tcpip at most every 100 ms
+    after = net_stats(port)
+    assert after["tcp"]["accepted"] - before["tcp"]["accepted"] >= 500
+    assert after["tcp"]["syn_received"] - before["tcp"]["syn_received"] >= 500
+    assert after["driver"]["rx_frames"] - before["driver"]["rx_frames"] >= 500 * 4
+    assert after["netdev"]["rx_frames"] >= after["driver"]["rx_frames"]
+    assert after["tcp"]["pcbs_max"] == 64
+    lost = {f"{layer}.{name}": after[layer][name] for layer, name in NET_LOSS_COUNTERS
+            if after[layer][name] != 0}
+    assert lost == {}
+
+
 # (name, request bytes, statuses accepted). Each is sent on its own connection.
 MALFORMED = [
     ("bad method", b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", {400}),

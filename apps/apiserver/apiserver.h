@@ -18,6 +18,9 @@ struct response {
 /// Answers `req` into `out`. Always produces a response (errors become 4xx/5xx).
 void route_request(const struct ftl_http_request *req, struct response *out);
 
+/// Gives the routes the tcpip service channel, which /api/stats asks for its counters.
+void routes_set_tcpip(ftl_handle_t tcpip);
+
 /// An error response with a one-line text body (`why` may be NULL), `Connection: close`.
 void respond_error(struct response *out, uint16_t status, const char *why);
 

@@ -282,6 +282,7 @@ void app_main(const struct ftl_env *env)
     ftl_handle_t tcpip;
     FTL_CHECK(ftl_env_channel(env, "tcpip", &tcpip));
     listener = open_listener(tcpip);
+    routes_set_tcpip(tcpip);
     FTL_INFO("apiserver: serving HTTP on port 80 (dashboard at /, API under /api)");
 
     FTL_CHECK(ftl_poll_create(&poll_h));

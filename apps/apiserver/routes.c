@@ -1,5 +1,5 @@
 // The apiserver's routes: the dashboard at /, and the JSON API (/api/ps, /api/uptime,
-// /api/logs, /api/echo). Each builds a whole response in the connection's buffer.
+// /api/logs, /api/stats, /api/echo). Each builds a whole response in the connection's buffer.
 #include <ftl.h>
 #include <ftl/http.h>
 #include <ftl/json.h>
@@ -204,6 +204,119 @@ static void api_logs(struct response *out, bool keep_alive)
     respond_json(out, &j, keep_alive);
 }
 
+// ---- /api/stats: {"net": {"<layer>": {"<counter>": n, ...}, ...}} ----
+// tcpip answers a DATA message on its service channel with a DATA message of the same
+// cookie: `<layer>.<name> <value>` lines (apps/tcpip/stats.c). tcpip never blocks, so
+// the short wait here only guards against a tcpip that is gone.
+#define NET_STATS_WAIT_NS (200 * 1000000LL)
+
+static ftl_handle_t tcpip_ch;
+static ftl_handle_t tcpip_poll;
+static uint64_t stats_cookie = 100; // cookies below are the apiserver's OPENs
+
+void routes_set_tcpip(ftl_handle_t tcpip)
+{
+    tcpip_ch = tcpip;
+}
+
+// Asks tcpip for its counters; on FTL_OK `msg` holds the reply's lines.
+static ftl_err_t net_stats_fetch(struct ftl_msg *msg)
+{
+    if (!tcpip_poll) {
+        ftl_err_t err = ftl_poll_create(&tcpip_poll);
+        if (err == FTL_OK) {
+            err = ftl_poll_add(tcpip_poll, tcpip_ch, FTL_READABLE, 0);
+        }
+        if (err != FTL_OK) {
+            return err;
+        }
+    }
+    uint64_t cookie = ++stats_cookie;
+    ftl_err_t err = ftl_channel_send(tcpip_ch, FTL_MSG_DATA, cookie, "stats", 5, NULL, 0);
+    int64_t deadline = ftl_time_now() + NET_STATS_WAIT_NS;
+    while (err == FTL_OK) {
+        err = ftl_channel_recv(tcpip_ch, msg);
+        if (err == FTL_OK && msg->type == FTL_MSG_DATA && msg->cookie == cookie) {
+            return FTL_OK;
+        }
+        if (err == FTL_OK) {
+            for (uint32_t i = 0; i < msg->nhandles; i++) {
+                (void)ftl_handle_close(msg->handles[i]); // a stale reply: nothing to keep
+            }
+            continue;
+        }
+        if (err != FTL_ERR_EMPTY) {
+            break;
+        }
+        int64_t left = deadline - ftl_time_now();
+        struct ftl_event ev;
+        err = left > 0 ? ftl_poll_wait(tcpip_poll, left, &ev) : FTL_ERR_TIMED_OUT;
+    }
+    return err;
+}
+
+// One `<layer>.<name> <value>` line into the JSON: a new layer closes the previous
+// layer's object (if any) and opens its own. `layer` holds the open layer's name.
+static void net_stats_line(struct ftl_json *j, const char *line, size_t len, char layer[32])
+{
+    const char *end = line + len;
+    const char *dot = memchr(line, '.', len);
+    const char *sp = memchr(line, ' ', len);
+    size_t layer_len = dot ? (size_t)(dot - line) : 0;
+    size_t key_len = dot && sp > dot ? (size_t)(sp - dot - 1) : 0;
+    if (layer_len == 0 || layer_len >= 32 || key_len == 0 || key_len >= 64) {
+        return; // not a counter line: skipped
+    }
+    if (strlen(layer) != layer_len || memcmp(layer, line, layer_len) != 0) {
+        if (layer[0]) {
+            ftl_json_object_end(j);
+        }
+        memcpy(layer, line, layer_len);
+        layer[layer_len] = '\0';
+        ftl_json_key(j, layer);
+        ftl_json_object_begin(j);
+    }
+    char key[64];
+    memcpy(key, dot + 1, key_len);
+    key[key_len] = '\0';
+    uint64_t v = 0;
+    for (const char *d = sp + 1; d < end && *d >= '0' && *d <= '9'; d++) {
+        v = v * 10 + (uint64_t)(*d - '0');
+    }
+    ftl_json_key(j, key);
+    ftl_json_uint(j, v);
+}
+
+static void api_stats(struct response *out, bool keep_alive)
+{
+    static struct ftl_msg msg;
+    ftl_err_t err = net_stats_fetch(&msg);
+    if (err != FTL_OK) {
+        respond_text(out, 503, ftl_err_str(err), keep_alive);
+        return;
+    }
+    struct ftl_json j;
+    ftl_json_init(&j, scratch, sizeof(scratch));
+    ftl_json_object_begin(&j);
+    ftl_json_key(&j, "net");
+    ftl_json_object_begin(&j);
+    char layer[32] = "";
+    const char *p = (const char *)msg.data;
+    const char *end = p + msg.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        net_stats_line(&j, p, (size_t)(eol - p), layer);
+        p = eol + 1;
+    }
+    if (layer[0]) {
+        ftl_json_object_end(&j);
+    }
+    ftl_json_object_end(&j);
+    ftl_json_object_end(&j);
+    respond_json(out, &j, keep_alive);
+}
+
 static void api_echo(const struct ftl_http_request *req, struct response *out, bool keep_alive)
 {
     const struct ftl_http_header *h = ftl_http_request_header(req, "Content-Type");
@@ -241,6 +354,8 @@ void route_request(const struct ftl_http_request *req, struct response *out)
                target_is(req, "/api/logs") || target_is(req, "/api/stats")) {
         if (!get) {
             respond_text(out, 405, "use GET", ka);
+        } else if (target_is(req, "/api/stats")) {
+            api_stats(out, ka);
         } else if (target_is(req, "/api/ps")) {
             api_ps(out, ka);
         } else if (target_is(req, "/api/stats")) {

@@ -5,6 +5,8 @@ APP_CFLAGS_tcpip += -Ilibs/c/lwip/include -Ibuild/lwip/lwip-2.1.3+dfsg1/src/incl
 	-Ilibs/c/uri/include
 APP_SRCS_tcpip += libs/c/uri/uri.c
 APP_LIBS_tcpip += build/lwip/liblwip-aarch64.a
-# lwIP's headers exist only once it is fetched; the app's own header counts too.
+# lwIP's headers exist only once it is fetched; the app's own header and the lwIP
+# options (MEMP_NUM_TCP_PCB, the listen backlog) count too.
 $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/tcpip/*.c)): apps/tcpip/tcpip.h \
+	libs/c/lwip/include/lwipopts.h libs/c/lwip/include/ftl/lwip.h \
 	| build/lwip/liblwip-aarch64.a

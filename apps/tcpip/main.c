@@ -1,6 +1,7 @@
 // tcpip: a TCP/IP server on lwIP (NO_SYS=1, raw API) in one event loop. Clients connect
 // to the `tcpip` service and OPEN URIs (libs/c/uri); each resource becomes a channel
-// handed back in the OPEN_REPLY. lwIP's timers run between events.
+// handed back in the OPEN_REPLY; a DATA message asks for the counters (stats.c).
+// lwIP's timers run between events.
 #include <ftl.h>
 #include <ftl/lwip.h>
 #include <ftl/uri.h>
@@ -148,6 +149,8 @@ static void client_event(struct client *c)
     }
     if (msg.type == FTL_MSG_OPEN) {
         handle_open(c, &msg);
+    } else if (msg.type == FTL_MSG_DATA) {
+        stats_reply(c->obj.ch, msg.cookie); // any DATA asks for the counters
     }
 }
 

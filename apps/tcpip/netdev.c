@@ -1,6 +1,7 @@
 // The Ethernet interface: an lwIP netif whose wire is the channel to a network driver
 // (OPEN ethernet:<mac>). Received frames come as DATA and go to lwIP in pool pbufs;
-// lwIP's outgoing frames go back as DATA. DHCP configures the address.
+// lwIP's outgoing frames go back as DATA. DHCP configures the address. A DATA message
+// with cookie NETDEV_COUNTERS_COOKIE carries the driver's counters instead of a frame.
 #include <ftl.h>
 #include <ftl/lwip.h>
 #include <string.h>
@@ -73,13 +74,18 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
     }
     if (nd->txq_count == TXQ_FRAMES) {
         nd->tx_dropped++;
+        tcpip_counters.tx_dropped++;
         log_drops(nd);
         return ERR_OK;
     }
+    tcpip_counters.tx_frames++;
     uint16_t slot = (uint16_t)((nd->txq_head + nd->txq_count) % TXQ_FRAMES);
     nd->txq_len[slot] = pbuf_copy_partial(p, nd->txq[slot], p->tot_len, 0);
     nd->txq_count++;
     txq_flush(nd);
+    if (nd->txq_count > 0) {
+        tcpip_counters.tx_waits++; // this frame waits for room in the driver's queue
+    }
     return ERR_OK;
 }
 
@@ -176,12 +182,19 @@ void netdev_event(struct obj *o, uint32_t events)
             return;
         }
         FTL_CHECK(err);
+        if (msg.type == FTL_MSG_DATA && msg.cookie == NETDEV_COUNTERS_COOKIE) {
+            stats_set_driver(msg.data, msg.len);
+            continue;
+        }
         if (msg.type != FTL_MSG_DATA || msg.len == 0 || msg.len > FRAME_MAX) {
             continue;
         }
+        tcpip_counters.rx_frames++;
+        ftl_lwip_reuse_timewait(msg.data, msg.len);
         struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)msg.len, PBUF_POOL);
         if (!p) {
             nd->rx_dropped++; // every pbuf is queued for slow readers: TCP resends
+            tcpip_counters.rx_no_pbuf++;
             continue;
         }
         pbuf_take(p, msg.data, (u16_t)msg.len);

@@ -129,8 +129,9 @@ static void from_app(struct conn *c)
                 c->out_off = c->out_len; // the connection cannot send any more
                 continue;
             }
+            // Sent at the end of the service pass (conn_service), so that a close the app
+            // sent right behind its last bytes rides on the same segment as a FIN.
             c->out_off = (uint16_t)(c->out_off + n);
-            tcp_output(c->pcb);
             continue;
         }
         c->out_len = c->out_off = 0;
@@ -206,6 +207,9 @@ static bool conn_service(struct conn *c)
     if (!c->app_gone) {
         obj_watch(&c->obj, events);
     }
+    if (c->pcb && c->pcb->unsent) {
+        tcp_output(c->pcb);
+    }
     return true;
 }
 
@@ -245,11 +249,16 @@ void conn_event(struct obj *o, uint32_t events)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct listener *l = arg;
+    if (err == ERR_MEM && !pcb) {
+        tcpip_counters.syn_no_pcb++; // lwIP drops the SYN: the peer resends it later
+        return ERR_VAL;
+    }
     if (!l || err != ERR_OK || !pcb) {
         return ERR_VAL;
     }
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
+        tcpip_counters.accept_refused++;
         return ERR_MEM; // lwIP aborts the connection
     }
     c->obj.kind = OBJ_CONN;
@@ -257,6 +266,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     ftl_handle_t theirs;
     if (ftl_channel_create(&c->obj.ch, &theirs) != FTL_OK) {
         free(c);
+        tcpip_counters.accept_refused++;
         return ERR_MEM;
     }
     char peer[40];
@@ -269,8 +279,10 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         FTL_CHECK(ftl_handle_close(theirs));
         FTL_CHECK(ftl_handle_close(c->obj.ch));
         free(c);
+        tcpip_counters.accept_refused++;
         return ERR_MEM;
     }
+    tcpip_counters.accepted++;
     conn_attach(c, pcb);
     c->connected = true;
     c->next = conns;

@@ -30,6 +30,32 @@ void obj_unwatch(struct obj *o);
 /// Stops watching and closes `o->ch`.
 void obj_close(struct obj *o);
 
+// Counters of frames and connections lost or refused inside tcpip, since boot. lwIP's
+// own statistics and the SYN hook's counters (ftl/lwip.h) complete them (stats.c).
+struct tcpip_counters {
+    uint64_t rx_frames;      // frames from the driver
+    uint64_t rx_no_pbuf;     // ... dropped: the pbuf pool was empty
+    uint64_t tx_frames;      // frames to the driver
+    uint64_t tx_waits;       // ... that waited in txq for room in the driver's queue
+    uint64_t tx_dropped;     // ... dropped: txq full as well
+    uint64_t syn_no_pcb;     // connection requests lwIP refused: no pcb could be had
+    uint64_t accept_refused; // accepted connections reset: the app's queue was full
+    uint64_t accepted;       // connections handed to a listening app
+};
+
+extern struct tcpip_counters tcpip_counters;
+
+// stats.c: the counters, asked for with a DATA message on the service channel.
+/// Answers a client's DATA request on its service channel `ch`: a DATA reply with the
+/// same cookie holding one `<name> <value>\n` line per counter.
+void stats_reply(ftl_handle_t ch, uint64_t cookie);
+/// Takes the driver's counters from a DATA message with cookie NETDEV_COUNTERS_COOKIE on
+/// the frame channel: `<name> <value>\n` lines, kept to be added to the reply.
+void stats_set_driver(const uint8_t *text, size_t len);
+
+/// Frames carry cookie 0; the driver's counters come with this cookie.
+#define NETDEV_COUNTERS_COOKIE 1
+
 // netdev.c: the single Ethernet interface, fed by the driver's frames.
 FTL_MUST_CHECK ftl_err_t netdev_open(const struct ftl_uri *uri, ftl_handle_t *out_theirs);
 void netdev_event(struct obj *o, uint32_t events);

@@ -48,9 +48,16 @@ struct nic {
     uint16_t tx_nfree;
     bool rx_waiting; // tcpip's queue was full: frames wait in the RX used ring
     uint64_t rx_frames, tx_frames, rx_waits, tx_dropped, rx_bad;
+    uint64_t rx_ring_full; // drains that found every RX buffer used: the device held frames
+    uint64_t tx_ring_full; // times every TX descriptor was in use: frames waited in tcpip
     uint64_t rx_waits_logged, tx_dropped_logged, rx_bad_logged;
     int64_t next_log_ns;
+    uint64_t reported_sum; // the counters' sum at the last report to tcpip
+    int64_t next_report_ns;
 };
+
+#define REPORT_INTERVAL_NS 100000000 // counters go to tcpip at most 10 times a second
+#define COUNTERS_COOKIE 1            // a DATA message with it carries counters, not a frame
 
 static uint32_t reg_read(struct nic *n, size_t off)
 {
@@ -240,6 +247,9 @@ static void rx_drain(struct nic *n)
 {
     bool reposted = false;
     n->rx_waiting = false;
+    if ((uint16_t)(n->rx.used->idx - n->rx.last_used) == n->rx.size) {
+        n->rx_ring_full++; // no buffer was left: the device held further frames itself
+    }
     while (n->frames && used_pending(&n->rx)) {
         struct virtq_used_elem e = n->rx.used->ring[n->rx.last_used & (n->rx.size - 1)];
         uint16_t id = (uint16_t)e.id;
@@ -320,6 +330,7 @@ static void frames_readable(struct nic *n)
             tx_send(n, msg.data, msg.len);
         }
     }
+    n->tx_ring_full++; // the ring filled up: the rest wait in tcpip's queue
 }
 
 static void irq_fired(struct nic *n)
@@ -358,6 +369,44 @@ static void log_counters(struct nic *n)
         n->tx_dropped_logged = n->tx_dropped;
         n->rx_bad_logged = n->rx_bad;
     }
+}
+
+static uint64_t counters_sum(const struct nic *n)
+{
+    return n->rx_frames + n->tx_frames + n->rx_waits + n->tx_dropped + n->rx_bad + n->rx_ring_full +
+           n->tx_ring_full;
+}
+
+// Sends the counters to tcpip, which shows them in its own (apps/tcpip/stats.c), when
+// they changed and at most every REPORT_INTERVAL_NS. Returns when to call again, or
+// FTL_NO_TIMEOUT if nothing is left to report.
+static int64_t report_counters(struct nic *n)
+{
+    uint64_t sum = counters_sum(n);
+    if (sum == n->reported_sum) {
+        return FTL_NO_TIMEOUT;
+    }
+    int64_t now = ftl_time_now();
+    if (now < n->next_report_ns) {
+        return n->next_report_ns - now;
+    }
+    char text[512];
+    int len = snprintf(text, sizeof(text),
+                       "rx_frames %llu\nrx_ring_full %llu\nrx_tcpip_busy %llu\nrx_bad %llu\n"
+                       "tx_frames %llu\ntx_ring_full %llu\ntx_bad %llu\n",
+                       (unsigned long long)n->rx_frames, (unsigned long long)n->rx_ring_full,
+                       (unsigned long long)n->rx_waits, (unsigned long long)n->rx_bad,
+                       (unsigned long long)n->tx_frames, (unsigned long long)n->tx_ring_full,
+                       (unsigned long long)n->tx_dropped);
+    ftl_err_t err =
+        ftl_channel_send(n->frames, FTL_MSG_DATA, COUNTERS_COOKIE, text, (size_t)len, NULL, 0);
+    if (err == FTL_OK) {
+        n->reported_sum = sum;
+    } else if (err != FTL_ERR_FULL) {
+        FTL_CHECK(err); // FULL: tcpip is busy; the next report carries the same figures
+    }
+    n->next_report_ns = now + REPORT_INTERVAL_NS;
+    return REPORT_INTERVAL_NS;
 }
 
 // OPEN `ethernet:<mac>` on the tcpip service; the reply carries the frame channel.
@@ -424,8 +473,12 @@ void app_main(const struct ftl_env *env)
         // Wake once a second while there are counters to report.
         bool unlogged = n->rx_waits != n->rx_waits_logged ||
                         n->tx_dropped != n->tx_dropped_logged || n->rx_bad != n->rx_bad_logged;
+        int64_t timeout = report_counters(n);
+        if (unlogged && (timeout == FTL_NO_TIMEOUT || timeout > 1000000000)) {
+            timeout = 1000000000;
+        }
         struct ftl_event ev;
-        ftl_err_t err = ftl_poll_wait(n->poll, unlogged ? 1000000000 : FTL_NO_TIMEOUT, &ev);
+        ftl_err_t err = ftl_poll_wait(n->poll, timeout, &ev);
         if (err == FTL_OK && ev.handle == n->irq) {
             irq_fired(n);
         } else if (err == FTL_OK && ev.handle == n->frames) {

@@ -21,7 +21,7 @@ LWIP_CORE := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core
 	core/tcp_out.c core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c \
 	core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
 	netif/ethernet.c
-LWIP_PORT := $(LWIP_DIR)/port.c $(LWIP_DIR)/rxq.c
+LWIP_PORT := $(LWIP_DIR)/port.c $(LWIP_DIR)/rxq.c $(LWIP_DIR)/hooks.c
 LWIP_HDRS := $(wildcard $(LWIP_DIR)/include/*.h $(LWIP_DIR)/include/*/*.h)
 
 # What an app (or a test) that uses lwIP compiles with.

@@ -32,8 +32,13 @@
 #define LWIP_NETIF_LOOPBACK 0
 #define LWIP_HAVE_LOOPIF 0
 #define LWIP_TCP_KEEPALIVE 1 // lets the app find half-open peers (tcp_keepalive())
+// The backlog is how many connections may wait in SYN_RCVD for the peer's ACK (tcpip
+// accepts a connection as soon as the handshake is done). Past it lwIP drops SYNs without
+// a word and the peer resends only after its retransmission timeout (seconds; under QEMU's
+// user network the requests behind such drops took 5-6 s), so it is well above the
+// apiserver's 16 connections.
 #define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 8
+#define TCP_DEFAULT_LISTEN_BACKLOG 32
 
 // ---- memory ----
 // aarch64 wants 8-byte alignment for the u64 fields in pbufs and pcbs.
@@ -46,7 +51,11 @@
 // slow reader on one connection cannot starve the others of buffers for long.
 #define PBUF_POOL_SIZE 48
 #define MEMP_NUM_PBUF 32
-#define MEMP_NUM_TCP_PCB 32 // connections (the apiserver allows 16 at a time)
+// Connections in every state but LISTEN: 16 for the apiserver, up to the backlog in
+// SYN_RCVD, the rest closing. A SYN that finds them all in use frees the oldest TIME_WAIT
+// pcb (the peer, QEMU's user network, never reuses its ports that fast); with none in
+// TIME_WAIT it is dropped.
+#define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_UDP_PCB 8
 #define MEMP_NUM_TCP_SEG (4 * TCP_SND_QUEUELEN)
@@ -80,8 +89,22 @@
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
 
-// ---- diagnostics: statistics and debug output (LWIP_DEBUG, left undefined) are off;
-// asserts stay on and call ftl_lwip_assert_failed() ----
-#define LWIP_STATS 0
+// ---- diagnostics: debug output (LWIP_DEBUG, left undefined) is off; asserts stay on
+// and call ftl_lwip_assert_failed(). The drop and out-of-memory counters are on: tcpip
+// reports them (docs/networking.md), and a hook counts the SYNs lwIP drops silently ----
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define LINK_STATS 1
+#define ETHARP_STATS 1
+#define IP_STATS 1
+#define IPFRAG_STATS 0
+#define ICMP_STATS 0
+#define UDP_STATS 1
+#define TCP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+#define SYS_STATS 0
+#define MIB2_STATS 0
+#define LWIP_HOOK_FILENAME "ftl/lwip_hooks.h"
 
 #endif

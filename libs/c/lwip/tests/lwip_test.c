@@ -325,6 +325,119 @@ struct udp_result {
     ip_addr_t from;
 };
 
+// ---- TIME_WAIT: the server closes first, so its side of each connection ends there ----
+
+struct tw_server {
+    int accepted;
+};
+
+static err_t tw_server_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct tw_server *srv = arg;
+    if (err != ERR_OK) {
+        return ERR_VAL;
+    }
+    srv->accepted++;
+    tcp_arg(pcb, NULL);
+    assert_int_equal(tcp_close(pcb), ERR_OK); // FIN at once: this side ends in TIME_WAIT
+    return ERR_OK;
+}
+
+static err_t tw_client_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    (void)err;
+    if (p) {
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    assert_int_equal(tcp_close(pcb), ERR_OK); // the server's FIN: close our side too
+    return ERR_OK;
+}
+
+static void deliver_for_ms(struct netpair *np, int ms)
+{
+    for (int i = 0; i < ms; i++) {
+        netpair_deliver(np);
+        netpair_advance_ms(1);
+    }
+}
+
+// A listener on netif b whose accept callback closes each connection at once.
+static struct tcp_pcb *tw_listen(struct netpair *np, u16_t port, struct tw_server *srv)
+{
+    struct tcp_pcb *l = tcp_new();
+    assert_non_null(l);
+    ip_addr_t b = netpair_ip_b();
+    tcp_bind_netif(l, &np->b);
+    assert_int_equal(tcp_bind(l, &b, port), ERR_OK);
+    l = tcp_listen(l);
+    assert_non_null(l);
+    tcp_arg(l, srv);
+    tcp_accept(l, tw_server_accept);
+    return l;
+}
+
+// Connects from a fixed port of netif a to the listener on b and lets both sides close.
+static void tw_connect_from_port(struct netpair *np, u16_t port)
+{
+    struct tcp_pcb *client = tcp_new();
+    assert_non_null(client);
+    ip_addr_t a = netpair_ip_a();
+    ip_addr_t b = netpair_ip_b();
+    tcp_bind_netif(client, &np->a);
+    assert_int_equal(tcp_bind(client, &a, port), ERR_OK);
+    tcp_recv(client, tw_client_recv);
+    assert_int_equal(tcp_connect(client, &b, TEST_PORT + 1, NULL), ERR_OK);
+    deliver_for_ms(np, 100);
+}
+
+static void new_syn_from_the_ports_of_a_timewait_connection_is_accepted(void **state)
+{
+    struct netpair *np = *state;
+    struct tw_server srv = {0};
+    struct tcp_pcb *l = tw_listen(np, TEST_PORT + 1, &srv);
+    uint32_t tw_before = ftl_lwip_timewait_count();
+    uint64_t reused_before = ftl_lwip_counters.timewait_reused;
+
+    tw_connect_from_port(np, 40000);
+    assert_int_equal(srv.accepted, 1);
+    assert_int_equal(ftl_lwip_timewait_count(), tw_before + 1);
+
+    netpair_advance_ms(2000); // the next connection's sequence numbers start higher
+    tw_connect_from_port(np, 40000);
+    // lwIP alone would answer this SYN as TIME_WAIT does (an ACK) and accept nothing.
+    assert_int_equal(srv.accepted, 2);
+    assert_int_equal(ftl_lwip_counters.timewait_reused, reused_before + 1);
+    assert_int_equal(ftl_lwip_timewait_count(), tw_before + 1); // the new one's, in turn
+    tcp_close(l);
+}
+
+static void syn_to_a_listener_is_counted(void **state)
+{
+    struct netpair *np = *state;
+    struct tw_server srv = {0};
+    struct tcp_pcb *l = tw_listen(np, TEST_PORT + 2, &srv);
+    uint64_t syns_before = ftl_lwip_counters.syn_received;
+    uint64_t drops_before = ftl_lwip_counters.syn_backlog_drops;
+    for (int i = 0; i < 3; i++) {
+        struct tcp_pcb *client = tcp_new();
+        assert_non_null(client);
+        ip_addr_t a = netpair_ip_a();
+        ip_addr_t b = netpair_ip_b();
+        tcp_bind_netif(client, &np->a);
+        assert_int_equal(tcp_bind(client, &a, 0), ERR_OK);
+        tcp_recv(client, tw_client_recv);
+        assert_int_equal(tcp_connect(client, &b, TEST_PORT + 2, NULL), ERR_OK);
+    }
+    deliver_for_ms(np, 100);
+    assert_int_equal(srv.accepted, 3);
+    assert_int_equal(ftl_lwip_counters.syn_received, syns_before + 3);
+    assert_int_equal(ftl_lwip_counters.syn_backlog_drops, drops_before);
+    tcp_close(l);
+}
+
 static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
                    u16_t port)
 {
@@ -453,6 +566,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(stalled_reader_resumes_and_gets_every_byte, pair_setup,
                                         pair_teardown),
         cmocka_unit_test_setup_teardown(udp_datagram_crosses_the_pair, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(new_syn_from_the_ports_of_a_timewait_connection_is_accepted,
+                                        pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(syn_to_a_listener_is_counted, pair_setup, pair_teardown),
         cmocka_unit_test(rxq_read_spans_pbufs_in_order),
         cmocka_unit_test(rxq_read_of_empty_queue_returns_zero),
         cmocka_unit_test(rxq_push_past_max_pbufs_is_refused_and_keeps_nothing),

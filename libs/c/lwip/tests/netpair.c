@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftl/lwip.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
@@ -117,7 +118,9 @@ static bool deliver_one(struct netpair *np, struct netpair_wire *w, struct netif
     size_t slot = w->head;
     w->head = (w->head + 1) % NETPAIR_QUEUE_MAX;
     w->count--;
-    // Like a driver: a frame lands in a pool pbuf, or is lost when the pool is empty.
+    // Like tcpip's netdev: a new SYN may take over a TIME_WAIT pcb of the same ports; then
+    // the frame lands in a pool pbuf, or is lost when the pool is empty.
+    ftl_lwip_reuse_timewait(w->frames[slot], w->lens[slot]);
     struct pbuf *p = pbuf_alloc(PBUF_RAW, w->lens[slot], PBUF_POOL);
     if (!p) {
         np->rx_no_pbuf++;

@@ -48,6 +48,33 @@ struct ftl_lwip_rxq {
 /// anything else -> FTL_ERR_UNSUPPORTED.
 ftl_err_t ftl_lwip_err(err_t err);
 
+/// What happened to incoming connection requests, counted by the TCP input hook
+/// (ftl/lwip_hooks.h). lwIP drops a SYN silently when its listener's backlog is full and
+/// when no pcb can be had, and answers a SYN that matches a TIME_WAIT pcb with an ACK (or
+/// a reset); the peer then retries only after its retransmission timeout (a second or more).
+struct ftl_lwip_counters {
+    uint64_t syn_received;      // SYNs (without ACK) that reached a listening pcb
+    uint64_t syn_backlog_drops; // ... dropped: TCP_LISTEN_BACKLOG connections in SYN_RCVD
+    uint64_t syn_rcvd_max;      // most connections seen in SYN_RCVD on one listener
+    uint64_t syn_pcb_pool_full; // ... that found MEMP_NUM_TCP_PCB pcbs in use
+    uint64_t timewait_recycled; // ... of those, a TIME_WAIT pcb was freed for it
+    uint64_t syn_on_timewait;   // SYNs that matched a TIME_WAIT pcb: not accepted
+    uint64_t timewait_reused;   // TIME_WAIT pcbs freed for a new SYN of the same ports
+};
+
+/// The counters since boot; only the tcpip app's thread writes them.
+extern struct ftl_lwip_counters ftl_lwip_counters;
+
+/// Connections in TIME_WAIT now (a walk of lwIP's list).
+uint32_t ftl_lwip_timewait_count(void);
+
+/// Call with each received Ethernet frame before lwIP sees it. If it is a SYN whose
+/// addresses and ports match a connection in TIME_WAIT, and its sequence number is past
+/// that connection's (RFC 6191), frees the TIME_WAIT pcb so that the listener accepts the
+/// SYN as a new connection; lwIP alone would answer it with an ACK and the peer would
+/// retry only after its retransmission timeout. Counts `timewait_reused`.
+void ftl_lwip_reuse_timewait(const uint8_t *frame, size_t len);
+
 /// Makes `q` an empty queue.
 void ftl_lwip_rxq_init(struct ftl_lwip_rxq *q);
 
