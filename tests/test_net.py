@@ -91,10 +91,17 @@ def test_dhcp_then_every_endpoint_answers_from_the_host(server):
     for p in procs.values():
         assert p["isolation"] in ("inkernel", "user", "wasm")
         assert p["handles"] > 0 and p["memory"] > 0
+        # Kernel memory charged to each app: its own memory at least, within its limit.
+        assert p["memory"] <= p["kmem"] <= p["kmem_limit"] and p["kmem"] <= p["kmem_peak"]
 
     status, _, body = request(port, "GET", "/api/uptime")
     up = json.loads(body)
     assert status == 200 and up["uptime_ns"] > 0 and up["processes"] >= 3
+
+    status, _, body = request(port, "GET", "/api/stats")
+    kernel = json.loads(body)["kernel"]
+    assert status == 200 and kernel["kmem_reserve"] >= 2 << 20
+    assert kernel["kmem_charged"] > 0 and kernel["free_pages"] > kernel["kmem_reserve"] // 4096
 
     status, _, body = request(port, "GET", "/api/logs")
     lines = json.loads(body)["lines"]

@@ -137,35 +137,25 @@ static void api_uptime(struct response *out, bool keep_alive)
     respond_json(out, &j, keep_alive);
 }
 
-// Kernel-wide memory figures: what apps hold and the reserve none of them may take.
-static void api_stats(struct response *out, bool keep_alive)
+// "kernel": kernel-wide memory figures: what apps hold and the reserve none of them
+// may take.
+static void kernel_stats(struct ftl_json *j, const struct ftl_sys_stats *st)
 {
-    struct ftl_sys_stats st;
-    ftl_err_t err = ftl_sys_stats(&st);
-    if (err != FTL_OK) {
-        respond_text(out, 503, ftl_err_str(err), keep_alive);
-        return;
-    }
-    struct ftl_json j;
-    ftl_json_init(&j, scratch, sizeof(scratch));
-    ftl_json_object_begin(&j);
-    ftl_json_key(&j, "kernel");
-    ftl_json_object_begin(&j);
-    ftl_json_key(&j, "free_pages");
-    ftl_json_uint(&j, st.free_pages);
-    ftl_json_key(&j, "heap_used");
-    ftl_json_uint(&j, st.heap_used);
-    ftl_json_key(&j, "kmem_reserve");
-    ftl_json_uint(&j, st.kmem_reserve);
-    ftl_json_key(&j, "kmem_charged");
-    ftl_json_uint(&j, st.kmem_charged);
-    ftl_json_key(&j, "kmem_refusals");
-    ftl_json_uint(&j, st.kmem_refusals);
-    ftl_json_key(&j, "processes");
-    ftl_json_uint(&j, st.processes);
-    ftl_json_object_end(&j);
-    ftl_json_object_end(&j);
-    respond_json(out, &j, keep_alive);
+    ftl_json_key(j, "kernel");
+    ftl_json_object_begin(j);
+    ftl_json_key(j, "free_pages");
+    ftl_json_uint(j, st->free_pages);
+    ftl_json_key(j, "heap_used");
+    ftl_json_uint(j, st->heap_used);
+    ftl_json_key(j, "kmem_reserve");
+    ftl_json_uint(j, st->kmem_reserve);
+    ftl_json_key(j, "kmem_charged");
+    ftl_json_uint(j, st->kmem_charged);
+    ftl_json_key(j, "kmem_refusals");
+    ftl_json_uint(j, st->kmem_refusals);
+    ftl_json_key(j, "processes");
+    ftl_json_uint(j, st->processes);
+    ftl_json_object_end(j);
 }
 
 // The last lines of the kernel's log ring, oldest first; a line cut by the ring's
@@ -204,7 +194,7 @@ static void api_logs(struct response *out, bool keep_alive)
     respond_json(out, &j, keep_alive);
 }
 
-// ---- /api/stats: {"net": {"<layer>": {"<counter>": n, ...}, ...}} ----
+// ---- /api/stats: {"kernel": {...}, "net": {"<layer>": {"<counter>": n, ...}, ...}} ----
 // tcpip answers a DATA message on its service channel with a DATA message of the same
 // cookie: `<layer>.<name> <value>` lines (apps/tcpip/stats.c). tcpip never blocks, so
 // the short wait here only guards against a tcpip that is gone.
@@ -290,7 +280,11 @@ static void net_stats_line(struct ftl_json *j, const char *line, size_t len, cha
 static void api_stats(struct response *out, bool keep_alive)
 {
     static struct ftl_msg msg;
-    ftl_err_t err = net_stats_fetch(&msg);
+    struct ftl_sys_stats st;
+    ftl_err_t err = ftl_sys_stats(&st);
+    if (err == FTL_OK) {
+        err = net_stats_fetch(&msg);
+    }
     if (err != FTL_OK) {
         respond_text(out, 503, ftl_err_str(err), keep_alive);
         return;
@@ -298,6 +292,7 @@ static void api_stats(struct response *out, bool keep_alive)
     struct ftl_json j;
     ftl_json_init(&j, scratch, sizeof(scratch));
     ftl_json_object_begin(&j);
+    kernel_stats(&j, &st);
     ftl_json_key(&j, "net");
     ftl_json_object_begin(&j);
     char layer[32] = "";
@@ -358,8 +353,6 @@ void route_request(const struct ftl_http_request *req, struct response *out)
             api_stats(out, ka);
         } else if (target_is(req, "/api/ps")) {
             api_ps(out, ka);
-        } else if (target_is(req, "/api/stats")) {
-            api_stats(out, ka);
         } else if (target_is(req, "/api/uptime")) {
             api_uptime(out, ka);
         } else {
