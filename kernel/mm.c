@@ -162,14 +162,16 @@ size_t heap_used_bytes(void)
     return heap_used;
 }
 
+// The smallest class whose blocks hold `total` bytes, or CLASS_COUNT (whole pages).
 static int size_class(size_t total)
 {
-    for (int c = 0; c < CLASS_COUNT; c++) {
-        if (total <= (1u << (c + CLASS_MIN_SHIFT))) {
-            return c;
-        }
+    if (total <= (1u << CLASS_MIN_SHIFT)) {
+        return 0;
     }
-    return CLASS_COUNT;
+    if (total > (1u << (CLASS_MIN_SHIFT + CLASS_COUNT - 1))) {
+        return CLASS_COUNT;
+    }
+    return 64 - __builtin_clzll((unsigned long long)total - 1) - CLASS_MIN_SHIFT;
 }
 
 static size_t page_index(const void *p)
