@@ -24,13 +24,6 @@ def spec_in_mode(app, mode):
     return spec.replace("number: 20000", "number: 100000000")
 
 
-def symbolize(pcs):
-    """{pc: name} from gdb's `info symbol` over the kernel and the loaded apps."""
-    uniq = sorted(set(pcs))
-    script = "\n".join(f"info symbol {pc:#x}" for pc in uniq)
-    return uniq, script
-
-
 def main() -> int:
     client, server = (sys.argv[1:3] if len(sys.argv) >= 3 else ("inkernel", "inkernel"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,7 +57,10 @@ def main() -> int:
             pc, _, s = line.partition(" ")
             m = re.match(r"(\S+)(?: \+ \d+)? in section \S+(?: of (\S+))?", s)
             where = Path(m.group(2)).stem if m and m.group(2) else "kernel"
-            name_of[int(pc, 16)] = f"{m.group(1)} ({where})" if m else s
+            if m:
+                name_of[int(pc, 16)] = f"{m.group(1)} ({where})"
+            else:  # user-mode apps share one address: gdb names only one of them
+                name_of[int(pc, 16)] = "user-mode app code" if int(pc, 16) < 1 << 39 else s
     counts = collections.Counter(name_of.get(pc, "?") for pc in pcs)
     print(f"one 0-byte round trip, {client} client <-> {server} echo: {len(pcs)} instructions")
     for name, n in counts.most_common():
