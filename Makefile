@@ -202,10 +202,17 @@ setup:
 
 # Everything a boot needs: the kernel, the default initfs, every app (full and
 # packed), the spec checker.
-images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck
+images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck \
+		$(BUILD)/listen_backlog.so
 
 # What `make run`, `make dev` and `make debug` boot: the kernel and the default apps.
-default-image: $(KERNEL_BIN) $(DEFAULT_INITFS) $(foreach a,$(DEFAULT_APPS),$(call app_bin,$(a)))
+default-image: $(KERNEL_BIN) $(DEFAULT_INITFS) $(foreach a,$(DEFAULT_APPS),$(call app_bin,$(a))) \
+		$(BUILD)/listen_backlog.so
+
+# Preloaded into QEMU by tools/run.sh: a listen backlog of 128 on forwarded ports.
+$(BUILD)/listen_backlog.so: tools/listen_backlog.c
+	@mkdir -p $(dir $@)
+	$(Q)cc -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -o $@ $< -ldl
 
 # The apiserver's dashboard is forwarded to http://127.0.0.1:$(DASHBOARD_PORT)/ (loopback only).
 DASHBOARD_PORT ?= 30080

@@ -113,6 +113,8 @@ def boot(initfs, port, sink_port, preload):
     saved = os.environ.get("LD_PRELOAD")
     if preload:
         os.environ["LD_PRELOAD"] = str(preload)
+    else:
+        os.environ["FTL_RAW_QEMU"] = "1"  # tools/run.sh would preload it by itself
     try:
         q = Qemu(initfs, timeout_s=900, extra=[
             "-netdev", f"user,id=benchnet,hostfwd=tcp:127.0.0.1:{port}-:80,"
@@ -120,6 +122,7 @@ def boot(initfs, port, sink_port, preload):
             "-device", "virtio-net-device,netdev=benchnet",
             "-global", "virtio-mmio.force-legacy=false"])
     finally:
+        os.environ.pop("FTL_RAW_QEMU", None)
         if saved is None:
             os.environ.pop("LD_PRELOAD", None)
         else:

@@ -9,7 +9,8 @@
 # The machine has a virtio-net device on QEMU's user network (the guest gets
 # 10.0.2.15 by DHCP) unless the extra arguments bring their own -netdev;
 # FTL_HOSTFWD_PORT=N forwards 127.0.0.1:N on the host to the guest's port 80.
-# On a terminal, QEMU ends when the terminal goes away.
+# On a terminal, QEMU ends when the terminal goes away. QEMU's forwarded ports get a
+# listen backlog of 128 (see below).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 image=$1
@@ -64,6 +65,14 @@ if [ -t 1 ]; then
         done
         kill -TERM $$ 2>/dev/null || true
     ) </dev/null &
+fi
+# QEMU listens on forwarded host ports with a backlog of 1: the host kernel drops
+# connections that arrive faster than QEMU accepts them, and their clients retry only
+# seconds later. build/listen_backlog.so (tools/listen_backlog.c, built by make)
+# raises that backlog; FTL_RAW_QEMU=1 boots without it (tools/bench_net.py compares).
+preload="$here/../build/listen_backlog.so"
+if [ -f "$preload" ] && [ "${FTL_RAW_QEMU:-0}" != 1 ]; then
+    export LD_PRELOAD="$(cd "$(dirname "$preload")" && pwd)/listen_backlog.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
 # shellcheck disable=SC2086
 exec qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 1 -m 256M \
