@@ -43,7 +43,17 @@ $(WASM_APP_FUZZ_BIN): $(WASM_HOST_SRCS) $(WASM_APP_SRCS) $(WASM_DIR)/tests/wasm_
 	$(WASM_CC) $(WASM_FUZZ_CFLAGS) -Ilibs/c/ftl/include -o $@ $(WASM_HOST_SRCS) $(WASM_APP_SRCS) \
 		$(WASM_DIR)/tests/wasm_app_fuzz.c -lm
 
-.PHONY: test-wasm
+# cmocka tests of the loader's section rules and the interpreter's guards.
+WASM_UNIT_BIN := $(WASM_BUILD)/wasm_load_test
+$(WASM_UNIT_BIN): $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_load_test.c $(WASM_HDRS)
+	@mkdir -p $(WASM_BUILD)
+	$(WASM_CC) $(WASM_WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-o $@ $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_load_test.c -lcmocka -lm
+
+.PHONY: test-wasm test-wasm-unit
+test-wasm-unit: $(WASM_UNIT_BIN)
+	@echo "== wasm_load_test" && $(WASM_UNIT_BIN)
+
 
 # Runs all 90 spec files; fails unless every command passes.
 test-wasm: $(WASM_SPEC_BIN)
