@@ -272,7 +272,7 @@ clean:
 
 help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
-	@echo "make test       every test: host unit tests, in-OS tests, end-to-end tests"
+	@echo "make test       every test: host unit tests, fuzzers, in-OS tests, end-to-end tests"
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
