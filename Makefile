@@ -151,6 +151,13 @@ $(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
 
+# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds it.
+$(BUILD)/host/tests/initfs_test: kernel/tests/initfs_test.c kernel/initfs.c kernel/initfs.h \
+		$(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< kernel/initfs.c $(HOST_CORE) -lcmocka
+
 # ---- fuzzing ----
 # libFuzzer targets for the parsers of untrusted bytes. Each has a committed corpus,
 # tests/fuzz/<name>/seeds/ and crashes/ (every crash ever found, replayed by `make
