@@ -38,14 +38,15 @@ def reloc():
     data_off = text_off + len(text)
     data_off = (data_off + 7) & ~7
     pad = data_off - text_off - len(text)
-    rela_off = data_off + 4 * 16 + 8  # after the dynamic table and one pointer
-    relas = struct.pack("<QQq", data_off + 64, 1027, text_off) + struct.pack("<QQq", 0, 0, 0)
-    dyn = struct.pack("<qQqQqQqQ", 7, rela_off, 8, len(relas), 9, 24, 0, 0)
+    data_va = 0x1000 + data_off  # the next page: a page has one segment's permissions
+    rela_va = data_va + 4 * 16 + 8  # after the dynamic table and one pointer
+    relas = struct.pack("<QQq", data_va + 64, 1027, text_off) + struct.pack("<QQq", 0, 0, 0)
+    dyn = struct.pack("<qQqQqQqQ", 7, rela_va, 8, len(relas), 9, 24, 0, 0)
     data = dyn + bytes(8) + relas
     phdrs = [
         (PT_LOAD, R | X, 0, 0, 0, data_off, data_off, 8),
-        (PT_LOAD, R | W, data_off, data_off, 0, len(data), len(data) + 16, 8),
-        (PT_DYNAMIC, R | W, data_off, data_off, 0, len(dyn), len(dyn), 8),
+        (PT_LOAD, R | W, data_off, data_va, 0, len(data), len(data) + 16, 8),
+        (PT_DYNAMIC, R | W, data_off, data_va, 0, len(dyn), len(dyn), 8),
     ]
     return elf(phdrs, text + bytes(pad) + data, text_off)
 
