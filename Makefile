@@ -171,26 +171,73 @@ $(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
 
-# libFuzzer targets for the parsers of untrusted bytes (the spec one is in tools/spec.mk).
+# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds it.
+$(BUILD)/host/tests/initfs_test: kernel/tests/initfs_test.c kernel/initfs.c kernel/initfs.h \
+		$(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< kernel/initfs.c $(HOST_CORE) -lcmocka
+
+# ---- fuzzing ----
+# libFuzzer targets for the parsers of untrusted bytes. Each has a committed corpus,
+# tests/fuzz/<name>/seeds/ and crashes/ (every crash ever found, replayed by `make
+# test`); tools/fuzz.sh runs them and prints executions and crashes per fuzzer.
 FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Ikernel -Ikernel/arch/host -Ilibs/c/ftl/include
+# Seconds per fuzzer: make fuzz and fuzz-<name>; make test (two at a time); make test-slow.
 FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_SLOW_SECONDS ?= 300
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_CORE)
 
-fuzz-%: $(BUILD)/host/%_fuzz
-	@mkdir -p $(BUILD)/host/fuzz-$*-corpus
-	$(Q)$< -max_total_time=$(FUZZ_SECONDS) $(BUILD)/host/fuzz-$*-corpus $(FUZZ_SEEDS_$*)
+$(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/initfs.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/initfs.c
 
-FUZZ_SEEDS_elf := $(BUILD)/apps
-FUZZ_SEEDS_fdt := $(dir $(BUILD)/host/virt.dtb)
+FUZZ_BIN_spec := build/host/spec_fuzz
+FUZZ_BIN_fdt := $(BUILD)/host/fdt_fuzz
+FUZZ_BIN_elf := $(BUILD)/host/elf_fuzz
+FUZZ_BIN_initfs := $(BUILD)/host/initfs_fuzz
+FUZZ_BIN_wasm := $(WASM_FUZZ_BIN)
+FUZZ_BIN_wasm_app := $(WASM_APP_FUZZ_BIN)
+FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
+FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
+FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
+# Input size caps while fuzzing (committed inputs always replay whole).
+export FUZZ_FLAGS_spec := -max_len=4096
+export FUZZ_FLAGS_wasm := -max_len=8192
+export FUZZ_FLAGS_wasm_app := -max_len=8192
+export FUZZ_FLAGS_uri := -max_len=128
+export FUZZ_FLAGS_http := -max_len=4096
+fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
-.PHONY: fuzz
-fuzz: images $(BUILD)/host/virt.dtb
-	$(Q)$(MAKE) --no-print-directory fuzz-spec fuzz-fdt fuzz-elf fuzz-wasm fuzz-uri fuzz-http
+define fuzz_rule
+.PHONY: fuzz-$(1)
+fuzz-$(1): $(FUZZ_BIN_$(1))
+	$(Q)tools/fuzz.sh run $$(FUZZ_SECONDS) $(1)=$(FUZZ_BIN_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+.PHONY: fuzz fuzz-bins test-fuzz fuzz-replay
+fuzz-bins: $(FUZZ_BINS)
+
+# Every fuzzer for FUZZ_SECONDS each, one at a time; a table at the end.
+fuzz: $(FUZZ_BINS)
+	$(Q)tools/fuzz.sh run $(FUZZ_SECONDS) $(call fuzz_args,$(FUZZERS))
+
+# The fuzz layer of `make test`: every committed input, then FUZZ_TEST_SECONDS each.
+test-fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_JOBS=2 tools/fuzz.sh run $(FUZZ_TEST_SECONDS) $(call fuzz_args,$(FUZZERS))
+
+# Only the committed inputs (seeds and every crash found so far): a few seconds.
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)tools/fuzz.sh replay $(call fuzz_args,$(FUZZERS))
 
 # ---- user-facing targets ----
 .PHONY: all setup run dev debug default-image bench-devloop test test-unit test-os test-e2e test-slow bench fmt fmt-check clean help images
@@ -237,7 +284,7 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; \
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
-	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip
+	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:
@@ -252,9 +299,11 @@ test-os: images
 test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
 	$(Q)$(PYTEST) tests --ignore=tests/test_os.py --ignore=tests/slow
 
-# Slow suites, not part of `make test`: a million random kernel calls.
-test-slow: images
+# Slow suites, not part of `make test`: a million random kernel calls, then every
+# fuzzer for FUZZ_SLOW_SECONDS (5 min) each, two at a time.
+test-slow: images $(FUZZ_BINS)
 	$(Q)$(PYTEST) -s tests/slow
+	$(Q)FUZZ_JOBS=2 tools/fuzz.sh run $(FUZZ_SLOW_SECONDS) $(call fuzz_args,$(FUZZERS))
 
 # make bench measures what kernel-memory accounting costs a message against this
 # variant, with the accounting compiled out (kernel/kmem.h); nothing else boots it.
@@ -284,12 +333,13 @@ help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
 	@echo "make dev        rebuild and reboot on every save (kernel/, libs/, apps/)"
 	@echo "make debug      boot under gdb with every symbol; APP=hello stops in its app_main"
-	@echo "make test       every test: host unit tests, in-OS tests, end-to-end tests"
+	@echo "make test       every test: host unit tests, fuzzers, in-OS tests, end-to-end tests"
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
-	@echo "make test-slow  slow suites (a million random kernel calls; not in make test)"
+	@echo "make test-slow  slow suites (a million random kernel calls, 5 min per fuzzer)"
+	@echo "make test-fuzz  every fuzzer: committed crash inputs and seeds, then 20 s each"
 	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
-	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each"
+	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"

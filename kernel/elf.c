@@ -13,6 +13,7 @@
 #define R_AARCH64_NONE 0
 #define R_AARCH64_RELATIVE 1027
 #define IMAGE_MAX (64u << 20)
+#define MAP_PAGE 4096u // the granule user mappings are made of
 
 struct ehdr {
     uint8_t ident[16];
@@ -42,6 +43,24 @@ static const struct phdr *phdrs(const void *file)
 {
     const struct ehdr *eh = file;
     return (const struct phdr *)((const uint8_t *)file + eh->phoff);
+}
+
+// A page is mapped with one set of permissions: two segments with different ones must
+// not share a page (an executable page the kernel would also let the app write to).
+static bool segments_share_a_page(const struct elf_info *info)
+{
+    for (size_t i = 0; i < info->nsegments; i++) {
+        for (size_t k = i + 1; k < info->nsegments; k++) {
+            const struct elf_segment *a = &info->segments[i];
+            const struct elf_segment *b = &info->segments[k];
+            if (a->prot != b->prot && a->memsz && b->memsz &&
+                a->vaddr / MAP_PAGE <= (b->vaddr + b->memsz - 1) / MAP_PAGE &&
+                b->vaddr / MAP_PAGE <= (a->vaddr + a->memsz - 1) / MAP_PAGE) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 ftl_err_t elf_inspect(const void *file, size_t len, struct elf_info *out, const char **why)
@@ -95,6 +114,10 @@ ftl_err_t elf_inspect(const void *file, size_t len, struct elf_info *out, const 
     }
     if (end == 0 || eh->entry >= end) {
         *why = end == 0 ? "no loadable segment" : "entry point outside the image";
+        return FTL_ERR_PARSE;
+    }
+    if (segments_share_a_page(out)) {
+        *why = "two segments with different permissions share a page";
         return FTL_ERR_PARSE;
     }
     out->mem_size = (size_t)end;

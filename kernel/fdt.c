@@ -101,7 +101,7 @@ int fdt_next_node(const void *blob, int off, int *depth)
     int limit = (int)structs_size(blob);
     if (off < 0) {
         off = 0;
-        while (off < limit && be32(s + off) == FDT_NOP) {
+        while (off + 4 <= limit && be32(s + off) == FDT_NOP) {
             off += 4;
         }
         *depth = 1;
@@ -252,8 +252,9 @@ static void board_add_node(const void *blob, int off, struct board *b)
         b->timer_irq = read_irq(blob, off, 3); // secure, non-secure, virtual, hyp
     } else if (fdt_is_compatible(blob, off, "arm,psci-1.0") ||
                fdt_is_compatible(blob, off, "arm,psci-0.2")) {
-        const char *m = fdt_prop(blob, off, "method", NULL);
-        b->psci_smc = m && strcmp(m, "smc") == 0;
+        uint32_t len;
+        const char *m = fdt_prop(blob, off, "method", &len);
+        b->psci_smc = m && len == sizeof("smc") && memcmp(m, "smc", sizeof("smc")) == 0;
     } else if (fdt_is_compatible(blob, off, "virtio,mmio") && b->nvirtio < BOARD_VIRTIO_MAX) {
         struct board_virtio *v = &b->virtio[b->nvirtio];
         if (read_reg(blob, off, 0, &v->base, &v->size)) {

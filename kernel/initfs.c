@@ -1,5 +1,6 @@
 // initfs: "FTLINITF", u32 count, u32 reserved, then `count` entries of
-// {char name[56]; u32 offset; u32 size} and the file data (offsets from the start).
+// {char name[56]; u32 offset; u32 size} and the file data (offsets from the start,
+// 8-byte aligned: app ELF headers are read in place).
 #include "initfs.h"
 
 struct entry {
@@ -24,7 +25,7 @@ ftl_err_t initfs_init(const void *base, size_t len)
     }
     const struct entry *e = (const struct entry *)(const void *)(b + 16);
     for (uint32_t i = 0; i < n; i++) {
-        if (e[i].offset > len || e[i].size > len - e[i].offset ||
+        if (e[i].offset > len || e[i].size > len - e[i].offset || (e[i].offset & 7) ||
             e[i].name[INITFS_NAME_MAX - 1] != '\0') {
             return FTL_ERR_PARSE;
         }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make test`: runs every test layer, then prints one line per layer and a verdict.
-#   host unit tests (ASan/UBSan) -> in-OS tests on QEMU -> pytest end-to-end tests
+#   host unit tests (ASan/UBSan) -> fuzzers (committed crash inputs and seeds, then
+#   20 s each) -> in-OS tests on QEMU -> pytest end-to-end tests
 set -u
 cd "$(dirname "$0")/.."
 summary=""
@@ -23,6 +24,7 @@ layer() {
 }
 
 layer unit make --no-print-directory test-unit
+layer fuzz make -j2 --no-print-directory test-fuzz
 layer os make --no-print-directory test-os
 layer e2e make --no-print-directory test-e2e
 layer wasm make --no-print-directory test-wasm

@@ -505,6 +505,27 @@ static void writable_and_executable_segment_is_rejected(void **state)
     expect_inspect_error(sizeof(te), "writable and executable");
 }
 
+// In user mode each page gets one segment's permissions: a read-execute segment in the
+// page of a writable one would be code the kernel lets the app write to.
+static void segments_with_different_permissions_in_one_page_are_rejected(void **state)
+{
+    (void)state;
+    te.ph[1] = (struct phdr){.type = PT_LOAD, .flags = 5, .offset = 0, .vaddr = 0x800,
+                             .filesz = 0, .memsz = 16, .align = 8};
+    expect_inspect_error(sizeof(te), "share a page");
+    te.ph[1].vaddr = 0x1000 + 0x800; // the next page: fine
+    uint8_t *f = file_of(sizeof(te));
+    struct elf_info info;
+    const char *why = NULL;
+    assert_int_equal(elf_inspect(f, sizeof(te), &info, &why), FTL_OK);
+    assert_int_equal(info.nsegments, 2);
+    te.ph[1].flags = 6; // the same permissions may share a page
+    te.ph[1].vaddr = 0x800;
+    memcpy(f, &te, sizeof(te));
+    assert_int_equal(elf_inspect(f, sizeof(te), &info, &why), FTL_OK);
+    free(f);
+}
+
 static void segments_are_reported_with_their_permissions(void **state)
 {
     (void)state;
@@ -574,6 +595,7 @@ int main(void)
         T(dynamic_segment_outside_image_is_rejected),
         T(writable_and_executable_segment_is_rejected),
         T(segments_are_reported_with_their_permissions),
+        T(segments_with_different_permissions_in_one_page_are_rejected),
         T(partial_relocation_entry_at_image_end_is_not_read),
     };
 #undef T

@@ -668,6 +668,62 @@ static void unterminated_node_name_at_end_of_blob_is_not_read(void **state)
     free(blob);
 }
 
+static void struct_block_of_two_bytes_at_end_of_blob_is_not_read(void **state)
+{
+    (void)state;
+    // A struct block shorter than one token, last in the blob: the walk must not read
+    // a whole word there (the kernel once did, looking for FDT_NOP).
+    for (uint32_t size = 2; size <= 6; size += 4) {
+        uint8_t *blob = calloc(1, HDR_SIZE + size);
+        assert_non_null(blob);
+        put32(blob + 0, 0xd00dfeed);
+        put32(blob + 4, HDR_SIZE + size);
+        put32(blob + 8, HDR_SIZE);
+        put32(blob + 12, HDR_SIZE);
+        put32(blob + 20, 17);
+        put32(blob + 36, size);
+        if (size > 4) {
+            put32(blob + HDR_SIZE, 4); // one FDT_NOP, then two bytes
+        }
+        expect_board_error(blob, "memory");
+        free(blob);
+    }
+}
+
+static void unterminated_psci_method_at_end_of_blob_is_not_read(void **state)
+{
+    (void)state;
+    // Strings first, then a struct block ending in method = "smc" without its NUL.
+    static const char strings[20] = "compatible\0method";
+    uint32_t off_struct = HDR_SIZE + sizeof(strings);
+    uint32_t size = 8 + 12 + 16 + 12 + 3;
+    uint8_t *blob = calloc(1, off_struct + size);
+    assert_non_null(blob);
+    put32(blob + 0, 0xd00dfeed);
+    put32(blob + 4, off_struct + size);
+    put32(blob + 8, off_struct);
+    put32(blob + 12, HDR_SIZE);
+    put32(blob + 20, 17);
+    put32(blob + 32, sizeof(strings));
+    put32(blob + 36, size);
+    memcpy(blob + HDR_SIZE, strings, sizeof(strings));
+    uint8_t *s = blob + off_struct;
+    put32(s, 1); // FDT_BEGIN_NODE "" (the root)
+    put32(s + 8, 3); // FDT_PROP compatible
+    put32(s + 12, 13);
+    put32(s + 16, 0);
+    memcpy(s + 20, "arm,psci-1.0", 13);
+    put32(s + 36, 3); // FDT_PROP method, 3 bytes, the blob's last
+    put32(s + 40, 3);
+    put32(s + 44, 11);
+    memcpy(s + 48, "smc", 3);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_ERR_PARSE);
+    assert_false(b.psci_smc); // not "smc" with its NUL: not a method we know
+    free(blob);
+}
+
 static void total_size_smaller_than_header_is_rejected(void **state)
 {
     (void)state;
@@ -724,6 +780,8 @@ int main(void)
         cmocka_unit_test(huge_property_length_does_not_loop_or_overflow),
         cmocka_unit_test(unterminated_node_name_at_end_of_blob_is_not_read),
         cmocka_unit_test(total_size_smaller_than_header_is_rejected),
+        cmocka_unit_test(struct_block_of_two_bytes_at_end_of_blob_is_not_read),
+        cmocka_unit_test(unterminated_psci_method_at_end_of_blob_is_not_read),
     };
     return cmocka_run_group_tests_name("fdt", tests, load_virt_dtb, free_virt_dtb);
 }

@@ -606,9 +606,26 @@ static bool decode_section(struct wasm_reader *r, struct wasm_module *m, uint8_t
     }
 }
 
+// The counts that two sections must agree on, checked once every section is read: an
+// absent section counts as empty, wherever the sections around it stand.
+static bool check_section_counts(struct wasm_reader *r, const struct wasm_module *m,
+                                 bool has_code)
+{
+    if (m->nfuncs != m->nfunc_imports && !has_code) {
+        return wasm_fail(r, WASM_ERR_MALFORMED,
+                         "function and code section have inconsistent lengths");
+    }
+    if (m->has_datacount && m->datacount != m->ndatas) {
+        return wasm_fail(r, WASM_ERR_MALFORMED,
+                         "data count and data section have inconsistent lengths");
+    }
+    return true;
+}
+
 static bool decode_sections(struct wasm_reader *r, struct wasm_module *m)
 {
     unsigned last_rank = 0;
+    bool has_code = false;
     const uint8_t *module_end = r->end;
     while (r->p < module_end) {
         uint8_t id;
@@ -629,6 +646,7 @@ static bool decode_sections(struct wasm_reader *r, struct wasm_module *m)
                 return wasm_fail(r, WASM_ERR_MALFORMED, "unexpected content after last section");
             }
             last_rank = section_rank[id];
+            has_code = has_code || id == 10;
             if (!build_missing(r, m, id == 12 ? 10 : section_rank[id])) {
                 return false;
             }
@@ -643,17 +661,7 @@ static bool decode_sections(struct wasm_reader *r, struct wasm_module *m)
         r->end = module_end;
     }
     r->section = NULL;
-    if (!build_missing(r, m, 13)) {
-        return false;
-    }
-    if (m->nfuncs != m->nfunc_imports && last_rank < 11) {
-        return wasm_fail(r, WASM_ERR_MALFORMED,
-                         "function and code section have inconsistent lengths");
-    }
-    if (m->has_datacount && m->datacount != m->ndatas) {
-        return wasm_fail(r, WASM_ERR_MALFORMED, "data count and data section have inconsistent lengths");
-    }
-    return true;
+    return build_missing(r, m, 13) && check_section_counts(r, m, has_code);
 }
 
 enum wasm_status wasm_module_load(const uint8_t *bytes, size_t len, char *err, size_t errlen,

@@ -101,6 +101,9 @@ enum wasm_status wasm_call(struct wasm_exec *ex, struct wasm_func *f, const unio
     if (ex->suspended || ex->running || nargs != t->nparams || nresults != t->nresults) {
         return WASM_ERR_ARG;
     }
+    if (!f->host && !wasm_code_is_runnable(f->code)) {
+        return trap(ex, WASM_TRAP_NO_CODE);
+    }
     size_t avail = (size_t)(ex->stack_end - ex->stack);
     size_t need = f->host ? (t->nparams > t->nresults ? t->nparams : t->nresults)
                           : f->code->frame_slots;

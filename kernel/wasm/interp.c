@@ -389,6 +389,9 @@ enum wasm_status wasm_interp_run(struct wasm_exec *ex)
     uint8_t *mem;
     uint64_t memsz;
     RELOAD_MEM();
+    if (!ip) {
+        TRAP(WASM_TRAP_NO_CODE);
+    }
     NEXT();
 
 l_unreachable:
@@ -490,6 +493,9 @@ do_call:
         fuel = ex->fuel;
         RELOAD_MEM();
         NEXT();
+    }
+    if (!wasm_code_is_runnable(f->code)) {
+        TRAP(WASM_TRAP_NO_CODE);
     }
     if (nframes >= max_frames || f->code->frame_slots > (size_t)(stack_end - nfp)) {
         TRAP(TRAP_EXHAUSTED);

@@ -1,4 +1,5 @@
-# Host build of the WebAssembly engine and its app runtime: spec-suite runner, fuzzer,
+# Host build of the WebAssembly engine and its app runtime: spec-suite runner, fuzzers
+# (run by the main Makefile's fuzz targets: make fuzz-wasm, make fuzz-wasm_app),
 # the Linux runner wasm-run, WASI tests against node:wasi, and benchmarks.
 # Included by the main Makefile; also usable alone: make -f kernel/wasm/wasm.mk test-wasm
 WASM_DIR := kernel/wasm
@@ -9,7 +10,6 @@ WASM_CC ?= clang
 WASM_TESTSUITE ?= $(firstword $(wildcard ../shared/wasm-testsuite /work/shared/wasm-testsuite) \
 	../shared/wasm-testsuite)
 WASM_SPEC_FILES := $(sort $(wildcard $(WASM_TESTSUITE)/*.wast))
-WASM_FUZZ_SECONDS ?= 60
 # Calls run in slices of 7 fuel units, so every suspend/resume path is exercised.
 WASM_SPEC_FLAGS ?= -f 7
 
@@ -26,6 +26,7 @@ WASM_FUZZ_CFLAGS := $(WASM_WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 WASM_SPEC_BIN := $(WASM_BUILD)/spectest
 WASM_FUZZ_BIN := $(WASM_BUILD)/wasm_fuzz
+WASM_APP_FUZZ_BIN := $(WASM_BUILD)/wasm_app_fuzz
 
 $(WASM_SPEC_BIN): $(WASM_HOST_SRCS) $(WASM_SPEC_SRCS) $(WASM_HDRS)
 	@mkdir -p $(WASM_BUILD)
@@ -35,7 +36,24 @@ $(WASM_FUZZ_BIN): $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_fuzz.c $(WASM_HDRS)
 	@mkdir -p $(WASM_BUILD)
 	$(WASM_CC) $(WASM_FUZZ_CFLAGS) -o $@ $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_fuzz.c -lm
 
-.PHONY: test-wasm fuzz-wasm
+# The app runtime on the engine, as a `wasm` app starts in the kernel: load and run.
+$(WASM_APP_FUZZ_BIN): $(WASM_HOST_SRCS) $(WASM_APP_SRCS) $(WASM_DIR)/tests/wasm_app_fuzz.c \
+		$(WASM_HDRS)
+	@mkdir -p $(WASM_BUILD)
+	$(WASM_CC) $(WASM_FUZZ_CFLAGS) -Ilibs/c/ftl/include -o $@ $(WASM_HOST_SRCS) $(WASM_APP_SRCS) \
+		$(WASM_DIR)/tests/wasm_app_fuzz.c -lm
+
+# cmocka tests of the loader's section rules and the interpreter's guards.
+WASM_UNIT_BIN := $(WASM_BUILD)/wasm_load_test
+$(WASM_UNIT_BIN): $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_load_test.c $(WASM_HDRS)
+	@mkdir -p $(WASM_BUILD)
+	$(WASM_CC) $(WASM_WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-o $@ $(WASM_HOST_SRCS) $(WASM_DIR)/tests/wasm_load_test.c -lcmocka -lm
+
+.PHONY: test-wasm test-wasm-unit
+test-wasm-unit: $(WASM_UNIT_BIN)
+	@echo "== wasm_load_test" && $(WASM_UNIT_BIN)
+
 
 # Runs all 90 spec files; fails unless every command passes.
 test-wasm: $(WASM_SPEC_BIN)
@@ -43,14 +61,6 @@ test-wasm: $(WASM_SPEC_BIN)
 		echo "test-wasm: expected the 90 .wast files of the spec suite in $(WASM_TESTSUITE)," \
 			"found $(words $(WASM_SPEC_FILES)); set WASM_TESTSUITE=<dir>" >&2; exit 1; fi
 	$(WASM_SPEC_BIN) $(WASM_SPEC_FLAGS) $(WASM_BUILD)/spec $(WASM_SPEC_FILES)
-
-# Seeds the corpus with the spec modules (when converted) and fuzzes for 60 s.
-fuzz-wasm: $(WASM_FUZZ_BIN)
-	@mkdir -p $(WASM_BUILD)/fuzz-corpus
-	@find $(WASM_BUILD)/spec -name '*.wasm' -size -8k -exec cp -t $(WASM_BUILD)/fuzz-corpus/ {} + \
-		2>/dev/null || true
-	$(WASM_FUZZ_BIN) -max_total_time=$(WASM_FUZZ_SECONDS) -max_len=8192 -timeout=10 \
-		-rss_limit_mb=4096 -artifact_prefix=$(WASM_BUILD)/ $(WASM_BUILD)/fuzz-corpus
 
 # ---- app runtime: wasm-run, WASI tests, example apps -----------------------------------
 WASM_RUN_SRCS := $(WASM_HOST_SRCS) $(WASM_APP_SRCS) $(WASM_DIR)/tests/wasm_run.c \

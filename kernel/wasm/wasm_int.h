@@ -296,6 +296,15 @@ bool wasm_decode_datas(struct wasm_reader *r, struct wasm_module *m);
 bool wasm_read_const_expr(struct wasm_reader *r, struct wasm_module *m, uint8_t want,
                           struct wasm_const_expr *out);
 
+/// The trap of a call to a function whose body is missing. The loader refuses such
+/// modules; the interpreter checks again rather than follow a NULL code pointer.
+#define WASM_TRAP_NO_CODE "function has no code"
+
+static inline bool wasm_code_is_runnable(const struct wasm_code *c)
+{
+    return c && c->words && c->nwords > 0;
+}
+
 static inline bool wasm_is_reftype(uint8_t t)
 {
     return t == WASM_FUNCREF || t == WASM_EXTERNREF;

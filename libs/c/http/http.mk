@@ -1,7 +1,7 @@
 # The HTTP/1.1 request parser, response writer and JSON writer (libs/c/http), included by
 # the main Makefile:
 #   make test-http    cmocka tests with ASan + UBSan
-#   make fuzz-http    libFuzzer for HTTP_FUZZ_SECONDS (60)
+#   make fuzz-http    libFuzzer for FUZZ_SECONDS (60) on tests/fuzz/http/ (main Makefile)
 # Apps compile HTTP_SRCS with HTTP_INCLUDES (no allocation, no globals, string.h only).
 # Also usable alone: make -f libs/c/http/http.mk <target>. V=1 shows the commands.
 
@@ -17,8 +17,6 @@ HTTP_TEST_CFLAGS := $(HTTP_WARN) -g -O1 -fsanitize=address,undefined -fno-saniti
 	-fno-omit-frame-pointer $(HTTP_INCLUDES)
 HTTP_FUZZ_CFLAGS := $(HTTP_WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(HTTP_INCLUDES)
-HTTP_FUZZ_SECONDS ?= 60
-HTTP_FUZZ_CORPUS := $(HTTP_BUILD)/fuzz_corpus
 HTTP_TESTS := http_parser_test http_writer_test json_test
 
 $(HTTP_BUILD)/%_test: $(HTTP_DIR)/tests/%_test.c $(HTTP_DEPS)
@@ -31,20 +29,6 @@ $(HTTP_BUILD)/http_fuzz: $(HTTP_DIR)/tests/http_fuzz.c $(HTTP_DEPS)
 	@$(if $(V),,echo "  FUZZCC  $@")
 	$(HTTP_Q)$(HTTP_CC) $(HTTP_FUZZ_CFLAGS) -o $@ $< $(HTTP_SRCS)
 
-.PHONY: test-http fuzz-http
+.PHONY: test-http
 test-http: $(patsubst %,$(HTTP_BUILD)/%,$(HTTP_TESTS))
 	$(HTTP_Q)set -e; for t in $(HTTP_TESTS); do echo "== $$t"; $(HTTP_BUILD)/$$t; done
-
-# Seeds are written on every run (the first byte picks the fuzzer's piece size); what the
-# fuzzer finds stays in build/ only.
-fuzz-http: $(HTTP_BUILD)/http_fuzz
-	$(HTTP_Q)mkdir -p $(HTTP_FUZZ_CORPUS)
-	$(HTTP_Q)printf '\001GET /api/ps HTTP/1.1\r\nHost: a\r\n\r\n' >$(HTTP_FUZZ_CORPUS)/seed_get
-	$(HTTP_Q)printf '\003POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhelloGET / HTTP/1.0\r\n\r\n' \
-		>$(HTTP_FUZZ_CORPUS)/seed_pipeline
-	$(HTTP_Q)printf '\007POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' \
-		>$(HTTP_FUZZ_CORPUS)/seed_chunked
-	$(HTTP_Q)printf '\000\r\nGET / HTTP/2.0\r\nhOsT:  x \r\nExpect: 100-continue\r\n\r\n' \
-		>$(HTTP_FUZZ_CORPUS)/seed_version
-	$(HTTP_BUILD)/http_fuzz -max_total_time=$(HTTP_FUZZ_SECONDS) -max_len=4096 \
-		-artifact_prefix=$(HTTP_BUILD)/http_fuzz- $(HTTP_FUZZ_CORPUS)

@@ -1,6 +1,6 @@
 # The tcpip URI parser (libs/c/uri), included by the main Makefile:
 #   make test-uri     cmocka tests with ASan + UBSan
-#   make fuzz-uri     libFuzzer for URI_FUZZ_SECONDS (60)
+#   make fuzz-uri     libFuzzer for FUZZ_SECONDS (60) on tests/fuzz/uri/ (main Makefile)
 # Apps compile libs/c/uri/uri.c with -Ilibs/c/uri/include (URI_SRCS, URI_INCLUDES).
 # Also usable alone: make -f libs/c/uri/uri.mk <target>. V=1 shows the commands.
 
@@ -16,8 +16,6 @@ URI_TEST_CFLAGS := $(URI_WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize
 	-fno-omit-frame-pointer $(URI_INCLUDES)
 URI_FUZZ_CFLAGS := $(URI_WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(URI_INCLUDES)
-URI_FUZZ_SECONDS ?= 60
-URI_FUZZ_CORPUS := $(URI_BUILD)/fuzz_corpus
 
 $(URI_BUILD)/uri_test: $(URI_DIR)/tests/uri_test.c $(URI_DEPS)
 	@mkdir -p $(@D)
@@ -29,16 +27,6 @@ $(URI_BUILD)/uri_fuzz: $(URI_DIR)/tests/uri_fuzz.c $(URI_DEPS)
 	@$(if $(V),,echo "  FUZZCC  $@")
 	$(URI_Q)$(URI_CC) $(URI_FUZZ_CFLAGS) -o $@ $< $(URI_SRCS)
 
-.PHONY: test-uri fuzz-uri
+.PHONY: test-uri
 test-uri: $(URI_BUILD)/uri_test
 	$(URI_Q)echo "== uri_test" && $(URI_BUILD)/uri_test
-
-# Seeds are written on every run; what the fuzzer finds stays in build/ only.
-fuzz-uri: $(URI_BUILD)/uri_fuzz
-	$(URI_Q)mkdir -p $(URI_FUZZ_CORPUS)
-	$(URI_Q)printf 'tcp-listen:0.0.0.0:80' >$(URI_FUZZ_CORPUS)/seed_listen
-	$(URI_Q)printf 'tcp:10.0.2.2:65535' >$(URI_FUZZ_CORPUS)/seed_tcp
-	$(URI_Q)printf 'udp:255.255.255.255:1' >$(URI_FUZZ_CORPUS)/seed_udp
-	$(URI_Q)printf 'ethernet:52:54:00:ab:CD:ef' >$(URI_FUZZ_CORPUS)/seed_ethernet
-	$(URI_BUILD)/uri_fuzz -max_total_time=$(URI_FUZZ_SECONDS) -max_len=128 \
-		-artifact_prefix=$(URI_BUILD)/uri_fuzz- $(URI_FUZZ_CORPUS)

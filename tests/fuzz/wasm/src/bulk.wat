@@ -1,0 +1,13 @@
+(module
+  (memory 1 2)
+  (data $d "abcdef")
+  (data (i32.const 100) "xyz")
+  (global $g (mut i32) (i32.const 7))
+  (func (export "f") (result i32)
+    (memory.init $d (i32.const 0) (i32.const 1) (i32.const 4))
+    (data.drop $d)
+    (memory.copy (i32.const 10) (i32.const 0) (i32.const 4))
+    (memory.fill (i32.const 20) (i32.const 255) (i32.const 8))
+    (drop (memory.grow (i32.const 1)))
+    (global.set $g (i32.add (global.get $g) (memory.size)))
+    (i32.add (i32.load8_u (i32.const 10)) (global.get $g))))

@@ -1,0 +1,11 @@
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 4 funcref)
+  (elem (i32.const 0) $inc $dbl)
+  (elem $p func $dbl)
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func $dbl (type $t) (i32.mul (local.get 0) (i32.const 2)))
+  (func (export "run") (param i32) (result i32)
+    (table.init $p (i32.const 2) (i32.const 0) (i32.const 1))
+    (elem.drop $p)
+    (call_indirect (type $t) (local.get 0) (i32.and (local.get 0) (i32.const 3)))))
