@@ -184,8 +184,13 @@ ftl_err_t process_account(struct process *p, const struct process_limits *lim,
         return FTL_ERR_NO_MEMORY;
     }
     if (kmem_charge(p->kmem, self_bytes) != FTL_OK) {
+        // Read by the caller at once (the kernel runs one thing at a time).
+        static char reason[96];
+        snprintf(reason, sizeof(reason),
+                 "limits.kmem_kib (%zu KiB) is below the app's own memory (%zu KiB)",
+                 lim->kmem / 1024, (self_bytes + 1023) / 1024);
         *why = lim->kmem && lim->kmem < self_bytes
-                   ? "limits.kmem_kib is below the app's own memory"
+                   ? reason
                    : "no kernel memory left for it (its spawner's limit or the kernel's reserve)";
         kmem_release(p->kmem);
         p->kmem = NULL;

@@ -82,7 +82,7 @@ def test_event_loop_suite_passes(boot, mode):
 def test_kmem_limit_below_the_apps_own_memory_is_reported_at_boot(boot):
     spec = (ROOT / "apps" / "hello" / "spec.yaml").read_text() + "limits: { kmem_kib: 64 }\n"
     os = boot(apps=["hello", "echo"], specs={"hello": spec})
-    os.wait_for(r"apps/hello/app\.elf: cannot load: limits\.kmem_kib is below the app's own "
-                r"memory")
+    os.wait_for(r"apps/hello/app\.elf: cannot load: limits\.kmem_kib \(64 KiB\) is below the "
+                r"app's own memory \(\d+ KiB\)")
     os.wait_for(r"startup: \d+ of 2 apps started")
     assert not any("Hello from FTL!" in line for line in os.lines)

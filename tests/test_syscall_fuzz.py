@@ -15,10 +15,12 @@ def run_fuzz(boot, seed, calls, timeout_s):
     os = boot(apps=["test_syscall_fuzz", "echo", "test_late", "hello"],
               specs={"test_syscall_fuzz": fuzz_spec(seed, calls)})
     m = os.wait_for(rf"syscall fuzz done: seed {seed}, {calls} calls, \d+ ok, \d+ errors "
-                    r"\((\d+) denied\), (\d+) undocumented results; kernel alive",
-                    timeout_s=timeout_s)
-    assert int(m.group(2)) == 0
+                    r"\((\d+) denied, (\d+) out of kernel memory\), (\d+) undocumented "
+                    r"results; kernel alive", timeout_s=timeout_s)
+    assert int(m.group(3)) == 0
     assert int(m.group(1)) > 0, "the spec grants nothing: privileged calls must be denied"
+    if calls >= 20000:
+        assert int(m.group(2)) > 0, "the kernel-memory limit was never reached"
     os.wait_for(r'still running: echo answered "late"')
     assert "PANIC" not in os.log() and "crashed" not in os.log()
 

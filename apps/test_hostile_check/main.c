@@ -161,7 +161,8 @@ void app_main(const struct ftl_env *env)
 {
     static const char *const native[] = {"channels", "handles", "timers", "polls",
                                          "malloc",   "spawn",   "dma",    "log"};
-    static const char *const wasm[] = {"channels", "handles", "timers", "polls", "malloc", "log"};
+    static const char *const wasm[] = {"channels", "handles", "timers", "polls",
+                                       "malloc",   "spawn",   "log"};
     ftl_handle_t system = ftl_env_system(env);
     FTL_CHECK(ftl_poll_create(&poll_h));
     // Instances started at boot connected already: dismiss them.

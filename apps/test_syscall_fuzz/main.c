@@ -121,7 +121,7 @@ void app_main(const struct ftl_env *env)
     FTL_CHECK(ftl_env_number(env, "calls", &calls));
     rng = (uint64_t)seed * 0x9e3779b97f4a7c15ull | 1;
     FTL_INFO("syscall fuzz: seed %lld, %lld calls", (long long)seed, (long long)calls);
-    int64_t ok = 0, errors = 0, denied = 0, unknown = 0;
+    int64_t ok = 0, errors = 0, denied = 0, nomem = 0, unknown = 0;
     for (int64_t i = 0; i < calls; i++) {
         ftl_err_t err = one_call();
         if (err == FTL_OK) {
@@ -129,13 +129,14 @@ void app_main(const struct ftl_env *env)
         } else if (err < 0 && err > -FTL_ERR_COUNT) {
             errors++;
             denied += err == FTL_ERR_DENIED;
+            nomem += err == FTL_ERR_NO_MEMORY;
         } else {
             unknown++;
             FTL_ERROR("call %lld returned %d, which is no FTL error code", (long long)i, err);
         }
     }
-    FTL_INFO("syscall fuzz done: seed %lld, %lld calls, %lld ok, %lld errors (%lld denied), "
-             "%lld undocumented results; kernel alive",
+    FTL_INFO("syscall fuzz done: seed %lld, %lld calls, %lld ok, %lld errors (%lld denied, "
+             "%lld out of kernel memory), %lld undocumented results; kernel alive",
              (long long)seed, (long long)calls, (long long)ok, (long long)errors,
-             (long long)denied, (long long)unknown);
+             (long long)denied, (long long)nomem, (long long)unknown);
 }
