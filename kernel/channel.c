@@ -53,6 +53,8 @@ size_t msg_footprint(size_t len)
     return heap_block_bytes(sizeof(struct msg)) + PAGE_SIZE;
 }
 
+// msg_alloc and msg_free are on every message's path: inlined into the calls (across
+// files, by LTO), they save a call and its register spills per message.
 __attribute__((always_inline)) inline struct msg *msg_alloc(struct kmem *k, size_t len)
 {
     size_t charge = msg_footprint(len);
