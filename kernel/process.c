@@ -395,8 +395,20 @@ ftl_err_t process_start(struct process *p)
     return FTL_OK;
 }
 
+void process_report_dropped_logs(struct process *p)
+{
+    if (p->log_dropped) {
+        char note[64];
+        int n = snprintf(note, sizeof(note), "%u log lines dropped (over %d lines/s)",
+                         p->log_dropped, LOG_LINES_PER_S);
+        log_line(p->name, FTL_LOG_WARN, note, (size_t)n);
+        p->log_dropped = 0;
+    }
+}
+
 static _Noreturn void end_process(struct process *p, int code)
 {
+    process_report_dropped_logs(p);
     p->exited = true;
     if (p->watch) {
         p->watch->exited = true;

@@ -111,6 +111,10 @@ FTL_MUST_CHECK ftl_err_t process_start(struct process *p);
 /// Frees a process that was created but never started.
 void process_destroy(struct process *p);
 
+/// Logs how many of the app's log lines the rate limit dropped since the last such
+/// report (nothing if none), and resets the count.
+void process_report_dropped_logs(struct process *p);
+
 /// Ends the current process: closes its handles (peers see PEER_CLOSED), frees its
 /// memory once its thread is off the CPU, logs `code` if nonzero.
 _Noreturn void process_exit(int code);

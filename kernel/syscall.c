@@ -356,13 +356,7 @@ static bool log_take_token(struct process *p)
         return false;
     }
     p->log_tokens--;
-    if (p->log_dropped) {
-        char note[64];
-        int n = snprintf(note, sizeof(note), "%u log lines dropped (over %d lines/s)",
-                         p->log_dropped, LOG_LINES_PER_S);
-        log_line(p->name, FTL_LOG_WARN, note, (size_t)n);
-        p->log_dropped = 0;
-    }
+    process_report_dropped_logs(p);
     return true;
 }
 
