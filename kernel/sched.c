@@ -187,8 +187,8 @@ bool sched_block(int64_t deadline_ns)
         current->woken = false;
         return true;
     }
-    if (deadline_ns <= arch_time_ns()) {
-        return false;
+    if (deadline_ns != INT64_MAX && deadline_ns <= arch_time_ns()) {
+        return false; // no clock read for the common wait without a deadline
     }
     current->state = THREAD_BLOCKED;
     if (deadline_ns != INT64_MAX) {
