@@ -42,6 +42,13 @@ LWIP_TARGET_OBJS := $(patsubst %.c,$(LWIP_BUILD)/aarch64/%.o,$(LWIP_CORE)) \
 LWIP_HOST_OBJS := $(patsubst %.c,$(LWIP_BUILD)/host/%.o,$(LWIP_CORE)) \
 	$(patsubst $(LWIP_DIR)/%.c,$(LWIP_BUILD)/host/port/%.o,$(LWIP_PORT))
 
+# libFuzzer on frames (tests/frame_fuzz.c): lwIP built a third time with coverage.
+LWIP_FUZZ_CFLAGS := $(LWIP_WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer $(LWIP_INCLUDES)
+LWIP_FUZZ_OBJS := $(patsubst %.c,$(LWIP_BUILD)/fuzz/%.o,$(LWIP_CORE)) \
+	$(patsubst $(LWIP_DIR)/%.c,$(LWIP_BUILD)/fuzz/port/%.o,$(LWIP_PORT))
+LWIP_FUZZ_BIN := $(LWIP_BUILD)/frame_fuzz
+
 LWIP_TESTS := lwip_test
 LWIP_TEST_SRCS := $(LWIP_DIR)/tests/netpair.c
 LWIP_TEST_HDRS := $(LWIP_DIR)/tests/netpair.h
@@ -71,6 +78,27 @@ $(LWIP_BUILD)/host/%.o: $(LWIP_HDRS) $(LWIP_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  HOSTCC  lwip/$*.c")
 	$(LWIP_Q)$(LWIP_HOST_CC) $(LWIP_HOST_CFLAGS) -c $(LWIP_SRC)/src/$*.c -o $@
+
+$(LWIP_BUILD)/fuzz/port/%.o: $(LWIP_DIR)/%.c $(LWIP_HDRS) $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  FUZZCC  $<")
+	$(LWIP_Q)$(LWIP_HOST_CC) $(LWIP_FUZZ_CFLAGS) -c $< -o $@
+
+$(LWIP_BUILD)/fuzz/%.o: $(LWIP_HDRS) $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  FUZZCC  lwip/$*.c")
+	$(LWIP_Q)$(LWIP_HOST_CC) $(LWIP_FUZZ_CFLAGS) -c $(LWIP_SRC)/src/$*.c -o $@
+
+$(LWIP_BUILD)/liblwip-fuzz.a: $(LWIP_FUZZ_OBJS)
+	@$(if $(V),,echo "  AR      $@")
+	$(LWIP_Q)rm -f $@ && llvm-ar rcs $@ $^
+
+$(LWIP_FUZZ_BIN): $(LWIP_DIR)/tests/frame_fuzz.c $(LWIP_TEST_SRCS) $(LWIP_TEST_HDRS) \
+		$(LWIP_BUILD)/liblwip-fuzz.a
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  FUZZCC  $@")
+	$(LWIP_Q)$(LWIP_HOST_CC) $(LWIP_FUZZ_CFLAGS) -fsanitize=fuzzer -I$(LWIP_DIR)/tests -o $@ \
+		$< $(LWIP_TEST_SRCS) $(LWIP_BUILD)/liblwip-fuzz.a
 
 $(LWIP_BUILD)/liblwip-aarch64.a: $(LWIP_TARGET_OBJS)
 	@$(if $(V),,echo "  AR      $@")
