@@ -162,18 +162,6 @@ size_t heap_used_bytes(void)
     return heap_used;
 }
 
-// The smallest class whose blocks hold `total` bytes, or CLASS_COUNT (whole pages).
-static int size_class(size_t total)
-{
-    if (total <= (1u << CLASS_MIN_SHIFT)) {
-        return 0;
-    }
-    if (total > (1u << (CLASS_MIN_SHIFT + CLASS_COUNT - 1))) {
-        return CLASS_COUNT;
-    }
-    return 64 - __builtin_clzll((unsigned long long)total - 1) - CLASS_MIN_SHIFT;
-}
-
 static size_t page_index(const void *p)
 {
     return (size_t)((const uint8_t *)p - pages_base) / PAGE_SIZE;
@@ -240,7 +228,7 @@ void *kmalloc(size_t size)
         return NULL;
     }
     size_t total = size + sizeof(struct block_header);
-    int c = size_class(total);
+    int c = heap_class(total);
     struct block_header *h;
     uint64_t flags = arch_irq_save();
     if (c == CLASS_COUNT) {

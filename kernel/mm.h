@@ -26,16 +26,25 @@ void heap_trim(void);
 /// Bytes handed out by kmalloc and not yet freed (headers included).
 size_t heap_used_bytes(void);
 
+/// The size class of a heap block of `total` bytes (header included): blocks of class
+/// c hold 2^(c + HEAP_CLASS_MIN_SHIFT) bytes; HEAP_CLASS_COUNT means whole pages.
+static inline int heap_class(size_t total)
+{
+    if (total <= (1u << HEAP_CLASS_MIN_SHIFT)) {
+        return 0;
+    }
+    if (total > (1u << (HEAP_CLASS_MIN_SHIFT + HEAP_CLASS_COUNT - 1))) {
+        return HEAP_CLASS_COUNT;
+    }
+    return 64 - __builtin_clzll((unsigned long long)total - 1) - HEAP_CLASS_MIN_SHIFT;
+}
+
 /// Bytes of heap that kmalloc(size) really takes: its header plus the rounding to
 /// its size class or to whole pages. What accounts are charged.
 static inline size_t heap_block_bytes(size_t size)
 {
     size_t total = size + HEAP_HEADER_BYTES;
-    if (total <= (1u << HEAP_CLASS_MIN_SHIFT)) {
-        return 1u << HEAP_CLASS_MIN_SHIFT;
-    }
-    if (total <= (1u << (HEAP_CLASS_MIN_SHIFT + HEAP_CLASS_COUNT - 1))) {
-        return (size_t)1 << (64 - __builtin_clzll((unsigned long long)total - 1));
-    }
-    return (total + 4095) & ~(size_t)4095;
+    int c = heap_class(total);
+    return c < HEAP_CLASS_COUNT ? (size_t)1 << (c + HEAP_CLASS_MIN_SHIFT)
+                                : (total + 4095) & ~(size_t)4095;
 }
