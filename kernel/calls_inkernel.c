@@ -1,6 +1,6 @@
 // The call table for inkernel apps: plain function calls into the sys_* layer.
 // Each entry masks interrupts for the kernel's part (the kernel runs one thing at a
-// time) and marks the thread as in kernel code, so a fault there is the kernel's.
+// time). A fault while in here is the kernel's: fault.c tells by the program counter.
 #include "sched.h"
 #include "syscall.h"
 
@@ -12,15 +12,12 @@ struct kcall {
 static inline struct kcall kenter(void)
 {
     struct kcall k = {.irq = arch_irq_save()};
-    struct thread *t = thread_current();
-    t->in_app = false;
-    k.p = t->proc;
+    k.p = thread_current()->proc;
     return k;
 }
 
 static inline ftl_err_t kleave(struct kcall k, ftl_err_t err)
 {
-    thread_current()->in_app = true;
     arch_irq_restore(k.irq);
     return err;
 }

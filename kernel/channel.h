@@ -13,7 +13,10 @@ struct msg {
     uint64_t cookie;
     uint32_t nhandles;
     uint32_t charged;                           // bytes charged to kmem (msg_footprint)
-    struct kmem *kmem;                          // charged until received (the sender's)
+    union {
+        struct kmem *kmem;                      // charged until received (the sender's)
+        struct msg *next_free;                  // in the message cache (channel.c)
+    };
     struct handle_entry handles[FTL_MSG_HANDLES_MAX]; // references owned by the message
     uint8_t *data;                              // inline_data or a page
     uint8_t inline_data[];
@@ -35,6 +38,8 @@ struct channel {
 struct msg *msg_alloc(struct kmem *k, size_t len);
 /// Frees a message, uncharges it and drops the references of the handles it carries.
 void msg_free(struct msg *m);
+/// Gives the blocks of freed messages kept for reuse back to the heap.
+void msg_cache_drain(void);
 
 /// Creates two connected ends, one reference each, charged to `k` (NULL: the
 /// kernel). FTL_ERR_NO_MEMORY on failure or past k's limit.
@@ -51,4 +56,19 @@ FTL_MUST_CHECK ftl_err_t channel_send(struct channel *ch, struct msg *m);
 FTL_MUST_CHECK ftl_err_t channel_recv(struct channel *ch, struct msg **out);
 
 /// True if the queue of `ch` itself is full (a sender to it would get FTL_ERR_FULL).
-bool channel_is_full(const struct channel *ch);
+static inline bool channel_is_full(const struct channel *ch)
+{
+    return ch->count >= FTL_CHANNEL_QUEUE_MAX;
+}
+
+/// The channel end's poll state (FTL_READABLE / FTL_WRITABLE / FTL_PEER_CLOSED).
+static inline uint32_t channel_state(const struct channel *ch)
+{
+    uint32_t state = ch->count > 0 ? FTL_READABLE : 0;
+    if (!ch->peer) {
+        state |= FTL_PEER_CLOSED;
+    } else if (!channel_is_full(ch->peer)) {
+        state |= FTL_WRITABLE;
+    }
+    return state;
+}

@@ -74,11 +74,24 @@ static const char *describe(const struct process *p, const struct trap_info *inf
     return "access to unmapped memory";
 }
 
+extern char __kernel_start[], __kernel_end[];
+
+// An inkernel app's thread runs app code and, inside its calls, kernel code; the
+// program counter tells which faulted (apps are loaded outside the kernel image).
+static bool app_code_faulted(const struct thread *t, const struct trap_info *info)
+{
+    if (info->from_user) {
+        return true;
+    }
+    uintptr_t pc = (uintptr_t)info->pc;
+    return t->in_app && !(pc >= (uintptr_t)__kernel_start && pc < (uintptr_t)__kernel_end);
+}
+
 void trap_fault(const struct trap_info *info)
 {
     struct thread *t = thread_current();
     struct process *p = t->proc;
-    if (p && (info->from_user || t->in_app)) {
+    if (p && app_code_faulted(t, info)) {
         process_crash(describe(p, info), info->pc, info->far);
     }
     kprintf("\n[kernel      ] PANIC  %s exception: %s\n", info->kind, info->what);

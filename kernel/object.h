@@ -46,8 +46,24 @@ static inline void object_ref(struct object *obj)
     obj->refs++;
 }
 
+// The slow paths of the inline functions below (kernel/poll.c).
+void object_unref_last(struct object *obj);
+void object_notify_watchers(struct object *obj);
+
 /// Drops a reference; destroys the object when it was the last.
-void object_unref(struct object *obj);
+static inline void object_unref(struct object *obj)
+{
+    if (obj->refs <= 1) {
+        object_unref_last(obj); // also panics on an object without references
+        return;
+    }
+    obj->refs--;
+}
 
 /// Tells every poll watching `obj` that its state may have changed.
-void object_notify(struct object *obj);
+static inline void object_notify(struct object *obj)
+{
+    if (!list_is_empty(&obj->watchers)) {
+        object_notify_watchers(obj);
+    }
+}

@@ -9,6 +9,7 @@ static struct list zombies;
 static struct list timeouts;        // sorted by deadline
 static struct thread idle_thread;
 static struct thread *current = &idle_thread;
+uint64_t sched_switches; // thread switches so far (vectors.S's svc path reads it)
 static int64_t slice_end_ns;
 static int64_t timer_deadline_ns = INT64_MAX; // what the hardware timer is set to
 
@@ -112,6 +113,7 @@ static void schedule(void)
     }
     next->state = THREAD_RUNNING;
     current = next;
+    sched_switches++;
     slice_end_ns = next == &idle_thread ? INT64_MAX : arch_time_ns() + SCHED_SLICE_NS;
     program_timer(false);
     if (next->aspace != prev->aspace) {

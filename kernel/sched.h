@@ -31,7 +31,7 @@ struct thread {
     void *stack;                       // owned by the thread unless stack_owned == false
     size_t stack_size;
     bool stack_owned;
-    bool in_app;                       // executing app code, not kernel code
+    bool in_app;                       // runs an inkernel app (its calls are kernel code)
     bool woken;                        // set by sched_wake, cleared by sched_block
     struct timeout sleep;              // wakes a blocked thread at its deadline
     void (*on_reap)(void *arg);        // called once the dead thread is off the CPU

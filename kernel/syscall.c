@@ -137,22 +137,25 @@ ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
         return FTL_ERR_FULL;
     }
     ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
-    err = app_copy_in(p, hs, (uaddr_t)(uintptr_t)mo.handles, mo.nhandles * sizeof(hs[0]));
-    if (err != FTL_OK) {
-        return err;
-    }
-    err = check_transfer(p, ch, hs, mo.nhandles);
-    if (err != FTL_OK) {
-        return err;
+    if (mo.nhandles > 0) {
+        err = app_copy_in(p, hs, (uaddr_t)(uintptr_t)mo.handles, mo.nhandles * sizeof(hs[0]));
+        if (err == FTL_OK) {
+            err = check_transfer(p, ch, hs, mo.nhandles);
+        }
+        if (err != FTL_OK) {
+            return err;
+        }
     }
     struct msg *m = msg_alloc(p->kmem, mo.len);
     if (!m) {
         return FTL_ERR_NO_MEMORY;
     }
-    err = app_copy_in(p, m->data, (uaddr_t)(uintptr_t)mo.data, mo.len);
-    if (err != FTL_OK) {
-        msg_free(m);
-        return err;
+    if (mo.len > 0) {
+        err = app_copy_in(p, m->data, (uaddr_t)(uintptr_t)mo.data, mo.len);
+        if (err != FTL_OK) {
+            msg_free(m);
+            return err;
+        }
     }
     m->type = mo.type;
     m->cookie = mo.cookie;
@@ -428,6 +431,7 @@ ftl_err_t sys_stats(struct process *p, uaddr_t out)
     if (!process_has_grant(p, SPEC_GRANT_STATS)) {
         return FTL_ERR_DENIED;
     }
+    msg_cache_drain();
     heap_trim(); // free pages then include what the heap could give back
     struct ftl_sys_stats st = {
         .free_pages = page_free_count(),

@@ -8,7 +8,8 @@ import gdb
 SKIP = int(os.environ.get("FTL_PROFILE_SKIP", "300"))  # warm-up round trips
 out = os.environ["FTL_PROFILE_OUT"]
 
-bp = gdb.Breakpoint("sys_channel_send", internal=True)
+# "*": the function's entry address; by name, gdb may pick a line inside it
+bp = gdb.Breakpoint("*sys_channel_send", internal=True)
 bp.ignore_count = 2 * SKIP  # the client's and echo's sends
 gdb.execute("continue", to_string=True)
 bp.enabled = False

@@ -3,7 +3,8 @@
 `inkernel`, or in the modes given), lets them warm up, then single-steps one whole
 0-byte round trip under gdb and prints the instructions per function, kernel and apps.
 
-usage: roundtrip_profile.py [CLIENT_MODE SERVER_MODE]   (default: inkernel inkernel)
+usage: roundtrip_profile.py [--lines] [CLIENT_MODE SERVER_MODE]   (default: inkernel inkernel)
+--lines also prints the kernel's instructions per source line (where to cut next).
 """
 import collections
 import os
@@ -25,7 +26,9 @@ def spec_in_mode(app, mode):
 
 
 def main() -> int:
-    client, server = (sys.argv[1:3] if len(sys.argv) >= 3 else ("inkernel", "inkernel"))
+    args = [a for a in sys.argv[1:] if a != "--lines"]
+    lines = "--lines" in sys.argv[1:]
+    client, server = (args[0:2] if len(args) >= 2 else ("inkernel", "inkernel"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         initfs = make_initfs(tmp / "initfs.bin", ["pingpong", "echo"],
@@ -52,6 +55,7 @@ def main() -> int:
             print(r.stdout[-3000:], r.stderr[-3000:], file=sys.stderr)
             return 1
         pcs = [int(line, 16) for line in out.read_text().split()]
+        (ROOT / "build" / "roundtrip_pcs.txt").write_text(out.read_text())  # for a closer look
         name_of = {}
         for line in names.read_text().splitlines():
             pc, _, s = line.partition(" ")
@@ -65,7 +69,21 @@ def main() -> int:
     print(f"one 0-byte round trip, {client} client <-> {server} echo: {len(pcs)} instructions")
     for name, n in counts.most_common():
         print(f"{n:6}  {name}")
+    if lines:
+        print_lines([pc for pc in pcs if pc >= 1 << 39])
     return 0
+
+
+def print_lines(pcs):
+    """Kernel instructions per source line (llvm-addr2line on build/kernel.elf)."""
+    uniq = sorted(set(pcs))
+    out = subprocess.run(["llvm-addr2line", "-e", str(ROOT / "build" / "kernel.elf")] +
+                         [hex(pc) for pc in uniq], capture_output=True, text=True).stdout
+    where = dict(zip(uniq, (line.replace(str(ROOT) + "/", "") for line in out.splitlines())))
+    counts = collections.Counter(where.get(pc, "?") for pc in pcs)
+    print("kernel instructions per source line:")
+    for name, n in counts.most_common(60):
+        print(f"{n:6}  {name}")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,14 @@
 static volatile uint32_t *uart;
 static bool psci_smc;
 static uint64_t counter_hz;
+static uint64_t ns_per_tick_q32; // ns per counter tick, 32.32 fixed point
 
 void arm64_cpu_init(const struct board *b)
 {
     uart = arch_phys_to_virt(b->uart_base);
     psci_smc = b->psci_smc;
     counter_hz = read_sysreg(cntfrq_el0);
+    ns_per_tick_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / counter_hz);
 }
 
 void arch_irq_enable(void)
@@ -34,10 +36,12 @@ void arch_wait_for_interrupt(void)
     __asm__ volatile("dsb sy; wfi" ::: "memory");
 }
 
-// Converts counter ticks to ns without overflowing for ~500 years of uptime.
+// Converts counter ticks to ns: a multiply, no division (the clock is read on every
+// thread switch). Exact for QEMU's 62.5 MHz counter; elsewhere off by under 1 ns per
+// 2^32 ticks. Does not overflow for ~290 years of uptime.
 static int64_t ticks_to_ns(uint64_t t)
 {
-    return (int64_t)((t / counter_hz) * 1000000000ull + (t % counter_hz) * 1000000000ull / counter_hz);
+    return (int64_t)(((unsigned __int128)t * ns_per_tick_q32) >> 32);
 }
 
 int64_t arch_time_ns(void)

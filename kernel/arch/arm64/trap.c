@@ -109,6 +109,13 @@ static void handle_fault(struct arch_frame *frame, uint64_t kind)
     trap_fault(&info);
 }
 
+// An app's call from vectors.S's short path: only x0-x5, x8, x30 and the return
+// state of `frame` were saved.
+void svc_handler(struct arch_frame *frame)
+{
+    frame->x[0] = (uint64_t)syscall_dispatch(process_current(), frame->x[8], frame->x);
+}
+
 void exception_handler(struct arch_frame *frame, uint64_t kind)
 {
     switch (kind) {
@@ -117,11 +124,8 @@ void exception_handler(struct arch_frame *frame, uint64_t kind)
         handle_irq();
         return;
     case KIND_SYNC_EL0:
-        if ((read_esr() >> 26) == 0x15) { // svc from a user app: x8 = call, x0-x5 = args
-            frame->x[0] = (uint64_t)syscall_dispatch(process_current(), frame->x[8], frame->x);
-            return;
-        }
-        handle_fault(frame, kind);
+        handle_fault(frame, kind); // svc goes to svc_handler
+
         return;
     default:
         handle_fault(frame, kind);

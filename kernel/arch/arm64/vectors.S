@@ -1,11 +1,14 @@
 // Exception vectors at EL2: every exception saves a full struct arch_frame (general
 // and FP/SIMD registers) on the current stack and calls exception_handler(frame, kind).
+// Except an app's `svc`: its stubs are called like functions, so only what a callee
+// must keep is kept (svc_fast below).
 #include "asm.h"
 
 #define FRAME_SIZE 816
 #define FRAME_ELR 248
 #define FRAME_SPSR 256
 #define FRAME_SP_EL0 264
+#define FRAME_SWITCHES 280
 #define FRAME_FP 288
 #define FRAME_FPCR 800
 
@@ -14,6 +17,19 @@
     sub     sp, sp, #FRAME_SIZE
     stp     x0, x1, [sp, #0]
     mov     x1, #\kind
+    b       exception_common
+.endm
+
+// Synchronous exception from EL0: an svc takes the short path.
+.macro VENTRY_SYNC_EL0
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mrs     x1, esr_el2
+    lsr     x1, x1, #26
+    cmp     x1, #0x15
+    b.eq    svc_fast
+    mov     x1, #8
     b       exception_common
 .endm
 
@@ -29,7 +45,7 @@ exception_vectors:
     VENTRY 5
     VENTRY 6
     VENTRY 7
-    VENTRY 8
+    VENTRY_SYNC_EL0
     VENTRY 9
     VENTRY 10
     VENTRY 11
@@ -130,5 +146,91 @@ exception_return:
     ldp     x24, x25, [sp, #192]
     ldp     x26, x27, [sp, #208]
     ldp     x28, x29, [sp, #224]
+    add     sp, sp, #FRAME_SIZE
+    eret
+
+// An app's call (svc #0 in a stub of its call table: x8 = call, x0-x5 = arguments).
+// The stub is a function to the app's compiler, so x0-x18, x30 and the FP/SIMD
+// registers other than the low halves of d8-d15 need not survive it; the kernel's C
+// code keeps x19-x29, and a thread switch keeps d8-d15, FPCR, FPSR and TPIDR_EL0.
+// Saved here: the arguments, x30, ELR, SPSR and SP_EL0. On the way back every
+// scratch register is cleared so no kernel value reaches the app, and if another
+// thread ran meanwhile (sched_switches moved), the FP/SIMD registers it may have
+// left are cleared too.
+svc_fast:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    str     x8, [sp, #64]
+    mrs     x2, elr_el2
+    stp     x30, x2, [sp, #240]
+    mrs     x2, spsr_el2
+    mrs     x3, sp_el0
+    stp     x2, x3, [sp, #FRAME_SPSR]
+    adrp    x2, sched_switches
+    ldr     x3, [x2, :lo12:sched_switches]
+    str     x3, [sp, #FRAME_SWITCHES]
+    mov     x0, sp
+    bl      svc_handler
+    adrp    x2, sched_switches
+    ldr     x2, [x2, :lo12:sched_switches]
+    ldr     x3, [sp, #FRAME_SWITCHES]
+    cmp     x2, x3
+    b.eq    1f
+    movi    v0.16b, #0
+    movi    v1.16b, #0
+    movi    v2.16b, #0
+    movi    v3.16b, #0
+    movi    v4.16b, #0
+    movi    v5.16b, #0
+    movi    v6.16b, #0
+    movi    v7.16b, #0
+    fmov    d8, d8              // a scalar write clears the upper half
+    fmov    d9, d9
+    fmov    d10, d10
+    fmov    d11, d11
+    fmov    d12, d12
+    fmov    d13, d13
+    fmov    d14, d14
+    fmov    d15, d15
+    movi    v16.16b, #0
+    movi    v17.16b, #0
+    movi    v18.16b, #0
+    movi    v19.16b, #0
+    movi    v20.16b, #0
+    movi    v21.16b, #0
+    movi    v22.16b, #0
+    movi    v23.16b, #0
+    movi    v24.16b, #0
+    movi    v25.16b, #0
+    movi    v26.16b, #0
+    movi    v27.16b, #0
+    movi    v28.16b, #0
+    movi    v29.16b, #0
+    movi    v30.16b, #0
+    movi    v31.16b, #0
+1:  ldp     x2, x3, [sp, #FRAME_SPSR]
+    msr     spsr_el2, x2
+    msr     sp_el0, x3
+    ldp     x30, x2, [sp, #240]
+    msr     elr_el2, x2
+    ldr     x0, [sp, #0]
+    mov     x1, xzr
+    mov     x2, xzr
+    mov     x3, xzr
+    mov     x4, xzr
+    mov     x5, xzr
+    mov     x6, xzr
+    mov     x7, xzr
+    mov     x8, xzr
+    mov     x9, xzr
+    mov     x10, xzr
+    mov     x11, xzr
+    mov     x12, xzr
+    mov     x13, xzr
+    mov     x14, xzr
+    mov     x15, xzr
+    mov     x16, xzr
+    mov     x17, xzr
+    mov     x18, xzr
     add     sp, sp, #FRAME_SIZE
     eret
