@@ -312,16 +312,16 @@ ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why)
         board_add_node(blob, off, b);
     }
     if (b->ram_size == 0) {
-        *why = "no memory node";
+        *why = "the device tree has no memory node";
     } else if (b->uart_base == 0) {
-        *why = "no arm,pl011 UART";
+        *why = "the device tree has no arm,pl011 UART";
     } else if (b->gic_version == 0) {
         *why = b->unknown_irqchip ? "no interrupt controller FTL knows (it drives arm,gic-v3, "
                                     "arm,cortex-a15-gic and arm,gic-400)"
-                                  : "no interrupt controller (FTL drives arm,gic-v3, "
-                                    "arm,cortex-a15-gic and arm,gic-400)";
+                                  : "the device tree has no interrupt controller (FTL drives "
+                                    "arm,gic-v3, arm,cortex-a15-gic and arm,gic-400)";
     } else if (b->timer_irq == 0 && b->timer_virt_irq == 0) {
-        *why = "no arm,armv8-timer";
+        *why = "the device tree has no arm,armv8-timer";
     } else {
         return FTL_OK;
     }

@@ -47,12 +47,15 @@ static void timer_irq(void *ctx)
 
 // A machine FTL cannot run on: says why on the UART if the device tree named one,
 // then powers off (the code tells a debugger why when nothing could print).
-static _Noreturn void boot_failed(const char *why)
+static _Noreturn void boot_failed(const char *why, uint64_t dtb_pa)
 {
-    KERROR("FTL at %s cannot boot: %s", arch_boot_mode(), why);
-    if (board.unknown_irqchip && board.gic_version == 0) {
-        KERROR("the device tree's interrupt controller is '%s'", board.unknown_irqchip);
-    }
+    // The interrupt controller is checked after RAM and the UART: name the one found.
+    const char *irqchip = board.ram_size && board.uart_base && board.gic_version == 0
+                              ? board.unknown_irqchip
+                              : NULL;
+    KERROR("FTL at %s cannot boot: %s%s%s%s (device tree at 0x%lx)", arch_boot_mode(), why,
+           irqchip ? "; it has '" : "", irqchip ? irqchip : "", irqchip ? "'" : "",
+           (unsigned long)dtb_pa);
     arch_poweroff_failed(board.uart_base ? BOOT_FAILED_REPORTED : BOOT_FAILED_NO_CONSOLE);
 }
 
@@ -64,14 +67,16 @@ _Noreturn void kmain(uint64_t dtb_pa)
     arch_early_init(&board, dtb_pa);
     log_set_color(bootargs_have(board.bootargs, "color=1"));
     if (err != FTL_OK) {
-        boot_failed(why);
+        boot_failed(why, dtb_pa);
     }
     arch_init(&board);
     device_set_board(&board);
     debugger_set_log(bootargs_have(board.bootargs, "debug=1"));
-    KINFO("FTL booting at %s, GICv%u: %lu MiB RAM at 0x%lx, %zu virtio-mmio slots",
+    KINFO("FTL booting at %s, GICv%u: %lu MiB RAM at 0x%lx, kernel at 0x%lx, %zu virtio-mmio "
+          "slots",
           arch_boot_mode(), board.gic_version, (unsigned long)(board.ram_size >> 20),
-          (unsigned long)board.ram_base, board.nvirtio);
+          (unsigned long)board.ram_base, (unsigned long)arch_virt_to_phys(__kernel_start),
+          board.nvirtio);
 
     size_t dtb_size = 0;
     (void)fdt_check(dtb, &dtb_size);

@@ -35,7 +35,8 @@ void arch_early_init(const struct board *b, uint64_t dtb_pa)
 {
     kmap_init(b, dtb_pa);
     uart = b->uart_base ? arch_phys_to_virt(b->uart_base) : NULL;
-    psci_smc = b->psci_smc;
+    // At EL2 an hvc would trap to the kernel itself: only smc reaches the firmware.
+    psci_smc = b->psci_smc || arm64_el == 2;
     ram_base = b->ram_base;
     ram_end = b->ram_base + b->ram_size;
     counter_hz = read_sysreg(cntfrq_el0);

@@ -13,27 +13,34 @@
 
 extern uint64_t boot_l1[512];
 
-static bool range_touches(uint64_t base, uint64_t size, size_t gib)
+// Marks the GiBs [base, base + size) touches as `type` in want[] unless already marked.
+static void mark(uint64_t *want, uint64_t base, uint64_t size, uint64_t type)
 {
-    uint64_t lo = (uint64_t)gib * GIB, hi = lo + GIB;
-    return size != 0 && base < hi && base + size > lo;
+    if (size == 0 || base >= LINEAR_ENTRIES * GIB) {
+        return;
+    }
+    uint64_t last = (base + size - 1) / GIB;
+    for (uint64_t i = base / GIB; i <= last && i < LINEAR_ENTRIES; i++) {
+        if (want[i] == 0) {
+            want[i] = i * GIB | type;
+        }
+    }
 }
 
-// The memory type GiB `gib` wants: normal if it holds RAM (or the DTB or the image),
-// device if it holds a device the kernel or a driver uses, else unmapped.
-static uint64_t entry_for(const struct board *b, uint64_t dtb_pa, size_t gib)
+// The entry each GiB wants: normal memory if it holds RAM (or the DTB or the image),
+// device memory if it holds a device the kernel or a driver uses, else none.
+static void linear_entries(const struct board *b, uint64_t dtb_pa, uint64_t *want)
 {
-    uint64_t base = (uint64_t)gib * GIB;
-    if (range_touches(b->ram_base, b->ram_size, gib) || range_touches(dtb_pa, 1, gib) ||
-        range_touches(arm64_image_pa, 1, gib)) {
-        return base | BLOCK_NORMAL;
+    mark(want, b->ram_base, b->ram_size, BLOCK_NORMAL);
+    mark(want, dtb_pa, 1, BLOCK_NORMAL);
+    mark(want, arm64_image_pa, 1, BLOCK_NORMAL);
+    mark(want, b->uart_base, 1, BLOCK_DEVICE);
+    mark(want, b->gicd_base, 1, BLOCK_DEVICE);
+    mark(want, b->gicr_base, 1, BLOCK_DEVICE);
+    mark(want, b->gicc_base, 1, BLOCK_DEVICE);
+    for (size_t i = 0; i < b->nvirtio; i++) {
+        mark(want, b->virtio[i].base, b->virtio[i].size, BLOCK_DEVICE);
     }
-    bool dev = range_touches(b->uart_base, 1, gib) || range_touches(b->gicd_base, 1, gib) ||
-               range_touches(b->gicr_base, 1, gib) || range_touches(b->gicc_base, 1, gib);
-    for (size_t i = 0; i < b->nvirtio && !dev; i++) {
-        dev = range_touches(b->virtio[i].base, b->virtio[i].size, gib);
-    }
-    return dev ? base | BLOCK_DEVICE : 0;
 }
 
 static void tlb_flush_kernel(void)
@@ -44,9 +51,10 @@ static void tlb_flush_kernel(void)
 
 void kmap_init(const struct board *b, uint64_t dtb_pa)
 {
+    static uint64_t want[LINEAR_ENTRIES];
+    linear_entries(b, dtb_pa, want);
     for (size_t i = 0; i < LINEAR_ENTRIES; i++) {
-        uint64_t want = entry_for(b, dtb_pa, i);
-        if (boot_l1[i] == want) {
+        if (boot_l1[i] == want[i]) {
             continue;
         }
         // Break-before-make (Arm ARM D8.14.1): a valid entry changes only through invalid.
@@ -54,7 +62,7 @@ void kmap_init(const struct board *b, uint64_t dtb_pa)
             boot_l1[i] = 0;
             tlb_flush_kernel();
         }
-        boot_l1[i] = want;
+        boot_l1[i] = want[i];
     }
     tlb_flush_kernel();
 }

@@ -22,6 +22,7 @@
 
 struct arch_aspace {
     uint64_t *l1;
+    uint64_t ttbr;               // TTBR0 value: l1's physical address and the ASID
     uint16_t asid;               // 0: none free, share ASID 0 and flush on switch
     uint32_t table_pages;        // page-table pages, l1 included
 };
@@ -52,6 +53,7 @@ int arch_aspace_create(struct arch_aspace **out)
         return -1;
     }
     as->asid = asid_alloc();
+    as->ttbr = arch_virt_to_phys(as->l1) | ((uint64_t)as->asid << 48);
     as->table_pages = 1;
     *out = as;
     return 0;
@@ -149,11 +151,10 @@ void arch_aspace_activate(struct arch_aspace *as)
         __asm__ volatile("mrs %0, tcr_el1" : "=r"(tcr));
     }
     if (as) {
-        uint64_t ttbr = arch_virt_to_phys(as->l1) | ((uint64_t)as->asid << 48);
         if (el2) {
-            __asm__ volatile("msr ttbr0_el2, %0" ::"r"(ttbr));
+            __asm__ volatile("msr ttbr0_el2, %0" ::"r"(as->ttbr));
         } else {
-            __asm__ volatile("msr ttbr0_el1, %0" ::"r"(ttbr));
+            __asm__ volatile("msr ttbr0_el1, %0" ::"r"(as->ttbr));
         }
         tcr &= ~(1ull << 7); // EPD0 off: walk TTBR0
         if (as->asid == 0) {

@@ -58,7 +58,9 @@ static uint64_t read_far(void)
     return v;
 }
 
-static void handle_irq(void)
+// Kept out of line so exception_handler's frame, which every kernel call goes
+// through, does not grow by what the GIC code needs.
+static __attribute__((noinline)) void handle_irq(void)
 {
     uint32_t intid = gic_ack();
     if (intid >= 1020) {
