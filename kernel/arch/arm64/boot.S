@@ -22,6 +22,7 @@ start:
     adr     x22, _start             // where the loader put the image (the MMU is off)
     mrs     x1, CurrentEL
     lsr     x23, x1, #2             // x23: the exception level the kernel runs at
+    mov     x24, x23                // x24: the one it was entered at
     cmp     x23, #1
     b.eq    build_tables
     cmp     x23, #2
@@ -198,6 +199,8 @@ start_high:
     b       3b
 4:  adrp    x1, arm64_el
     str     w23, [x1, :lo12:arm64_el]
+    adrp    x1, arm64_entry_el
+    str     w24, [x1, :lo12:arm64_entry_el]
     adrp    x1, arm64_image_pa
     str     x22, [x1, :lo12:arm64_image_pa]
     mov     x0, x21

@@ -16,6 +16,7 @@
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" ::"r"((uint64_t)(v)))
 
 uint32_t arm64_el;
+uint32_t arm64_entry_el;
 uint64_t arm64_image_pa;
 
 static volatile uint32_t *uart;
@@ -49,7 +50,10 @@ bool arch_has_el2(void)
 
 const char *arch_boot_mode(void)
 {
-    return arm64_el == 2 ? "EL2 (VHE)" : "EL1";
+    if (arm64_el == 2) {
+        return "EL2 (VHE)";
+    }
+    return arm64_entry_el == 2 ? "EL1 (entered at EL2 without VHE)" : "EL1";
 }
 
 uint32_t arch_timer_irq(const struct board *b)

@@ -8,6 +8,8 @@ struct board;
 
 /// The exception level the kernel runs at: 2 (EL2 with VHE) or 1. Set by boot.S.
 extern uint32_t arm64_el;
+/// The exception level the kernel was entered at (2 when it left EL2 for lack of VHE).
+extern uint32_t arm64_entry_el;
 /// Physical address of the image's first byte (_start), wherever the loader put it.
 extern uint64_t arm64_image_pa;
 
