@@ -244,8 +244,8 @@ static bool is_gicv2(const void *blob, int off)
            fdt_is_compatible(blob, off, "arm,cortex-a7-gic");
 }
 
-// The first GIC (or other interrupt controller) in the tree is the root one on every
-// machine FTL knows; a GIC's children (QEMU's v2m frame, the ITS) come after it.
+// The first node marked interrupt-controller is the root one on every machine FTL
+// knows; a GIC's children (QEMU's v2m frame, the ITS) are MSI controllers, not marked.
 static void read_irqchip(const void *blob, int off, struct board *b)
 {
     uint64_t size;
@@ -274,10 +274,6 @@ static void board_add_node(const void *blob, int off, struct board *b)
     } else if (fdt_is_compatible(blob, off, "arm,pl011") && b->uart_base == 0) {
         read_reg(blob, off, 0, &b->uart_base, &size);
         b->uart_irq = read_irq(blob, off, 0);
-    } else if (b->gic_version == 0 &&
-               (fdt_is_compatible(blob, off, "arm,gic-v3") || is_gicv2(blob, off) ||
-                fdt_prop(blob, off, "interrupt-controller", NULL))) {
-        read_irqchip(blob, off, b);
     } else if (fdt_is_compatible(blob, off, "arm,armv8-timer")) {
         b->timer_virt_irq = read_irq(blob, off, 2); // secure, non-secure, virtual, hyp
         b->timer_irq = read_irq(blob, off, 3);
@@ -294,6 +290,10 @@ static void board_add_node(const void *blob, int off, struct board *b)
         }
     } else if (node_name_is(blob, off, "chosen")) {
         read_chosen(blob, off, b);
+    } else if (b->gic_version == 0 && fdt_prop(blob, off, "interrupt-controller", NULL)) {
+        // Last, and one property look per node until the GIC is found: every node of
+        // the tree comes through here (QEMU virt's 32 virtio slots included).
+        read_irqchip(blob, off, b);
     }
 }
 

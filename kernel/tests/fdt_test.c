@@ -158,6 +158,7 @@ static void fb_board(unsigned omit)
     } else if (!(omit & NO_GIC)) {
         fb_begin("intc@2000");
         fb_prop_str("compatible", "arm,gic-v3");
+        fb_prop("interrupt-controller", "", 0);
         size_t nreg = omit & GIC_ONE_REG ? 4 : 8;
         fb_prop_cells("reg", (const uint32_t[]){0, 0x2000, 0, 0x1000, 0, 0x3000, 0, 0x1000},
                       nreg);
