@@ -131,6 +131,22 @@ build_tables:
     cmp     x4, x5
     b.lo    4b
 
+    // The tables were written with the MMU and caches off; the walker reads them
+    // cacheable. Drop any stale cached copy of their lines (a loader that ran with
+    // caches on may have left some), as Linux does: booting.rst asks no more of it.
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4         // DminLine: log2 of the line size in words
+    mov     x4, #4
+    lsl     x4, x4, x3
+    adrp    x1, boot_tables
+    adrp    x2, boot_tables_end
+    dmb     sy
+7:  dc      ivac, x1
+    add     x1, x1, x4
+    cmp     x1, x2
+    b.lo    7b
+    dsb     sy
+
     ldr     x1, =MAIR_VALUE
     ldr     x2, =TCR_VALUE
     ldr     x3, =SCTLR_VALUE
