@@ -266,6 +266,22 @@ static void read_irqchip(const void *blob, int off, struct board *b)
     }
 }
 
+// A 16550 console (Firecracker's): byte registers, `reg-shift` apart (0 if absent).
+static void read_16550(const void *blob, int off, struct board *b)
+{
+    uint64_t size;
+    if (!read_reg(blob, off, 0, &b->uart_base, &size)) {
+        return;
+    }
+    b->uart_irq = read_irq(blob, off, 0);
+    b->uart_is_16550 = true;
+    uint32_t len;
+    const void *shift = fdt_prop(blob, off, "reg-shift", &len);
+    b->uart_reg_shift = shift && len == 4 && fdt_read_cells(shift, 1) <= 4
+                            ? (uint32_t)fdt_read_cells(shift, 1)
+                            : 0;
+}
+
 static void board_add_node(const void *blob, int off, struct board *b)
 {
     uint64_t size;
@@ -290,6 +306,9 @@ static void board_add_node(const void *blob, int off, struct board *b)
         }
     } else if (node_name_is(blob, off, "chosen")) {
         read_chosen(blob, off, b);
+    } else if (b->uart_base == 0 && (fdt_is_compatible(blob, off, "ns16550a") ||
+                                     fdt_is_compatible(blob, off, "ns16550"))) {
+        read_16550(blob, off, b);
     } else if (b->gic_version == 0 && fdt_prop(blob, off, "interrupt-controller", NULL)) {
         // Last, and one property look per node until the GIC is found: every node of
         // the tree comes through here (QEMU virt's 32 virtio slots included).
@@ -314,7 +333,7 @@ ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why)
     if (b->ram_size == 0) {
         *why = "the device tree has no memory node";
     } else if (b->uart_base == 0) {
-        *why = "the device tree has no arm,pl011 UART";
+        *why = "the device tree has no UART FTL drives (arm,pl011, ns16550a)";
     } else if (b->gic_version == 0) {
         *why = b->unknown_irqchip ? "no interrupt controller FTL knows (it drives arm,gic-v3, "
                                     "arm,cortex-a15-gic and arm,gic-400)"

@@ -16,8 +16,10 @@ struct board_virtio {
 // What the kernel needs to know about the machine. Filled by board_from_fdt().
 struct board {
     uint64_t ram_base, ram_size;
-    uint64_t uart_base;
+    uint64_t uart_base;     // the first UART the tree names, a PL011 or a 16550
     uint32_t uart_irq;      // GIC INTID
+    bool uart_is_16550;     // ns16550a (Firecracker's console); else arm,pl011
+    uint32_t uart_reg_shift; // 16550: registers are 1 << reg_shift bytes apart
     uint32_t gic_version;   // 3 (arm,gic-v3) or 2 (arm,cortex-a15-gic, arm,gic-400)
     uint64_t gicd_base;     // distributor
     uint64_t gicr_base;     // GICv3: redistributors

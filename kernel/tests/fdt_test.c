@@ -575,6 +575,48 @@ static void failed_board_keeps_the_uart_to_report_on(void **state)
     free(blob);
 }
 
+static void ns16550_console_is_found_with_its_register_shift(void **state)
+{
+    (void)state;
+    fb_board(NO_UART);
+    fb_begin("uart@40002000");
+    fb_prop_str("compatible", "ns16550a");
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x40002000, 0, 0x1000}, 4);
+    fb_prop_cells("interrupts", (const uint32_t[]){0, 4, 1}, 3);
+    fb_prop_cells("reg-shift", (const uint32_t[]){2}, 1);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.uart_base, 0x40002000);
+    assert_true(b.uart_is_16550);
+    assert_int_equal(b.uart_reg_shift, 2);
+    assert_int_equal(b.uart_irq, 36);
+    free(blob);
+}
+
+static void first_uart_wins_over_a_later_16550(void **state)
+{
+    (void)state;
+    fb_board(0);
+    fb_begin("uart@40002000");
+    fb_prop_str("compatible", "ns16550a");
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x40002000, 0, 0x1000}, 4);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.uart_base, 0x1000);
+    assert_false(b.uart_is_16550);
+    free(blob);
+}
+
 static void bootargs_come_from_chosen(void **state)
 {
     (void)state;
@@ -918,6 +960,8 @@ int main(void)
         cmocka_unit_test(timer_gives_virtual_and_hypervisor_intids),
         cmocka_unit_test(psci_method_hvc_is_not_smc),
         cmocka_unit_test(failed_board_keeps_the_uart_to_report_on),
+        cmocka_unit_test(ns16550_console_is_found_with_its_register_shift),
+        cmocka_unit_test(first_uart_wins_over_a_later_16550),
         cmocka_unit_test(bootargs_come_from_chosen),
         cmocka_unit_test(unterminated_bootargs_are_ignored),
         cmocka_unit_test(virtio_node_with_short_reg_is_skipped),

@@ -1,5 +1,5 @@
 // arm64 CPU hooks: interrupt masking, the generic timer (the EL2 physical timer at
-// EL2, the virtual timer at EL1), PL011 console output, PSCI power-off, caches and
+// EL2, the virtual timer at EL1), PL011 or 16550 console output, PSCI power-off, caches and
 // frame-pointer backtraces.
 #include "../../kernel.h"
 #include "../../fdt.h"
@@ -20,6 +20,8 @@ uint32_t arm64_entry_el;
 uint64_t arm64_image_pa;
 
 static volatile uint32_t *uart;
+static volatile uint8_t *uart_16550;  // instead of the PL011 `uart` (Firecracker)
+static uint32_t uart_16550_shift;
 static bool psci_smc;
 static uint64_t counter_hz;
 static uint64_t ram_base, ram_end;  // physical, for arch_backtrace's bounds
@@ -35,7 +37,9 @@ static bool is_kernel_stack_address(uintptr_t va)
 void arch_early_init(const struct board *b, uint64_t dtb_pa)
 {
     kmap_init(b, dtb_pa);
-    uart = b->uart_base ? arch_phys_to_virt(b->uart_base) : NULL;
+    uart = b->uart_base && !b->uart_is_16550 ? arch_phys_to_virt(b->uart_base) : NULL;
+    uart_16550 = b->uart_base && b->uart_is_16550 ? arch_phys_to_virt(b->uart_base) : NULL;
+    uart_16550_shift = b->uart_reg_shift;
     // At EL2 an hvc would trap to the kernel itself: only smc reaches the firmware.
     psci_smc = b->psci_smc || arm64_el == 2;
     ram_base = b->ram_base;
@@ -110,10 +114,24 @@ void arch_timer_set_deadline(int64_t deadline_ns)
     __asm__ volatile("isb");
 }
 
+// A 16550's transmit holding register (offset 0) takes a byte when the line status
+// register (offset 5) has THRE (bit 5) set; no set-up is needed to send.
+static void console_write_16550(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        while (!(uart_16550[5u << uart_16550_shift] & (1 << 5))) {
+        }
+        uart_16550[0] = (uint8_t)s[i];
+    }
+}
+
 void arch_console_write(const char *s, size_t len)
 {
     if (!uart) {
-        return; // the device tree named no UART FTL can drive
+        if (uart_16550) {
+            console_write_16550(s, len);
+        }
+        return; // else the device tree named no UART FTL can drive
     }
     for (size_t i = 0; i < len; i++) {
         while (uart[0x18 / 4] & (1 << 5)) { // FR.TXFF: transmit FIFO full
