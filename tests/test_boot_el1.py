@@ -3,6 +3,7 @@ a cloud VM is, with a GICv2 beside the GICv3, from another load address, and on
 device trees it cannot run on. tests/slow/test_boot_configs.py boots the same app set
 in the other configurations."""
 import re
+import struct
 import subprocess
 
 import pytest
@@ -71,6 +72,16 @@ def test_el1_with_gicv2_runs_every_kind_of_app_and_refuses_a_vm(boot):
 
 
 # ---- other loaders: the kernel entered at another address ----
+
+def test_image_header_tells_other_loaders_what_linux_booting_rst_asks():
+    code0, _, text_offset, image_size, flags, magic = struct.unpack_from(
+        "<II QQQ 24x 4s", KERNEL.read_bytes())
+    assert magic == b"ARM\x64"
+    assert code0 >> 26 == 0b000101          # code0 is a branch past the header
+    assert text_offset == 0x80000
+    assert image_size >= KERNEL.stat().st_size and image_size % 4096 == 0  # bss included
+    assert flags == 0b1010                  # little endian, 4 KiB pages, anywhere in RAM
+
 
 def boot_via_stub(tmp_path, kernel_addr, dtb=None, el=1, memory="256M", apps_initfs=None):
     """Boots tools/loadstub.py's stub with QEMU's -kernel; it enters build/kernel.bin,
