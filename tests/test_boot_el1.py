@@ -95,7 +95,7 @@ def boot_via_stub(tmp_path, kernel_addr, dtb=None, el=1, memory="256M", apps_ini
              "-device", f"loader,file={KERNEL},addr={hex(kernel_addr)},force-raw=on"]
     if dtb:
         extra += ["-device", f"loader,file={dtb},addr={hex(dtb_addr)},force-raw=on"]
-    return Qemu(apps_initfs, kernel=stub, el=el, extra=extra, timeout_s=120)
+    return Qemu(apps_initfs, kernel=stub, el=el, gic=3, extra=extra, timeout_s=120)
 
 
 def test_kernel_runs_where_another_loader_put_it(tmp_path):
@@ -148,7 +148,7 @@ def ends_by_itself(os, timeout_s=60):
 
 def test_unknown_interrupt_controller_is_named_on_the_uart(boot, tmp_path, qemu_dts):
     dts = qemu_dts.replace('compatible = "arm,gic-v3";', 'compatible = "arm,gic-v5";')
-    os = boot(apps=["hello"], el=1, extra=["-dtb", str(compile_dts(tmp_path, dts))])
+    os = boot(apps=["hello"], el=1, gic=3, extra=["-dtb", str(compile_dts(tmp_path, dts))])
     os.wait_for(r"^\[kernel      \] ERROR  FTL at EL1 cannot boot: no interrupt controller FTL "
                 r"knows \(it drives arm,gic-v3, arm,cortex-a15-gic and arm,gic-400\); it has "
                 r"'arm,gic-v5' \(device tree at 0x[0-9a-f]+\)$")
@@ -167,6 +167,6 @@ def test_missing_memory_node_is_reported_on_the_uart(tmp_path, qemu_dts):
 
 def test_without_a_console_it_powers_off_instead_of_hanging(boot, tmp_path, qemu_dts):
     dts = drop_node(qemu_dts, "pl011@9000000")
-    os = boot(apps=["hello"], el=1, extra=["-dtb", str(compile_dts(tmp_path, dts))])
+    os = boot(apps=["hello"], el=1, gic=3, extra=["-dtb", str(compile_dts(tmp_path, dts))])
     ends_by_itself(os)
     assert not [line for line in os.lines if line.startswith("[")], os.log()

@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_boot_el1 import boot_everything, boot_via_stub, check_everything_runs  # noqa: E402
+from test_isolation import FAULTS, as_mode  # noqa: E402
 
 
 @pytest.mark.parametrize("el,gic", [(1, 3), (2, 2), (2, 3)])
@@ -38,3 +39,14 @@ def test_el2_kernel_runs_where_another_loader_put_it(tmp_path):
         assert not re.search(r"PANIC|ERROR", os.log())
     finally:
         os.stop()
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_user_faults_are_contained_at_el1(boot, kind):
+    # At EL1 a user app's exceptions go to the EL1 vectors (at EL2 with VHE, TGE sends
+    # them to EL2): every kind of fault still ends only that app.
+    os = boot(apps=["echo", "test_fault", "test_late", "hello"], el=1,
+              specs={"test_fault": as_mode("test_fault", "user", kind=kind)})
+    os.wait_for(rf"^\[test_fault  \] ERROR  {FAULTS[kind]}")
+    os.wait_for(r'^\[test_late   \] INFO   still running: echo answered "late"$')
+    assert "PANIC" not in os.log()
