@@ -18,6 +18,8 @@ _start:
     .long   0
 
 start:
+    msr     daifset, #0xf           // booting.rst asks the loader for this; be sure
+    msr     spsel, #1               // the level's own stack pointer (ELxh), not SP_EL0
     mov     x21, x0                 // DTB physical address, from the boot loader
     adr     x22, _start             // where the loader put the image (the MMU is off)
     mrs     x1, CurrentEL
