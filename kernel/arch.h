@@ -34,6 +34,22 @@ void arch_sync_icache(void *addr, size_t len);
 /// Powers the machine off (QEMU exits). Never returns.
 _Noreturn void arch_poweroff(void);
 
+// Why a boot failed, for arch_poweroff_failed: the kernel said so on the console, or
+// there was no console to say it on.
+#define BOOT_FAILED_REPORTED 0xf71b0001u
+#define BOOT_FAILED_NO_CONSOLE 0xf71b0002u
+/// Powers off after a failed boot, leaving `code` where a debugger finds it (x1 on
+/// arm64: PSCI SYSTEM_OFF takes no argument). Never returns.
+_Noreturn void arch_poweroff_failed(uint32_t code);
+
+/// True if the CPU lets the kernel run virtual machines: on arm64, FTL runs at EL2
+/// (with VHE). False when it was entered at EL1 (a VM without nested virtualization:
+/// KVM guests, Firecracker, cloud VMs, QEMU without virtualization=on). Isolation
+/// modes that need it (vmm) are refused per app when it is false.
+bool arch_has_el2(void);
+/// A few words on how the kernel runs, for the first log line ("EL2 (VHE)", "EL1").
+const char *arch_boot_mode(void);
+
 /// Zeroes `len` bytes at page-aligned `p` (len a multiple of the page size), as
 /// fast as the CPU can (cache-line zeroing on arm64).
 void arch_zero_pages(void *p, size_t len);

@@ -237,6 +237,51 @@ static void read_chosen(const void *blob, int off, struct board *b)
     }
 }
 
+static bool is_gicv2(const void *blob, int off)
+{
+    return fdt_is_compatible(blob, off, "arm,cortex-a15-gic") ||
+           fdt_is_compatible(blob, off, "arm,gic-400") ||
+           fdt_is_compatible(blob, off, "arm,cortex-a7-gic");
+}
+
+// The first node marked interrupt-controller is the root one on every machine FTL
+// knows; a GIC's children (QEMU's v2m frame, the ITS) are MSI controllers, not marked.
+static void read_irqchip(const void *blob, int off, struct board *b)
+{
+    uint64_t size;
+    if (fdt_is_compatible(blob, off, "arm,gic-v3")) {
+        if (read_reg(blob, off, 0, &b->gicd_base, &size) &&
+            read_reg(blob, off, 1, &b->gicr_base, &size)) {
+            b->gic_version = 3;
+        }
+    } else if (is_gicv2(blob, off)) {
+        if (read_reg(blob, off, 0, &b->gicd_base, &size) &&
+            read_reg(blob, off, 1, &b->gicc_base, &size)) {
+            b->gic_version = 2;
+        }
+    } else if (!b->unknown_irqchip) {
+        uint32_t len;
+        const char *c = fdt_prop(blob, off, "compatible", &len);
+        b->unknown_irqchip = c && len > 0 && c[len - 1] == '\0' ? c : "(no compatible)";
+    }
+}
+
+// A 16550 console (Firecracker's): byte registers, `reg-shift` apart (0 if absent).
+static void read_16550(const void *blob, int off, struct board *b)
+{
+    uint64_t size;
+    if (!read_reg(blob, off, 0, &b->uart_base, &size)) {
+        return;
+    }
+    b->uart_irq = read_irq(blob, off, 0);
+    b->uart_is_16550 = true;
+    uint32_t len;
+    const void *shift = fdt_prop(blob, off, "reg-shift", &len);
+    b->uart_reg_shift = shift && len == 4 && fdt_read_cells(shift, 1) <= 4
+                            ? (uint32_t)fdt_read_cells(shift, 1)
+                            : 0;
+}
+
 static void board_add_node(const void *blob, int off, struct board *b)
 {
     uint64_t size;
@@ -245,11 +290,9 @@ static void board_add_node(const void *blob, int off, struct board *b)
     } else if (fdt_is_compatible(blob, off, "arm,pl011") && b->uart_base == 0) {
         read_reg(blob, off, 0, &b->uart_base, &size);
         b->uart_irq = read_irq(blob, off, 0);
-    } else if (fdt_is_compatible(blob, off, "arm,gic-v3")) {
-        read_reg(blob, off, 0, &b->gicd_base, &size);
-        read_reg(blob, off, 1, &b->gicr_base, &size);
     } else if (fdt_is_compatible(blob, off, "arm,armv8-timer")) {
-        b->timer_irq = read_irq(blob, off, 3); // secure, non-secure, virtual, hyp
+        b->timer_virt_irq = read_irq(blob, off, 2); // secure, non-secure, virtual, hyp
+        b->timer_irq = read_irq(blob, off, 3);
     } else if (fdt_is_compatible(blob, off, "arm,psci-1.0") ||
                fdt_is_compatible(blob, off, "arm,psci-0.2")) {
         uint32_t len;
@@ -263,6 +306,13 @@ static void board_add_node(const void *blob, int off, struct board *b)
         }
     } else if (node_name_is(blob, off, "chosen")) {
         read_chosen(blob, off, b);
+    } else if (b->uart_base == 0 && (fdt_is_compatible(blob, off, "ns16550a") ||
+                                     fdt_is_compatible(blob, off, "ns16550"))) {
+        read_16550(blob, off, b);
+    } else if (b->gic_version == 0 && fdt_prop(blob, off, "interrupt-controller", NULL)) {
+        // Last, and one property look per node until the GIC is found: every node of
+        // the tree comes through here (QEMU virt's 32 virtio slots included).
+        read_irqchip(blob, off, b);
     }
 }
 
@@ -281,13 +331,16 @@ ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why)
         board_add_node(blob, off, b);
     }
     if (b->ram_size == 0) {
-        *why = "no memory node";
+        *why = "the device tree has no memory node";
     } else if (b->uart_base == 0) {
-        *why = "no arm,pl011 UART";
-    } else if (b->gicd_base == 0 || b->gicr_base == 0) {
-        *why = "no arm,gic-v3 interrupt controller (QEMU needs gic-version=3)";
-    } else if (b->timer_irq == 0) {
-        *why = "no arm,armv8-timer";
+        *why = "the device tree has no UART FTL drives (arm,pl011, ns16550a)";
+    } else if (b->gic_version == 0) {
+        *why = b->unknown_irqchip ? "no interrupt controller FTL knows (it drives arm,gic-v3, "
+                                    "arm,cortex-a15-gic and arm,gic-400)"
+                                  : "the device tree has no interrupt controller (FTL drives "
+                                    "arm,gic-v3, arm,cortex-a15-gic and arm,gic-400)";
+    } else if (b->timer_irq == 0 && b->timer_virt_irq == 0) {
+        *why = "the device tree has no arm,armv8-timer";
     } else {
         return FTL_OK;
     }

@@ -16,10 +16,17 @@ struct board_virtio {
 // What the kernel needs to know about the machine. Filled by board_from_fdt().
 struct board {
     uint64_t ram_base, ram_size;
-    uint64_t uart_base;
+    uint64_t uart_base;     // the first UART the tree names, a PL011 or a 16550
     uint32_t uart_irq;      // GIC INTID
-    uint64_t gicd_base, gicr_base;
+    bool uart_is_16550;     // ns16550a (Firecracker's console); else arm,pl011
+    uint32_t uart_reg_shift; // 16550: registers are 1 << reg_shift bytes apart
+    uint32_t gic_version;   // 3 (arm,gic-v3) or 2 (arm,cortex-a15-gic, arm,gic-400)
+    uint64_t gicd_base;     // distributor
+    uint64_t gicr_base;     // GICv3: redistributors
+    uint64_t gicc_base;     // GICv2: CPU interface
+    const char *unknown_irqchip; // compatible of an interrupt controller FTL cannot drive
     uint32_t timer_irq;     // INTID of the EL2 (hypervisor) physical timer
+    uint32_t timer_virt_irq; // INTID of the EL1 virtual timer (the kernel's at EL1)
     bool psci_smc;          // PSCI conduit: smc (true) or hvc (false)
     const char *bootargs;   // /chosen/bootargs, "" if absent
     uint64_t initrd_start, initrd_end; // /chosen/linux,initrd-*: QEMU -initrd (0 if none)
@@ -44,5 +51,6 @@ bool fdt_is_compatible(const void *blob, int off, const char *compat);
 uint64_t fdt_read_cells(const void *p, uint32_t ncells);
 
 /// Fills `b` from the device tree. Returns FTL_ERR_PARSE (and says why in `why`)
-/// if memory, the UART, the GICv3 or the timer cannot be found.
+/// if memory, the UART, a GICv3 or GICv2 or the timer cannot be found; `b` then
+/// still holds what was found (the UART, to say so on).
 FTL_MUST_CHECK ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why);

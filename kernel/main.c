@@ -12,7 +12,13 @@
 
 extern char __kernel_start[], __kernel_end[];
 
+// Arch hooks that take the board (so not in arch.h, which the host build shares).
+/// Maps RAM and the devices the board names, and finds the console; before any log line.
+void arch_early_init(const struct board *b, uint64_t dtb_pa);
+/// Sets up the interrupt controller.
 void arch_init(const struct board *b);
+/// The INTID of the timer the kernel uses at the level it runs at.
+uint32_t arch_timer_irq(const struct board *b);
 
 static struct board board;
 
@@ -39,25 +45,43 @@ static void timer_irq(void *ctx)
     timeout_tick();
 }
 
+// A machine FTL cannot run on: says why on the UART if the device tree named one,
+// then powers off (the code tells a debugger why when nothing could print).
+static _Noreturn void boot_failed(const char *why, uint64_t dtb_pa)
+{
+    // The interrupt controller is checked after RAM and the UART: name the one found.
+    const char *irqchip = board.ram_size && board.uart_base && board.gic_version == 0
+                              ? board.unknown_irqchip
+                              : NULL;
+    KERROR("FTL at %s cannot boot: %s%s%s%s (device tree at 0x%lx)", arch_boot_mode(), why,
+           irqchip ? "; it has '" : "", irqchip ? irqchip : "", irqchip ? "'" : "",
+           (unsigned long)dtb_pa);
+    arch_poweroff_failed(board.uart_base ? BOOT_FAILED_REPORTED : BOOT_FAILED_NO_CONSOLE);
+}
+
 _Noreturn void kmain(uint64_t dtb_pa)
 {
     const void *dtb = arch_phys_to_virt(dtb_pa);
-    const char *why = "";
-    if (dtb_pa == 0 || board_from_fdt(dtb, &board, &why) != FTL_OK) {
-        // No console address without a device tree: nothing to print with.
-        arch_poweroff();
+    const char *why = "no device tree (x0 was 0)";
+    ftl_err_t err = dtb_pa == 0 ? FTL_ERR_PARSE : board_from_fdt(dtb, &board, &why);
+    arch_early_init(&board, dtb_pa);
+    log_set_color(bootargs_have(board.bootargs, "color=1"));
+    if (err != FTL_OK) {
+        boot_failed(why, dtb_pa);
     }
     arch_init(&board);
     device_set_board(&board);
-    log_set_color(bootargs_have(board.bootargs, "color=1"));
     debugger_set_log(bootargs_have(board.bootargs, "debug=1"));
-    KINFO("FTL booting: %lu MiB RAM at 0x%lx, %zu virtio-mmio slots",
-          (unsigned long)(board.ram_size >> 20), (unsigned long)board.ram_base, board.nvirtio);
+    KINFO("FTL booting at %s, GICv%u: %lu MiB RAM at 0x%lx, kernel at 0x%lx, %zu virtio-mmio "
+          "slots",
+          arch_boot_mode(), board.gic_version, (unsigned long)(board.ram_size >> 20),
+          (unsigned long)board.ram_base, (unsigned long)arch_virt_to_phys(__kernel_start),
+          board.nvirtio);
 
     size_t dtb_size = 0;
     (void)fdt_check(dtb, &dtb_size);
     const uint64_t reserved[][2] = {
-        {board.ram_base, arch_virt_to_phys(__kernel_end)}, // firmware area + kernel image
+        {arch_virt_to_phys(__kernel_start), arch_virt_to_phys(__kernel_end)}, // the image
         {dtb_pa, dtb_pa + dtb_size},
         {board.initrd_start, board.initrd_end},
     };
@@ -66,8 +90,9 @@ _Noreturn void kmain(uint64_t dtb_pa)
     KINFO("memory: %zu KiB free", page_free_count() * (PAGE_SIZE / 1024));
 
     sched_init();
-    if (irq_register(board.timer_irq, timer_irq, NULL) != FTL_OK) {
-        panic("timer interrupt %u already taken", board.timer_irq);
+    uint32_t timer = arch_timer_irq(&board);
+    if (irq_register(timer, timer_irq, NULL) != FTL_OK) {
+        panic("timer interrupt %u already taken", timer);
     }
     // The apps come in an initfs that QEMU loads with -initrd (tools/run.sh): the
     // kernel binary holds no app, so changing an app never relinks the kernel.

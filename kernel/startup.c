@@ -83,11 +83,26 @@ static struct app *exporter_of(const char *service)
     return NULL;
 }
 
+// Isolation modes that run their app as a virtual machine: they need the CPU's
+// virtualization level (arch_has_el2), which FTL lacks when a hypervisor started it
+// at EL1 (a KVM guest, a cloud VM, QEMU without virtualization=on).
+static bool needs_virtualization(enum spec_isolation iso)
+{
+    return iso == SPEC_ISO_VMM;
+}
+
 // Loads the app's binary and makes its process with a system channel, or says why
 // it cannot. The kernel's end of the system channel goes to *out_system.
 static bool create_process(const struct spec *s, struct kmem *parent, struct process **out,
                            struct channel **out_system)
 {
+    if (needs_virtualization(s->isolation) && !arch_has_el2()) {
+        klog(FTL_LOG_ERROR,
+             "%s: not started: isolation '%s' needs EL2 (hardware virtualization) and FTL "
+             "runs at %s here",
+             s->file, spec_isolation_name(s->isolation), arch_boot_mode());
+        return false;
+    }
     enum process_mode mode;
     if (s->isolation == SPEC_ISO_INKERNEL) {
         mode = PROCESS_INKERNEL;

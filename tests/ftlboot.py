@@ -55,13 +55,19 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
 
 class Qemu:
     """One running FTL: the kernel (`kernel`, build/kernel.bin if None) with `initfs`
-    (the default apps if None). `lines` holds every console line seen so far."""
+    (the default apps if None). `lines` holds every console line seen so far.
+    `el` 1 boots it at EL1 as a VM is booted, 2 at EL2 with VHE; `gic` 2 gives the
+    machine a GICv2, 3 a GICv3. Unset, they come from FTL_EL and FTL_GIC (so
+    `FTL_EL=1 FTL_GIC=2 make test-e2e` runs every test that way), else 2 and 3."""
 
-    def __init__(self, initfs=None, timeout_s=300, icount=False, extra=(), kernel=None):
+    def __init__(self, initfs=None, timeout_s=300, icount=False, extra=(), kernel=None,
+                 el=None, gic=None):
         cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
                str(kernel or KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
         cmd += list(extra)
-        env = dict(os.environ, FTL_ICOUNT="1" if icount else "0")
+        env = dict(os.environ, FTL_ICOUNT="1" if icount else "0",
+                   FTL_EL=str(el or os.environ.get("FTL_EL", 2)),
+                   FTL_GIC=str(gic or os.environ.get("FTL_GIC", 3)))
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         self.lines = []

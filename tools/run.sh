@@ -9,6 +9,8 @@
 # The machine has a virtio-net device on QEMU's user network (the guest gets
 # 10.0.2.15 by DHCP) unless the extra arguments bring their own -netdev;
 # FTL_HOSTFWD_PORT=N forwards 127.0.0.1:N on the host to the guest's port 80.
+# FTL_EL=1 boots it at EL1 as a VM is booted (no virtualization=on; default 2: EL2),
+# FTL_GIC=2 gives the machine a GICv2 (default 3); docs/booting.md.
 # On a terminal, QEMU ends when the terminal goes away. QEMU's forwarded ports get a
 # listen backlog of 128 (see below).
 set -eu
@@ -24,6 +26,12 @@ icount=""
 if [ "${FTL_ICOUNT:-0}" = 1 ]; then
     icount="-icount shift=0,sleep=off"
 fi
+machine="virt,gic-version=${FTL_GIC:-3}"
+case "${FTL_EL:-2}" in
+2) machine="$machine,virtualization=on" ;;
+1) ;;
+*) echo "FTL: FTL_EL must be 1 or 2, not ${FTL_EL}" >&2; exit 1 ;;
+esac
 case " $* " in
 *" -initrd "*) ;;
 *)
@@ -75,5 +83,5 @@ if [ -f "$preload" ] && [ "${FTL_RAW_QEMU:-0}" != 1 ]; then
     export LD_PRELOAD="$(cd "$(dirname "$preload")" && pwd)/listen_backlog.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
 # shellcheck disable=SC2086
-exec qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 1 -m 256M \
+exec qemu-system-aarch64 -M "$machine" -cpu "$cpu" -smp 1 -m 256M \
     -nographic -no-reboot $nic $icount -kernel "$image" -append "$args" "$@"

@@ -126,6 +126,7 @@ enum {
     NO_GIC = 1 << 2,
     NO_TIMER = 1 << 3,
     GIC_ONE_REG = 1 << 4,
+    GIC_V2 = 1 << 5,      // a GICv2 (arm,cortex-a15-gic) in place of the GICv3
 };
 
 // Starts a root node holding the board devices, minus those in `omit`; the
@@ -148,9 +149,16 @@ static void fb_board(unsigned omit)
         fb_prop_cells("interrupts", (const uint32_t[]){0, 5, 4}, 3);
         fb_end();
     }
-    if (!(omit & NO_GIC)) {
+    if (omit & GIC_V2) {
+        fb_begin("intc@2000");
+        fb_prop_str("compatible", "arm,cortex-a15-gic");
+        fb_prop("interrupt-controller", "", 0);
+        fb_prop_cells("reg", (const uint32_t[]){0, 0x2000, 0, 0x1000, 0, 0x4000, 0, 0x2000}, 8);
+        fb_end();
+    } else if (!(omit & NO_GIC)) {
         fb_begin("intc@2000");
         fb_prop_str("compatible", "arm,gic-v3");
+        fb_prop("interrupt-controller", "", 0);
         size_t nreg = omit & GIC_ONE_REG ? 4 : 8;
         fb_prop_cells("reg", (const uint32_t[]){0, 0x2000, 0, 0x1000, 0, 0x3000, 0, 0x1000},
                       nreg);
@@ -421,6 +429,191 @@ static void board_without_timer_is_rejected(void **state)
     size_t len;
     uint8_t *blob = board_blob(NO_TIMER, &len);
     expect_board_error(blob, "timer");
+    free(blob);
+}
+
+static void gicv2_board_gets_distributor_and_cpu_interface(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *blob = board_blob(GIC_V2, &len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.gic_version, 2);
+    assert_int_equal(b.gicd_base, 0x2000);
+    assert_int_equal(b.gicc_base, 0x4000);
+    assert_int_equal(b.gicr_base, 0);
+    free(blob);
+}
+
+static void gicv3_board_says_version_3(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *blob = board_blob(0, &len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.gic_version, 3);
+    assert_int_equal(b.gicc_base, 0);
+    free(blob);
+}
+
+static void gic400_is_a_gicv2(void **state)
+{
+    (void)state;
+    fb_board(NO_GIC);
+    fb_begin("interrupt-controller@2c001000");
+    fb_prop("compatible", "arm,gic-400\0arm,cortex-a15-gic", 31);
+    fb_prop("interrupt-controller", "", 0);
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x2c001000, 0, 0x1000, 0, 0x2c002000, 0, 0x2000},
+                  8);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.gic_version, 2);
+    assert_int_equal(b.gicc_base, 0x2c002000);
+    free(blob);
+}
+
+static void unknown_interrupt_controller_is_named(void **state)
+{
+    (void)state;
+    fb_board(NO_GIC);
+    fb_begin("interrupt-controller@1000000");
+    fb_prop_str("compatible", "arm,gic-v5");
+    fb_prop("interrupt-controller", "", 0);
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x1000000, 0, 0x10000}, 4);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_ERR_PARSE);
+    assert_non_null(strstr(why, "no interrupt controller FTL knows"));
+    assert_string_equal(b.unknown_irqchip, "arm,gic-v5");
+    assert_int_equal(b.gic_version, 0);
+    assert_int_equal(b.uart_base, 0x1000); // still known: the failure is said there
+    free(blob);
+}
+
+static void other_interrupt_controller_before_the_gic_is_passed_over(void **state)
+{
+    (void)state;
+    fb_board(NO_GIC);
+    fb_begin("gpio@3000");
+    fb_prop_str("compatible", "vendor,gpio");
+    fb_prop("interrupt-controller", "", 0);
+    fb_end();
+    fb_begin("intc@8000000");
+    fb_prop_str("compatible", "arm,gic-v3");
+    fb_prop("interrupt-controller", "", 0);
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x8000000, 0, 0x10000, 0, 0x80a0000, 0, 0xf60000},
+                  8);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.gic_version, 3);
+    assert_int_equal(b.gicr_base, 0x80a0000);
+    free(blob);
+}
+
+static void timer_gives_virtual_and_hypervisor_intids(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *blob = board_blob(0, &len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.timer_virt_irq, 27); // PPI 11
+    assert_int_equal(b.timer_irq, 26);      // PPI 10
+    free(blob);
+}
+
+static void psci_method_hvc_is_not_smc(void **state)
+{
+    (void)state;
+    static const char *const methods[] = {"hvc", "smc"};
+    for (int i = 0; i < 2; i++) {
+        fb_board(0);
+        fb_begin("psci");
+        fb_prop_str("compatible", "arm,psci-1.0");
+        fb_prop_str("method", methods[i]);
+        fb_end();
+        fb_end();
+        size_t len;
+        uint8_t *blob = fb_finish(&len);
+        struct board b;
+        const char *why = NULL;
+        assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+        assert_int_equal(b.psci_smc, i == 1);
+        free(blob);
+    }
+}
+
+static void failed_board_keeps_the_uart_to_report_on(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *blob = board_blob(NO_MEMORY, &len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_ERR_PARSE);
+    assert_non_null(strstr(why, "memory"));
+    assert_int_equal(b.uart_base, 0x1000);
+    free(blob);
+}
+
+static void ns16550_console_is_found_with_its_register_shift(void **state)
+{
+    (void)state;
+    fb_board(NO_UART);
+    fb_begin("uart@40002000");
+    fb_prop_str("compatible", "ns16550a");
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x40002000, 0, 0x1000}, 4);
+    fb_prop_cells("interrupts", (const uint32_t[]){0, 4, 1}, 3);
+    fb_prop_cells("reg-shift", (const uint32_t[]){2}, 1);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.uart_base, 0x40002000);
+    assert_true(b.uart_is_16550);
+    assert_int_equal(b.uart_reg_shift, 2);
+    assert_int_equal(b.uart_irq, 36);
+    free(blob);
+}
+
+static void first_uart_wins_over_a_later_16550(void **state)
+{
+    (void)state;
+    fb_board(0);
+    fb_begin("uart@40002000");
+    fb_prop_str("compatible", "ns16550a");
+    fb_prop_cells("reg", (const uint32_t[]){0, 0x40002000, 0, 0x1000}, 4);
+    fb_end();
+    fb_end();
+    size_t len;
+    uint8_t *blob = fb_finish(&len);
+    struct board b;
+    const char *why = NULL;
+    assert_int_equal(board_from_fdt(blob, &b, &why), FTL_OK);
+    assert_int_equal(b.uart_base, 0x1000);
+    assert_false(b.uart_is_16550);
     free(blob);
 }
 
@@ -759,6 +952,16 @@ int main(void)
         cmocka_unit_test(board_without_gicv3_is_rejected),
         cmocka_unit_test(gicv3_without_redistributor_reg_is_rejected),
         cmocka_unit_test(board_without_timer_is_rejected),
+        cmocka_unit_test(gicv2_board_gets_distributor_and_cpu_interface),
+        cmocka_unit_test(gicv3_board_says_version_3),
+        cmocka_unit_test(gic400_is_a_gicv2),
+        cmocka_unit_test(unknown_interrupt_controller_is_named),
+        cmocka_unit_test(other_interrupt_controller_before_the_gic_is_passed_over),
+        cmocka_unit_test(timer_gives_virtual_and_hypervisor_intids),
+        cmocka_unit_test(psci_method_hvc_is_not_smc),
+        cmocka_unit_test(failed_board_keeps_the_uart_to_report_on),
+        cmocka_unit_test(ns16550_console_is_found_with_its_register_shift),
+        cmocka_unit_test(first_uart_wins_over_a_later_16550),
         cmocka_unit_test(bootargs_come_from_chosen),
         cmocka_unit_test(unterminated_bootargs_are_ignored),
         cmocka_unit_test(virtio_node_with_short_reg_is_skipped),

@@ -55,9 +55,16 @@ arch_thread_trampoline:
     .global arch_user_enter
 arch_user_enter:
     msr     daifset, #2
+    adrp    x9, arm64_el
+    ldr     w9, [x9, :lo12:arm64_el]
+    cmp     w9, #2
+    b.ne    1f
     msr     elr_el2, x0
-    msr     sp_el0, x1
     msr     spsr_el2, xzr
+    b       2f
+1:  msr     elr_el1, x0
+    msr     spsr_el1, xzr
+2:  msr     sp_el0, x1
     msr     tpidr_el0, xzr
     mov     x0, x2
     mov     x1, xzr

@@ -1,8 +1,10 @@
-// arm64 CPU hooks: interrupt masking, the generic timer (EL2 physical timer),
-// PL011 console output, PSCI power-off, caches and frame-pointer backtraces.
+// arm64 CPU hooks: interrupt masking, the generic timer (the EL2 physical timer at
+// EL2, the virtual timer at EL1), PL011 or 16550 console output, PSCI power-off, caches and
+// frame-pointer backtraces.
 #include "../../kernel.h"
 #include "../../fdt.h"
 #include "asm.h"
+#include "cpu.h"
 #include "gic.h"
 
 #define read_sysreg(r)                                   \
@@ -13,17 +15,56 @@
     })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" ::"r"((uint64_t)(v)))
 
+uint32_t arm64_el;
+uint32_t arm64_entry_el;
+uint64_t arm64_image_pa;
+
 static volatile uint32_t *uart;
+static volatile uint8_t *uart_16550;  // instead of the PL011 `uart` (Firecracker)
+static uint32_t uart_16550_shift;
 static bool psci_smc;
 static uint64_t counter_hz;
 static uint64_t ns_per_tick_q32; // ns per counter tick, 32.32 fixed point
+static uint64_t ram_base, ram_end;  // physical, for arch_backtrace's bounds
 
-void arm64_cpu_init(const struct board *b)
+// True if `va` is in the image or in RAM's linear map: where kernel stacks live.
+static bool is_kernel_stack_address(uintptr_t va)
 {
-    uart = arch_phys_to_virt(b->uart_base);
-    psci_smc = b->psci_smc;
+    extern char __kernel_start[], __kernel_end[];
+    return (va >= (uintptr_t)__kernel_start && va < (uintptr_t)__kernel_end) ||
+           (va >= KERNEL_VBASE + ram_base && va < KERNEL_VBASE + ram_end);
+}
+
+void arch_early_init(const struct board *b, uint64_t dtb_pa)
+{
+    kmap_init(b, dtb_pa);
+    uart = b->uart_base && !b->uart_is_16550 ? arch_phys_to_virt(b->uart_base) : NULL;
+    uart_16550 = b->uart_base && b->uart_is_16550 ? arch_phys_to_virt(b->uart_base) : NULL;
+    uart_16550_shift = b->uart_reg_shift;
+    // At EL2 an hvc would trap to the kernel itself: only smc reaches the firmware.
+    psci_smc = b->psci_smc || arm64_el == 2;
+    ram_base = b->ram_base;
+    ram_end = b->ram_base + b->ram_size;
     counter_hz = read_sysreg(cntfrq_el0);
     ns_per_tick_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / counter_hz);
+}
+
+bool arch_has_el2(void)
+{
+    return arm64_el == 2;
+}
+
+const char *arch_boot_mode(void)
+{
+    if (arm64_el == 2) {
+        return "EL2 (VHE)";
+    }
+    return arm64_entry_el == 2 ? "EL1 (entered at EL2 without VHE)" : "EL1";
+}
+
+uint32_t arch_timer_irq(const struct board *b)
+{
+    return arm64_el == 2 ? b->timer_irq : b->timer_virt_irq;
 }
 
 void arch_irq_enable(void)
@@ -47,13 +88,19 @@ static int64_t ticks_to_ns(uint64_t t)
 int64_t arch_time_ns(void)
 {
     __asm__ volatile("isb");
-    return ticks_to_ns(read_sysreg(cntpct_el0));
+    // The virtual count: the physical one at EL2 (CNTVOFF_EL2 is 0), and what a
+    // hypervisor gives a VM at EL1 (its offset hides the host's uptime).
+    return ticks_to_ns(read_sysreg(cntvct_el0));
 }
 
 void arch_timer_set_deadline(int64_t deadline_ns)
 {
     if (deadline_ns == INT64_MAX) {
-        write_sysreg(cnthp_ctl_el2, 2); // IMASK: off
+        if (arm64_el == 2) {
+            write_sysreg(cnthp_ctl_el2, 2); // IMASK: off
+        } else {
+            write_sysreg(cntv_ctl_el0, 2);
+        }
         return;
     }
     if (deadline_ns < 0) {
@@ -61,13 +108,35 @@ void arch_timer_set_deadline(int64_t deadline_ns)
     }
     uint64_t ns = (uint64_t)deadline_ns;
     uint64_t ticks = (ns / 1000000000ull) * counter_hz + (ns % 1000000000ull) * counter_hz / 1000000000ull;
-    write_sysreg(cnthp_cval_el2, ticks + 1);
-    write_sysreg(cnthp_ctl_el2, 1); // ENABLE, unmasked
+    if (arm64_el == 2) {
+        write_sysreg(cnthp_cval_el2, ticks + 1);
+        write_sysreg(cnthp_ctl_el2, 1); // ENABLE, unmasked
+    } else {
+        write_sysreg(cntv_cval_el0, ticks + 1);
+        write_sysreg(cntv_ctl_el0, 1);
+    }
     __asm__ volatile("isb");
+}
+
+// A 16550's transmit holding register (offset 0) takes a byte when the line status
+// register (offset 5) has THRE (bit 5) set; no set-up is needed to send.
+static void console_write_16550(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        while (!(uart_16550[5u << uart_16550_shift] & (1 << 5))) {
+        }
+        uart_16550[0] = (uint8_t)s[i];
+    }
 }
 
 void arch_console_write(const char *s, size_t len)
 {
+    if (!uart) {
+        if (uart_16550) {
+            console_write_16550(s, len);
+        }
+        return; // else the device tree named no UART FTL can drive
+    }
     for (size_t i = 0; i < len; i++) {
         while (uart[0x18 / 4] & (1 << 5)) { // FR.TXFF: transmit FIFO full
         }
@@ -88,17 +157,30 @@ void arch_sync_icache(void *addr, size_t len)
     __asm__ volatile("dsb ish; isb" ::: "memory");
 }
 
-_Noreturn void arch_poweroff(void)
+// PSCI SYSTEM_OFF over the DTB's conduit; x1 carries `code` for a debugger to read
+// (SYSTEM_OFF takes no argument, so x1 reaches no one else).
+static _Noreturn void psci_system_off(uint64_t code)
 {
-    register uint64_t x0 __asm__("x0") = 0x84000008; // PSCI SYSTEM_OFF
+    register uint64_t x0 __asm__("x0") = 0x84000008;
+    register uint64_t x1 __asm__("x1") = code;
     if (psci_smc) {
-        __asm__ volatile("smc #0" : "+r"(x0)::"memory");
+        __asm__ volatile("smc #0" : "+r"(x0) : "r"(x1) : "memory");
     } else {
-        __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
+        __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1) : "memory");
     }
     for (;;) {
         __asm__ volatile("wfi");
     }
+}
+
+_Noreturn void arch_poweroff(void)
+{
+    psci_system_off(0);
+}
+
+_Noreturn void arch_poweroff_failed(uint32_t code)
+{
+    psci_system_off(code);
 }
 
 void arch_zero_pages(void *p, size_t len)
@@ -122,7 +204,11 @@ void *arch_phys_to_virt(uint64_t pa)
 
 uint64_t arch_virt_to_phys(const void *va)
 {
-    return (uint64_t)(uintptr_t)va - KERNEL_VBASE;
+    uint64_t v = (uint64_t)(uintptr_t)va;
+    if (v >= KIMAGE_VBASE) { // the image: linked at KIMAGE_VBASE + TEXT_OFFSET
+        return v - (KIMAGE_VBASE + TEXT_OFFSET) + arm64_image_pa;
+    }
+    return v - KERNEL_VBASE;
 }
 
 void arch_context_init(struct arch_context *ctx, void *stack_top, void (*entry)(void *),
@@ -151,7 +237,7 @@ void arch_backtrace(uintptr_t start_fp, void (*fn)(void *ctx, uintptr_t pc), voi
     const uint64_t *fp = start_fp ? (const uint64_t *)start_fp : __builtin_frame_address(0);
     for (int depth = 0; fp && depth < 32; depth++) {
         uintptr_t addr = (uintptr_t)fp;
-        if ((addr & 7) || addr < KERNEL_VBASE || addr >= KERNEL_VBASE + (4ull << 30)) {
+        if ((addr & 7) || !is_kernel_stack_address(addr)) {
             break;
         }
         if (fp[1] == 0) {
@@ -164,6 +250,5 @@ void arch_backtrace(uintptr_t start_fp, void (*fn)(void *ctx, uintptr_t pc), voi
 
 void arch_init(const struct board *b)
 {
-    arm64_cpu_init(b);
     gic_init(b);
 }

@@ -1,4 +1,5 @@
-// GICv3 driver: distributor and redistributor setup, enabling, acknowledging.
+// The interrupt controller: GICv3 (gic.c) or GICv2 (gicv2.c), as the device tree
+// says (struct board's gic_version); gic_* pick the one in use.
 #pragma once
 
 #include <stdbool.h>
@@ -6,6 +7,7 @@
 
 struct board;
 
+/// Sets up the distributor and this CPU's interface of the GIC the board has.
 void gic_init(const struct board *b);
 /// Enables interrupt `intid` (PPI or SPI), level-triggered, routed to this CPU.
 void gic_enable(uint32_t intid);
@@ -15,3 +17,10 @@ void gic_disable(uint32_t intid);
 uint32_t gic_ack(void);
 /// Signals the end of handling `intid`.
 void gic_eoi(uint32_t intid);
+
+// GICv2, memory-mapped CPU interface (gicv2.c): what gic_* call on a GICv2 board.
+void gicv2_init(const struct board *b);
+void gicv2_enable(uint32_t intid);
+void gicv2_disable(uint32_t intid);
+uint32_t gicv2_ack(void);
+void gicv2_eoi(uint32_t intid);

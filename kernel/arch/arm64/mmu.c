@@ -1,8 +1,10 @@
 // User address spaces: 4 KiB-granule tables for the low half of the EL2&0 regime
-// (TTBR0_EL2), three levels for 39-bit addresses, with an ASID per space.
+// (TTBR0_EL2), or of the EL1&0 regime when the kernel runs at EL1 (TTBR0_EL1),
+// three levels for 39-bit addresses, with an ASID per space.
 // Arm ARM D8 (VMSAv8-64 translation).
 #include "../../kernel.h"
 #include "../../mm.h"
+#include "cpu.h"
 
 #define PTE_VALID (1ull << 0)
 #define PTE_TABLE (1ull << 1)     // at levels 1-2: next-level table; at level 3: page
@@ -20,6 +22,7 @@
 
 struct arch_aspace {
     uint64_t *l1;
+    uint64_t ttbr;               // TTBR0 value: l1's physical address and the ASID
     uint16_t asid;               // 0: none free, share ASID 0 and flush on switch
     uint32_t table_pages;        // page-table pages, l1 included
 };
@@ -50,6 +53,7 @@ int arch_aspace_create(struct arch_aspace **out)
         return -1;
     }
     as->asid = asid_alloc();
+    as->ttbr = arch_virt_to_phys(as->l1) | ((uint64_t)as->asid << 48);
     as->table_pages = 1;
     *out = as;
     return 0;
@@ -139,11 +143,19 @@ void arch_aspace_activate(struct arch_aspace *as)
     if (as == active) {
         return;
     }
+    bool el2 = arm64_el == 2;
     uint64_t tcr;
-    __asm__ volatile("mrs %0, tcr_el2" : "=r"(tcr));
+    if (el2) {
+        __asm__ volatile("mrs %0, tcr_el2" : "=r"(tcr));
+    } else {
+        __asm__ volatile("mrs %0, tcr_el1" : "=r"(tcr));
+    }
     if (as) {
-        uint64_t ttbr = arch_virt_to_phys(as->l1) | ((uint64_t)as->asid << 48);
-        __asm__ volatile("msr ttbr0_el2, %0" ::"r"(ttbr));
+        if (el2) {
+            __asm__ volatile("msr ttbr0_el2, %0" ::"r"(as->ttbr));
+        } else {
+            __asm__ volatile("msr ttbr0_el1, %0" ::"r"(as->ttbr));
+        }
         tcr &= ~(1ull << 7); // EPD0 off: walk TTBR0
         if (as->asid == 0) {
             flush_asid(0);
@@ -151,7 +163,11 @@ void arch_aspace_activate(struct arch_aspace *as)
     } else {
         tcr |= 1ull << 7;    // EPD0 on: the low half faults
     }
-    __asm__ volatile("msr tcr_el2, %0; isb" ::"r"(tcr));
+    if (el2) {
+        __asm__ volatile("msr tcr_el2, %0; isb" ::"r"(tcr));
+    } else {
+        __asm__ volatile("msr tcr_el1, %0; isb" ::"r"(tcr));
+    }
     active = as;
 }
 

@@ -1,15 +1,16 @@
-// Exception dispatch at EL2: interrupts go to the GIC and the scheduler, faults in
+// Exception dispatch (at EL2 with VHE or at EL1): interrupts go to the GIC and the scheduler, faults in
 // app code end that app, faults in kernel code panic with a full report.
 #include "../../kernel.h"
 #include "../../process.h"
 #include "../../sched.h"
 #include "../../syscall.h"
 #include "../../trap.h"
+#include "cpu.h"
 #include "gic.h"
 
 enum {
-    KIND_SYNC_EL2 = 4,
-    KIND_IRQ_EL2 = 5,
+    KIND_SYNC_KERNEL = 4,        // from the kernel's own level (EL2 or EL1)
+    KIND_IRQ_KERNEL = 5,
     KIND_SYNC_EL0 = 8,
     KIND_IRQ_EL0 = 9,
 };
@@ -46,21 +47,20 @@ static const char *ec_name(uint32_t ec)
     }
 }
 
-static uint64_t read_esr(void)
-{
-    uint64_t v;
-    __asm__ volatile("mrs %0, esr_el2" : "=r"(v));
-    return v;
-}
-
 static uint64_t read_far(void)
 {
     uint64_t v;
-    __asm__ volatile("mrs %0, far_el2" : "=r"(v));
+    if (arm64_el == 2) {
+        __asm__ volatile("mrs %0, far_el2" : "=r"(v));
+    } else {
+        __asm__ volatile("mrs %0, far_el1" : "=r"(v));
+    }
     return v;
 }
 
-static void handle_irq(void)
+// Kept out of line so exception_handler's frame, which every kernel call goes
+// through, does not grow by what the GIC code needs.
+static __attribute__((noinline)) void handle_irq(void)
 {
     uint32_t intid = gic_ack();
     if (intid >= 1020) {
@@ -88,9 +88,8 @@ static void decode_abort(uint32_t ec, uint64_t esr, struct trap_info *info)
     info->permission = (fsc & 0x3c) == 0x0c;
 }
 
-static void handle_fault(struct arch_frame *frame, uint64_t kind)
+static void handle_fault(struct arch_frame *frame, uint64_t kind, uint64_t esr)
 {
-    uint64_t esr = read_esr();
     uint32_t ec = (uint32_t)(esr >> 26);
     struct trap_info info = {
         .kind = kind_names[kind & 15],
@@ -116,19 +115,19 @@ void svc_handler(struct arch_frame *frame)
     frame->x[0] = (uint64_t)syscall_dispatch(process_current(), frame->x[8], frame->x);
 }
 
-void exception_handler(struct arch_frame *frame, uint64_t kind)
+// Called by vectors.S with the ESR of the level the exception was taken to.
+void exception_handler(struct arch_frame *frame, uint64_t kind, uint64_t esr)
 {
     switch (kind) {
-    case KIND_IRQ_EL2:
+    case KIND_IRQ_KERNEL:
     case KIND_IRQ_EL0:
         handle_irq();
         return;
     case KIND_SYNC_EL0:
-        handle_fault(frame, kind); // svc goes to svc_handler
-
+        handle_fault(frame, kind, esr); // an svc went to svc_handler
         return;
     default:
-        handle_fault(frame, kind);
+        handle_fault(frame, kind, esr);
         return;
     }
 }

@@ -1,5 +1,6 @@
-// Exception vectors at EL2: every exception saves a full struct arch_frame (general
-// and FP/SIMD registers) on the current stack and calls exception_handler(frame, kind).
+// Exception vectors, one table per exception level the kernel can run at (EL2 with
+// VHE, EL1): every exception saves a full struct arch_frame (general and FP/SIMD
+// registers) on the current stack and calls exception_handler(frame, kind, esr).
 // Except an app's `svc`: its stubs are called like functions, so only what a callee
 // must keep is kept (svc_fast below).
 #include "asm.h"
@@ -12,49 +13,52 @@
 #define FRAME_FP 288
 #define FRAME_FPCR 800
 
-.macro VENTRY kind
+.macro VENTRY kind, el
     .balign 0x80
     sub     sp, sp, #FRAME_SIZE
     stp     x0, x1, [sp, #0]
     mov     x1, #\kind
-    b       exception_common
+    b       exception_common_el\el
 .endm
 
 // Synchronous exception from EL0: an svc takes the short path.
-.macro VENTRY_SYNC_EL0
+.macro VENTRY_SYNC_EL0 el
     .balign 0x80
     sub     sp, sp, #FRAME_SIZE
     stp     x0, x1, [sp, #0]
-    mrs     x1, esr_el2
+    mrs     x1, esr_el\el
     lsr     x1, x1, #26
     cmp     x1, #0x15
-    b.eq    svc_fast
+    b.eq    svc_fast_el\el
     mov     x1, #8
-    b       exception_common
+    b       exception_common_el\el
 .endm
 
+// The vector table and the save/restore code for exceptions taken to EL`el`. Only
+// the ELR, SPSR and ESR registers differ between the two.
+.macro VECTORS el
     .section .text
     .balign 2048
-    .global exception_vectors
-exception_vectors:
-    VENTRY 0
-    VENTRY 1
-    VENTRY 2
-    VENTRY 3
-    VENTRY 4
-    VENTRY 5
-    VENTRY 6
-    VENTRY 7
-    VENTRY_SYNC_EL0
-    VENTRY 9
-    VENTRY 10
-    VENTRY 11
-    VENTRY 12
-    VENTRY 13
-    VENTRY 14
-    VENTRY 15
+    .global exception_vectors_el\el
+exception_vectors_el\el:
+    VENTRY 0, \el
+    VENTRY 1, \el
+    VENTRY 2, \el
+    VENTRY 3, \el
+    VENTRY 4, \el
+    VENTRY 5, \el
+    VENTRY 6, \el
+    VENTRY 7, \el
+    VENTRY_SYNC_EL0 \el
+    VENTRY 9, \el
+    VENTRY 10, \el
+    VENTRY 11, \el
+    VENTRY 12, \el
+    VENTRY 13, \el
+    VENTRY 14, \el
+    VENTRY 15, \el
 
-exception_common:
+exception_common_el\el:
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -69,9 +73,9 @@ exception_common:
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    mrs     x2, elr_el2
+    mrs     x2, elr_el\el
     stp     x30, x2, [sp, #240]
-    mrs     x2, spsr_el2
+    mrs     x2, spsr_el\el
     mrs     x3, sp_el0
     stp     x2, x3, [sp, #FRAME_SPSR]
     mrs     x2, tpidr_el0
@@ -99,10 +103,9 @@ exception_common:
     str     x4, [sp, #(FRAME_FPCR + 8)]
 
     mov     x0, sp
+    mrs     x2, esr_el\el
     bl      exception_handler
 
-    .global exception_return
-exception_return:
     add     x2, sp, #FRAME_FP
     ldp     q0, q1, [x2, #0]
     ldp     q2, q3, [x2, #32]
@@ -127,10 +130,10 @@ exception_return:
     ldr     x2, [sp, #272]
     msr     tpidr_el0, x2
     ldp     x2, x3, [sp, #FRAME_SPSR]
-    msr     spsr_el2, x2
+    msr     spsr_el\el, x2
     msr     sp_el0, x3
     ldp     x30, x2, [sp, #240]
-    msr     elr_el2, x2
+    msr     elr_el\el, x2
     ldp     x0, x1, [sp, #0]
     ldp     x2, x3, [sp, #16]
     ldp     x4, x5, [sp, #32]
@@ -157,13 +160,13 @@ exception_return:
 // scratch register is cleared so no kernel value reaches the app, and if another
 // thread ran meanwhile (sched_switches moved), the FP/SIMD registers it may have
 // left are cleared too.
-svc_fast:
+svc_fast_el\el:
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     str     x8, [sp, #64]
-    mrs     x2, elr_el2
+    mrs     x2, elr_el\el
     stp     x30, x2, [sp, #240]
-    mrs     x2, spsr_el2
+    mrs     x2, spsr_el\el
     mrs     x3, sp_el0
     stp     x2, x3, [sp, #FRAME_SPSR]
     adrp    x2, sched_switches
@@ -209,10 +212,10 @@ svc_fast:
     movi    v30.16b, #0
     movi    v31.16b, #0
 1:  ldp     x2, x3, [sp, #FRAME_SPSR]
-    msr     spsr_el2, x2
+    msr     spsr_el\el, x2
     msr     sp_el0, x3
     ldp     x30, x2, [sp, #240]
-    msr     elr_el2, x2
+    msr     elr_el\el, x2
     ldr     x0, [sp, #0]
     mov     x1, xzr
     mov     x2, xzr
@@ -234,3 +237,13 @@ svc_fast:
     mov     x18, xzr
     add     sp, sp, #FRAME_SIZE
     eret
+=======
+.endm
+
+VECTORS 2
+VECTORS 1
+>>>>>>> el1
+.endm
+
+VECTORS 2
+VECTORS 1

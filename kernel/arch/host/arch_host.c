@@ -107,6 +107,22 @@ _Noreturn void arch_poweroff(void)
     exit(1);
 }
 
+_Noreturn void arch_poweroff_failed(uint32_t code)
+{
+    fprintf(stderr, "host arch: arch_poweroff_failed(0x%x) called\n", code);
+    exit(1);
+}
+
+bool arch_has_el2(void)
+{
+    return true;
+}
+
+const char *arch_boot_mode(void)
+{
+    return "host";
+}
+
 void *arch_phys_to_virt(uint64_t pa)
 {
     return (void *)(uintptr_t)pa;
