@@ -283,6 +283,9 @@ static void describe(const struct arch_vcpu *v, uint64_t esr, uint64_t far, uint
     case 0x3c: f->what = "BRK instruction"; break;
     default: break; // wfi/wfe, smc, hvc, trapped system registers, undefined
     }
+    if (f->access == TRAP_ACCESS_NONE) {
+        f->far = 0; // FAR holds an older abort's address (maybe another VM's): not ours
+    }
 }
 
 enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
