@@ -316,6 +316,7 @@ $(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
 bench: images $(BUILD)/noacct/kernel.bin
 	$(Q)/usr/bin/python3 tools/bench.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
+	$(Q)/usr/bin/python3 tools/bench_vmm.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 # The image size table and edit->boot alone (make bench runs them too).

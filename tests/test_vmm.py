@@ -97,3 +97,14 @@ def test_driver_sdk_reaches_the_device_from_a_vm(boot):
     m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)")
     fails = [line for line in os.lines if "TEST FAIL" in line]
     assert int(m.group(2)) == 0 and int(m.group(1)) == 5, "\n".join(fails)
+
+
+def test_thousand_vms_start_and_end_without_leaking(boot):
+    # 1,000 vmm apps one after another: VMIDs (255) are recycled, and free pages,
+    # the kernel heap and the process count come back to where they were.
+    os = boot(apps=["test_spawn", "test_exit"], specs={"test_exit": as_mode("test_exit", "vmm")})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=300)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 4, "\n".join(fails)
+    os.wait_for(r"after 1000 spawns: free pages (\d+) -> \1, heap (\d+) -> \2, processes")
+    assert "PANIC" not in os.log() and "cannot" not in os.log()
