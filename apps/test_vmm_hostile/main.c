@@ -53,6 +53,11 @@ static void misbehave(const char *kind)
         *(volatile uint32_t *)0x08000000ull = 0; // GICD_CTLR
     } else if (strcmp(kind, "setway") == 0) {
         __asm__ volatile("dc isw, %0" ::"r"(0ull));
+    } else if (strcmp(kind, "dcache") == 0) {
+        uint64_t line = 0;
+        __asm__ volatile("dc civac, %0" ::"r"(&line) : "memory");
+    } else if (strcmp(kind, "icache") == 0) {
+        __asm__ volatile("ic iallu");
     } else if (strcmp(kind, "tlbi") == 0) {
         __asm__ volatile("tlbi vmalle1; dsb sy");
     } else if (strcmp(kind, "idreg") == 0) {
@@ -63,6 +68,12 @@ static void misbehave(const char *kind)
         // An exception return to EL2h from EL1 is illegal: PSTATE.IL, then a fault.
         __asm__ volatile("adr x9, 1f; msr elr_el1, x9; mov x9, #0x3c9; msr spsr_el1, x9;"
                          "eret; 1: nop" ::: "x9", "memory");
+    } else if (strcmp(kind, "udf") == 0) {
+        __asm__ volatile("udf #0"); // taken at the guest's EL1: its vector page exits
+    } else if (strcmp(kind, "svc") == 0) {
+        __asm__ volatile("svc #0");
+    } else if (strcmp(kind, "brk") == 0) {
+        __asm__ volatile("brk #1");
     } else if (strcmp(kind, "ram") == 0) {
         *(volatile uint64_t *)0x40000000ull = 0; // the host's RAM at its physical address
     } else if (strcmp(kind, "spin") == 0) {
