@@ -1,9 +1,89 @@
 // test_vmm_hostile: misbehaves on purpose as an EL1 guest, in the way its environ's
 // `kind` names, after opening a channel to echo (so the test can watch echo see it
-// go). In user mode every one of these is an undefined instruction at EL0; in vmm
+// go); or, as kind "canary", checks that its VM starts clean and stays its own. In user mode every one of these is an undefined instruction at EL0; in vmm
 // mode the guest is at EL1, where each must trap to the kernel and end the app.
 #include <ftl.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define CANARY_BYTES (128u << 10)
+
+// The EL1 registers a guest may read and write without trapping.
+struct el1_regs {
+    uint64_t tpidr, vbar, elr, spsr, cpacr, cntkctl, cntv_cval, par;
+};
+
+static void read_el1(struct el1_regs *r)
+{
+    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(r->tpidr));
+    __asm__ volatile("mrs %0, vbar_el1" : "=r"(r->vbar));
+    __asm__ volatile("mrs %0, elr_el1" : "=r"(r->elr));
+    __asm__ volatile("mrs %0, spsr_el1" : "=r"(r->spsr));
+    __asm__ volatile("mrs %0, cpacr_el1" : "=r"(r->cpacr));
+    __asm__ volatile("mrs %0, cntkctl_el1" : "=r"(r->cntkctl));
+    __asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(r->cntv_cval));
+    __asm__ volatile("mrs %0, par_el1" : "=r"(r->par));
+}
+
+static void write_el1(const struct el1_regs *r)
+{
+    __asm__ volatile("msr tpidr_el1, %0" ::"r"(r->tpidr));
+    __asm__ volatile("msr elr_el1, %0" ::"r"(r->elr));
+    __asm__ volatile("msr spsr_el1, %0" ::"r"(r->spsr));
+    __asm__ volatile("msr cntkctl_el1, %0" ::"r"(r->cntkctl));
+    __asm__ volatile("msr cntv_cval_el0, %0" ::"r"(r->cntv_cval));
+    __asm__ volatile("msr par_el1, %0" ::"r"(r->par));
+}
+
+// kind "canary": a fresh VM must start with zeroed memory and reset EL1 registers;
+// then this one dirties both and checks, across yields to other VMs, that they stay
+// its own. Exits 0 if all held, else 1 with an ERROR line saying what leaked.
+static int canary(void)
+{
+    const struct el1_regs fresh = {.vbar = 0x3ff000, .cpacr = 3u << 20};
+    struct el1_regs r;
+    read_el1(&r);
+    if (memcmp(&r, &fresh, sizeof(r)) != 0) {
+        FTL_ERROR("canary: EL1 registers not fresh: tpidr 0x%llx vbar 0x%llx elr 0x%llx "
+                  "spsr 0x%llx cpacr 0x%llx cntkctl 0x%llx cval 0x%llx par 0x%llx",
+                  (unsigned long long)r.tpidr, (unsigned long long)r.vbar,
+                  (unsigned long long)r.elr, (unsigned long long)r.spsr,
+                  (unsigned long long)r.cpacr, (unsigned long long)r.cntkctl,
+                  (unsigned long long)r.cntv_cval, (unsigned long long)r.par);
+        return 1;
+    }
+    uint8_t *block = malloc(CANARY_BYTES);
+    if (!block) {
+        FTL_ERROR("canary: no memory");
+        return 1;
+    }
+    // volatile: the compiler may assume fresh malloc memory holds anything at all.
+    const volatile uint64_t *words = (const volatile uint64_t *)(void *)block;
+    for (size_t i = 0; i < CANARY_BYTES / 8; i++) {
+        if (words[i] != 0) {
+            FTL_ERROR("canary: word %zu of a fresh heap is 0x%llx", i,
+                      (unsigned long long)words[i]);
+            return 1;
+        }
+    }
+    memset(block, 0xa5, CANARY_BYTES);
+    uint64_t mine = 0xc0de000000000000ull | ((uint64_t)(uintptr_t)&r ^ (uint64_t)ftl_time_now());
+    struct el1_regs dirty = {.tpidr = mine, .vbar = 0x3ff000, .elr = mine + 1, .spsr = 0x3c5,
+                             .cpacr = 3u << 20, .cntkctl = 3, .cntv_cval = mine + 2,
+                             .par = 0x800};
+    write_el1(&dirty);
+    for (int i = 0; i < 20; i++) {
+        ftl_yield();
+        read_el1(&r);
+        if (memcmp(&r, &dirty, sizeof(r)) != 0) {
+            FTL_ERROR("canary: EL1 registers changed while away: tpidr 0x%llx",
+                      (unsigned long long)r.tpidr);
+            return 1;
+        }
+    }
+    FTL_INFO("canary: memory and EL1 registers fresh, and kept while away");
+    return 0;
+}
 
 // A call with a number no kernel has: the same error code as in user mode.
 static int64_t bad_call(void)
@@ -85,8 +165,11 @@ void app_main(const struct ftl_env *env)
 {
     ftl_handle_t echo;
     const char *kind;
-    FTL_CHECK(ftl_env_channel(env, "echo", &echo));
     FTL_CHECK(ftl_env_string(env, "kind", &kind));
+    if (strcmp(kind, "canary") == 0) {
+        ftl_exit(canary());
+    }
+    FTL_CHECK(ftl_env_channel(env, "echo", &echo));
     FTL_CHECK(ftl_channel_send_data(echo, "hello", 5));
     FTL_INFO("about to misbehave: %s", kind);
     misbehave(kind);
