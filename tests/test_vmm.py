@@ -125,3 +125,17 @@ def test_thousand_vms_start_clean_and_end_without_leaking(boot):
     clean = sum("canary: memory and EL1 registers fresh" in line for line in os.lines)
     assert clean >= 1000, f"only {clean} canaries were clean"  # + test_spawn's other spawns
     assert "PANIC" not in os.log() and "cannot" not in os.log() and "ERROR" not in os.log()
+
+
+def test_hostile_app_is_bounded_the_same_in_a_vm(boot):
+    # tests/test_hostile.py's whole run (every resource attack, the apiserver and the
+    # network alongside), with test_hostile as a vmm guest: same limits, same errors.
+    import test_hostile
+    spec = as_mode("test_hostile", "vmm")
+    assert "isolation: vmm" in spec
+
+    def boot_with_vmm_hostile(**kwargs):
+        return boot(specs={"test_hostile": spec}, **kwargs)
+
+    test_hostile.test_hostile_apps_get_clean_errors_and_the_system_keeps_serving(
+        boot_with_vmm_hostile)
