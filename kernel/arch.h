@@ -86,9 +86,9 @@ void arch_irq_mask(uint32_t intid);
 struct trap_info;
 
 enum arch_vm_exit {
-    ARCH_VM_EXIT_CALL,               // the guest made a kernel call (its stub's hvc)
-    ARCH_VM_EXIT_IRQ,                // a physical interrupt is pending for the kernel
-    ARCH_VM_EXIT_FAULT,              // the guest did something it may not: see *fault
+    ARCH_VM_EXIT_CALL,  // the guest made a kernel call (its stub's hvc)
+    ARCH_VM_EXIT_IRQ,   // a physical interrupt is pending for the kernel
+    ARCH_VM_EXIT_FAULT, // the guest did something it may not: see *fault
 };
 
 /// Creates an empty guest address space with its own VMID and one vCPU (the tables

@@ -1,7 +1,8 @@
 // test_vmm_hostile: misbehaves on purpose as an EL1 guest, in the way its environ's
 // `kind` names, after opening a channel to echo (so the test can watch echo see it
-// go); or, as kind "canary", checks that its VM starts clean and stays its own. In user mode every one of these is an undefined instruction at EL0; in vmm
-// mode the guest is at EL1, where each must trap to the kernel and end the app.
+// go); or, as kind "canary", checks that its VM starts clean and stays its own. In user mode every
+// one of these is an undefined instruction at EL0; in vmm mode the guest is at EL1, where each must
+// trap to the kernel and end the app.
 #include <ftl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,13 @@ static int canary(void)
     }
     memset(block, 0xa5, CANARY_BYTES);
     uint64_t mine = 0xc0de000000000000ull | ((uint64_t)(uintptr_t)&r ^ (uint64_t)ftl_time_now());
-    struct el1_regs dirty = {.tpidr = mine, .vbar = 0x3ff000, .elr = mine + 1, .spsr = 0x3c5,
-                             .cpacr = 3u << 20, .cntkctl = 3, .cntv_cval = mine + 2,
+    struct el1_regs dirty = {.tpidr = mine,
+                             .vbar = 0x3ff000,
+                             .elr = mine + 1,
+                             .spsr = 0x3c5,
+                             .cpacr = 3u << 20,
+                             .cntkctl = 3,
+                             .cntv_cval = mine + 2,
                              .par = 0x800};
     write_el1(&dirty);
     for (int i = 0; i < 20; i++) {
@@ -147,7 +153,8 @@ static void misbehave(const char *kind)
     } else if (strcmp(kind, "eret") == 0) {
         // An exception return to EL2h from EL1 is illegal: PSTATE.IL, then a fault.
         __asm__ volatile("adr x9, 1f; msr elr_el1, x9; mov x9, #0x3c9; msr spsr_el1, x9;"
-                         "eret; 1: nop" ::: "x9", "memory");
+                         "eret; 1: nop" ::
+                             : "x9", "memory");
     } else if (strcmp(kind, "udf") == 0) {
         __asm__ volatile("udf #0"); // taken at the guest's EL1: its vector page exits
     } else if (strcmp(kind, "svc") == 0) {

@@ -9,9 +9,9 @@ struct arch_vcpu;
 
 struct arch_aspace {
     uint64_t *l1;
-    uint16_t asid;               // 0: none free, share ASID 0 and flush on switch
-    uint32_t table_pages;        // page-table pages, l1 included
-    struct arch_vcpu *vm;        // a guest VM (stage 2; asid unused), or NULL
+    uint16_t asid;        // 0: none free, share ASID 0 and flush on switch
+    uint32_t table_pages; // page-table pages, l1 included
+    struct arch_vcpu *vm; // a guest VM (stage 2; asid unused), or NULL
 };
 
 /// Stage-2 descriptor bits (everything but the address) for a page with `prot`.

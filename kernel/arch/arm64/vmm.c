@@ -9,14 +9,14 @@
 #include "mmu.h"
 
 // Stage-2 page descriptor bits (Arm ARM D8.3).
-#define S2_PAGE 3ull                 // valid, page
-#define S2_NORMAL (0xfull << 2)      // MemAttr: normal, inner and outer write-back
-#define S2_DEVICE (0x1ull << 2)      // MemAttr: Device-nGnRE
-#define S2_READ (1ull << 6)          // S2AP bit 0
-#define S2_WRITE (1ull << 7)         // S2AP bit 1
+#define S2_PAGE 3ull            // valid, page
+#define S2_NORMAL (0xfull << 2) // MemAttr: normal, inner and outer write-back
+#define S2_DEVICE (0x1ull << 2) // MemAttr: Device-nGnRE
+#define S2_READ (1ull << 6)     // S2AP bit 0
+#define S2_WRITE (1ull << 7)    // S2AP bit 1
 #define S2_SH_INNER (3ull << 8)
 #define S2_AF (1ull << 10)
-#define S2_XN (2ull << 53)           // XN[1:0] = 10: not executable at EL1 or EL0
+#define S2_XN (2ull << 53) // XN[1:0] = 10: not executable at EL1 or EL0
 
 #define BIT(n) (1ull << (n))
 // The host's HCR_EL2 (asm.h's value plus VM and DC: TGE=1 makes both behave as 0,
@@ -26,10 +26,10 @@
 // the guest masks), DC, TWI, TWE, TID1-3 (ID registers), TSC (smc: QEMU's PSCI
 // would power the machine off), TIDCP, TACR, TSW, TPCP, TPU (cache maintenance),
 // TTLB, TVM, TRVM (the EL1 translation registers), RW, E2H, TLOR, TERR, TEA.
-#define HCR_GUEST (BIT(0) | BIT(3) | BIT(4) | BIT(5) | BIT(12) | BIT(13) | BIT(14) | BIT(16) | \
-                   BIT(17) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | BIT(23) |      \
-                   BIT(24) | BIT(25) | BIT(26) | BIT(30) | BIT(31) | BIT(34) | BIT(35) |      \
-                   BIT(36) | BIT(37))
+#define HCR_GUEST                                                                                  \
+    (BIT(0) | BIT(3) | BIT(4) | BIT(5) | BIT(12) | BIT(13) | BIT(14) | BIT(16) | BIT(17) |         \
+     BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | BIT(23) | BIT(24) | BIT(25) | BIT(26) |     \
+     BIT(30) | BIT(31) | BIT(34) | BIT(35) | BIT(36) | BIT(37))
 // MDCR_EL2: TPM, TPMCR (PMU), TDA, TDOSA, TDRA (debug registers), TPMS (SPE), TTRF.
 #define MDCR_TRAPS (BIT(5) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(14) | BIT(19))
 // ICH_HCR_EL2: TC, TALL0, TALL1: every EL1 access to the GIC CPU interface traps.
@@ -37,16 +37,16 @@
 // VTCR_EL2: 39-bit IPA from level 1, 4 KiB granule, write-back inner-shareable
 // walks, 40-bit PA, 8-bit VMIDs.
 #define VTCR_VALUE 0x80023559ull
-#define GUEST_SPSR 0x3c4ull          // EL1t, DAIF masked
+#define GUEST_SPSR 0x3c4ull                  // EL1t, DAIF masked
 #define GUEST_SCTLR (0x30d00800ull | BIT(3)) // RES1 bits, SP alignment check
-#define GUEST_VECTORS 0x3ff000ull    // the read-only vector page below the app
+#define GUEST_VECTORS 0x3ff000ull            // the read-only vector page below the app
 #define VMID_COUNT 256
 
-#define read_sysreg(r)                              \
-    ({                                              \
-        uint64_t _v;                                \
-        __asm__ volatile("mrs %0, " #r : "=r"(_v)); \
-        _v;                                         \
+#define read_sysreg(r)                                                                             \
+    ({                                                                                             \
+        uint64_t _v;                                                                               \
+        __asm__ volatile("mrs %0, " #r : "=r"(_v));                                                \
+        _v;                                                                                        \
     })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" ::"r"((uint64_t)(v)))
 
@@ -65,7 +65,7 @@ struct arch_vcpu {
     uint64_t fpcr, fpsr;
     __uint128_t q[32];
     uint64_t host_sp;
-    uint64_t esr, far, hpfar;        // of the last exit
+    uint64_t esr, far, hpfar; // of the last exit
     struct el1_state el1;
     uint16_t vmid;
     uint64_t vttbr;
@@ -80,8 +80,8 @@ uint64_t vcpu_enter(struct arch_vcpu *v);
 extern char guest_exit_vectors[], exception_vectors[];
 
 static uint8_t vmid_used[VMID_COUNT];
-static struct arch_vcpu *loaded;     // whose EL1 registers the CPU holds
-static uint64_t *vector_page;        // shared by every VM, read-only to all of them
+static struct arch_vcpu *loaded; // whose EL1 registers the CPU holds
+static uint64_t *vector_page;    // shared by every VM, read-only to all of them
 static bool traps_set;
 
 uint64_t vm_pte_attrs(uint32_t prot)
@@ -261,27 +261,47 @@ static void describe(const struct arch_vcpu *v, uint64_t esr, uint64_t far, uint
 {
     uint32_t ec = (uint32_t)(esr >> 26);
     uint32_t fsc = (uint32_t)esr & 0x3f;
-    *f = (struct trap_info){.kind = kind, .what = "privileged or undefined instruction",
-                            .from_user = true, .esr = esr, .pc = pc, .far = far,
-                            .lr = v->x[30], .fp = v->x[29]};
+    *f = (struct trap_info){.kind = kind,
+                            .what = "privileged or undefined instruction",
+                            .from_user = true,
+                            .esr = esr,
+                            .pc = pc,
+                            .far = far,
+                            .lr = v->x[30],
+                            .fp = v->x[29]};
     switch (ec) {
-    case 0x20: case 0x21:
+    case 0x20:
+    case 0x21:
         f->what = "instruction abort";
         f->access = TRAP_ACCESS_EXEC;
         f->permission = (fsc & 0x3c) == 0x0c;
         break;
-    case 0x24: case 0x25:
+    case 0x24:
+    case 0x25:
         f->what = "data abort";
         f->access = (esr & BIT(6)) ? TRAP_ACCESS_WRITE : TRAP_ACCESS_READ;
         f->permission = (fsc & 0x3c) == 0x0c;
         break;
-    case 0x0e: f->what = "illegal execution state"; break;
-    case 0x22: f->what = "PC alignment fault"; break;
-    case 0x26: f->what = "SP alignment fault"; break;
-    case 0x2c: f->what = "floating-point exception"; break;
-    case 0x2f: f->what = "SError"; break;
-    case 0x3c: f->what = "BRK instruction"; break;
-    default: break; // wfi/wfe, smc, hvc, trapped system registers, undefined
+    case 0x0e:
+        f->what = "illegal execution state";
+        break;
+    case 0x22:
+        f->what = "PC alignment fault";
+        break;
+    case 0x26:
+        f->what = "SP alignment fault";
+        break;
+    case 0x2c:
+        f->what = "floating-point exception";
+        break;
+    case 0x2f:
+        f->what = "SError";
+        break;
+    case 0x3c:
+        f->what = "BRK instruction";
+        break;
+    default:
+        break; // wfi/wfe, smc, hvc, trapped system registers, undefined
     }
     if (f->access == TRAP_ACCESS_NONE) {
         f->far = 0; // FAR holds an older abort's address (maybe another VM's): not ours
