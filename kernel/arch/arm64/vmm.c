@@ -326,8 +326,8 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
     write_sysreg(hcr_el2, HCR_HOST);
     write_sysreg(vbar_el2, (uintptr_t)exception_vectors);
     __asm__ volatile("isb");
-    if (vector == 9 || vector == 10) {
-        return ARCH_VM_EXIT_IRQ;
+    if ((vector & 3) == 1 || (vector & 3) == 2) {
+        return ARCH_VM_EXIT_IRQ; // IRQ or FIQ, also while the guest ran its own AArch32 EL0
     }
     uint32_t ec = (uint32_t)(v->esr >> 26);
     uint32_t imm = (uint32_t)v->esr & 0xffff;
@@ -340,8 +340,8 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
                  "sync in guest", fault);
         return ARCH_VM_EXIT_FAULT;
     }
-    describe(v, v->esr, v->far, v->elr, vector == 11 ? "serror from guest" : "sync from guest",
-             fault);
+    describe(v, v->esr, v->far, v->elr,
+             (vector & 3) == 3 ? "serror from guest" : "sync from guest", fault);
     return ARCH_VM_EXIT_FAULT;
 }
 
