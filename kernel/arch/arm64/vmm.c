@@ -340,8 +340,8 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
                  "sync in guest", fault);
         return ARCH_VM_EXIT_FAULT;
     }
-    describe(v, v->esr, v->far, v->elr,
-             (vector & 3) == 3 ? "serror from guest" : "sync from guest", fault);
+    describe(v, v->esr, v->far, v->elr, (vector & 3) == 3 ? "serror from guest" : "sync from guest",
+             fault);
     return ARCH_VM_EXIT_FAULT;
 }
 
