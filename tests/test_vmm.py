@@ -139,3 +139,18 @@ def test_hostile_app_is_bounded_the_same_in_a_vm(boot):
 
     test_hostile.test_hostile_apps_get_clean_errors_and_the_system_keeps_serving(
         boot_with_vmm_hostile)
+
+
+def test_network_stack_runs_in_vms(boot):
+    # The virtio-net driver (device window and DMA mapped at stage 2), tcpip and the
+    # apiserver, each in a VM of its own, serve HTTP to the host.
+    import json
+
+    from test_net import NET_APPS, boot_net, request
+    os, port = boot_net(boot, isolation="vmm")
+    status, _, body = request(port, "GET", "/api/ps")
+    procs = {p["name"]: p for p in json.loads(body)["processes"]}
+    assert status == 200 and all(procs[a]["isolation"] == "vmm" for a in NET_APPS)
+    payload = bytes(range(256)) * 40
+    assert request(port, "POST", "/api/echo", body=payload)[2] == payload
+    assert "PANIC" not in os.log()
