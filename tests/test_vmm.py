@@ -14,7 +14,7 @@ PRIV = r"crashed: privileged or undefined instruction at pc 0x[0-9a-f]+ \(app of
 HOSTILE = {
     "smc": PRIV, "hvc": PRIV, "wfi": PRIV, "sctlr": PRIV, "ttbr": PRIV, "timer": PRIV,
     "pmu": PRIV, "debug": PRIV, "gicreg": PRIV, "gicsgi": PRIV, "setway": PRIV,
-    "tlbi": PRIV, "idreg": PRIV, "dcache": PRIV, "icache": PRIV, "udf": PRIV, "svc": PRIV, "el0": PRIV,
+    "tlbi": PRIV, "idreg": PRIV, "dcache": PRIV, "icache": PRIV, "udf": PRIV, "svc": PRIV, "el0": PRIV, "sve": PRIV,
     "brk": r"crashed: BRK instruction at pc ",
     "vbar": r"crashed: jump to NULL at pc 0x0 ",
     "gicmmio": r"crashed: access to unmapped memory at pc .*, address 0x8000000$",

@@ -167,6 +167,8 @@ static void misbehave(const char *kind)
         __asm__ volatile("adr x9, 1f; msr elr_el1, x9; msr spsr_el1, xzr; eret;"
                          "1: mov x8, #0; hvc #0" ::
                              : "x8", "x9", "memory");
+    } else if (strcmp(kind, "sve") == 0) {
+        __asm__ volatile(".inst 0x04bf5020" ::: "x0"); // rdvl x0, #1: SVE stays off
     } else if (strcmp(kind, "ram") == 0) {
         *(volatile uint64_t *)0x40000000ull = 0; // the host's RAM at its physical address
     } else if (strcmp(kind, "spin") == 0) {

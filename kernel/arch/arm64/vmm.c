@@ -122,6 +122,9 @@ static bool vmm_init(void)
     arch_sync_icache(vector_page, PAGE_SIZE);
     write_sysreg(vtcr_el2, VTCR_VALUE);
     write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & 0x1f) | MDCR_TRAPS);
+    // CPTR_EL2 (CPACR layout under E2H): FP stays on, SVE and SME stay off (ZEN, SMEN
+    // = 0); trace registers trap too (TTA). The host uses none of them.
+    write_sysreg(cptr_el2, read_sysreg(cptr_el2) | BIT(28));
     write_sysreg(s3_4_c12_c11_0, ICH_HCR_TRAPS); // ICH_HCR_EL2
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
     write_sysreg(vmpidr_el2, 0x80000000ull);
