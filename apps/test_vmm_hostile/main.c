@@ -12,6 +12,7 @@
 // The EL1 registers a guest may read and write without trapping.
 struct el1_regs {
     uint64_t tpidr, vbar, elr, spsr, cpacr, cntkctl, cntv_cval, par;
+    uint64_t disr, tpidr2, tpidrro; // (RAS and SME: QEMU's max CPU has both)
 };
 
 static void read_el1(struct el1_regs *r)
@@ -24,6 +25,9 @@ static void read_el1(struct el1_regs *r)
     __asm__ volatile("mrs %0, cntkctl_el1" : "=r"(r->cntkctl));
     __asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(r->cntv_cval));
     __asm__ volatile("mrs %0, par_el1" : "=r"(r->par));
+    __asm__ volatile("mrs %0, s3_0_c12_c1_1" : "=r"(r->disr));   // DISR_EL1
+    __asm__ volatile("mrs %0, s3_3_c13_c0_5" : "=r"(r->tpidr2)); // TPIDR2_EL0
+    __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(r->tpidrro));
 }
 
 static void write_el1(const struct el1_regs *r)
@@ -34,6 +38,9 @@ static void write_el1(const struct el1_regs *r)
     __asm__ volatile("msr cntkctl_el1, %0" ::"r"(r->cntkctl));
     __asm__ volatile("msr cntv_cval_el0, %0" ::"r"(r->cntv_cval));
     __asm__ volatile("msr par_el1, %0" ::"r"(r->par));
+    __asm__ volatile("msr s3_0_c12_c1_1, %0" ::"r"(r->disr));
+    __asm__ volatile("msr s3_3_c13_c0_5, %0" ::"r"(r->tpidr2));
+    __asm__ volatile("msr tpidrro_el0, %0" ::"r"(r->tpidrro));
 }
 
 // kind "canary": a fresh VM must start with zeroed memory and reset EL1 registers;
@@ -45,12 +52,14 @@ static int canary(void)
     struct el1_regs r;
     read_el1(&r);
     if (memcmp(&r, &fresh, sizeof(r)) != 0) {
-        FTL_ERROR("canary: EL1 registers not fresh: tpidr 0x%llx vbar 0x%llx elr 0x%llx "
-                  "spsr 0x%llx cpacr 0x%llx cntkctl 0x%llx cval 0x%llx par 0x%llx",
-                  (unsigned long long)r.tpidr, (unsigned long long)r.vbar,
-                  (unsigned long long)r.elr, (unsigned long long)r.spsr,
-                  (unsigned long long)r.cpacr, (unsigned long long)r.cntkctl,
-                  (unsigned long long)r.cntv_cval, (unsigned long long)r.par);
+        FTL_ERROR(
+            "canary: EL1 registers not fresh: tpidr 0x%llx vbar 0x%llx elr 0x%llx "
+            "spsr 0x%llx cpacr 0x%llx cntkctl 0x%llx cval 0x%llx par 0x%llx disr 0x%llx "
+            "tpidr2 0x%llx tpidrro 0x%llx",
+            (unsigned long long)r.tpidr, (unsigned long long)r.vbar, (unsigned long long)r.elr,
+            (unsigned long long)r.spsr, (unsigned long long)r.cpacr, (unsigned long long)r.cntkctl,
+            (unsigned long long)r.cntv_cval, (unsigned long long)r.par, (unsigned long long)r.disr,
+            (unsigned long long)r.tpidr2, (unsigned long long)r.tpidrro);
         return 1;
     }
     uint8_t *block = malloc(CANARY_BYTES);
@@ -76,7 +85,10 @@ static int canary(void)
                              .cpacr = 3u << 20,
                              .cntkctl = 3,
                              .cntv_cval = mine + 2,
-                             .par = 0x800};
+                             .par = 0x800,
+                             .disr = mine & 0xfff,
+                             .tpidr2 = mine + 3,
+                             .tpidrro = mine + 4};
     write_el1(&dirty);
     for (int i = 0; i < 20; i++) {
         ftl_yield();

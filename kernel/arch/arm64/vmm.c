@@ -54,6 +54,8 @@
 // vCPU takes the CPU (the host never uses EL1 registers).
 struct el1_state {
     uint64_t elr, spsr, esr, far, vbar, cpacr, tpidr, sp, par, cntkctl, cntv_ctl, cntv_cval;
+    uint64_t vdisr;  // DISR_EL1 as the guest sees it (VDISR_EL2, as AMO=1), with RAS
+    uint64_t tpidr2; // TPIDR2_EL0, with SME (QEMU's max CPU has both)
 };
 
 // Layout used by vmm_switch.S up to `hpfar`.
@@ -83,6 +85,7 @@ static uint8_t vmid_used[VMID_COUNT];
 static struct arch_vcpu *loaded; // whose EL1 registers the CPU holds
 static uint64_t *vector_page;    // shared by every VM, read-only to all of them
 static bool traps_set;
+static bool has_ras, has_sme; // registers the guest can reach that only some CPUs have
 
 uint64_t vm_pte_attrs(uint32_t prot)
 {
@@ -120,6 +123,8 @@ static bool vmm_init(void)
         insn[k * 32 + 1] = 0x14000000u;
     }
     arch_sync_icache(vector_page, PAGE_SIZE);
+    has_ras = ((read_sysreg(id_aa64pfr0_el1) >> 28) & 15) != 0;
+    has_sme = ((read_sysreg(s3_0_c0_c4_1) >> 24) & 15) != 0; // ID_AA64PFR1_EL1
     write_sysreg(vtcr_el2, VTCR_VALUE);
     write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & 0x1f) | MDCR_TRAPS);
     // CPTR_EL2 (CPACR layout under E2H): FP stays on, SVE and SME stay off (ZEN, SMEN
@@ -204,6 +209,12 @@ static void vcpu_put(struct arch_vcpu *v)
     s->cntkctl = read_sysreg(cntkctl_el12);
     s->cntv_ctl = read_sysreg(cntv_ctl_el02);
     s->cntv_cval = read_sysreg(cntv_cval_el02);
+    if (has_ras) {
+        s->vdisr = read_sysreg(s3_4_c12_c1_1); // VDISR_EL2
+    }
+    if (has_sme) {
+        s->tpidr2 = read_sysreg(s3_3_c13_c0_5); // TPIDR2_EL0
+    }
 }
 
 static void vcpu_load(struct arch_vcpu *v)
@@ -231,6 +242,12 @@ static void vcpu_load(struct arch_vcpu *v)
     write_sysreg(cntkctl_el12, s->cntkctl);
     write_sysreg(cntv_cval_el02, s->cntv_cval);
     write_sysreg(cntv_ctl_el02, s->cntv_ctl);
+    if (has_ras) {
+        write_sysreg(s3_4_c12_c1_1, s->vdisr);
+    }
+    if (has_sme) {
+        write_sysreg(s3_3_c13_c0_5, s->tpidr2);
+    }
 }
 
 // Removes every TLB entry of the VM's VMID: EL1&0 TLBI with TGE clear and the VM's

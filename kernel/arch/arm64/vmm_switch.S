@@ -133,6 +133,7 @@ guest_exit:
     mrs     x2, tpidr_el0
     mrs     x3, tpidrro_el0
     stp     x2, x3, [x0, #VCPU_TPIDR]
+    msr     tpidrro_el0, xzr        // EL0 of user apps can read it: keep the guest's to itself
     mrs     x2, fpcr
     mrs     x3, fpsr
     stp     x2, x3, [x0, #VCPU_FPCR]
