@@ -162,7 +162,7 @@ include kernel/wasm/wasm.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
-	kernel/process_wasm.c kernel/device.c kernel/debugger.c
+	kernel/process_wasm.c kernel/device.c kernel/debugger.c kernel/process_vmm.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 
@@ -319,6 +319,7 @@ $(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
 bench: images $(BUILD)/noacct/kernel.bin
 	$(Q)/usr/bin/python3 tools/bench.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
+	$(Q)/usr/bin/python3 tools/bench_vmm.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 # The image size table and edit->boot alone (make bench runs them too).

@@ -94,3 +94,29 @@ size_t arch_user_stubs(uint8_t *code, size_t n);
 void arch_irq_unmask(uint32_t intid);
 /// Stops interrupt `intid` from reaching the CPU.
 void arch_irq_mask(uint32_t intid);
+
+// ---- guest VMs (isolation: vmm; EL1 guests under stage-2 tables on arm64) ----
+// A VM is an arch_aspace made by arch_vm_create: arch_aspace_map, _bytes and
+// _destroy work on it as on a user space, and activating it turns the low half off.
+
+struct trap_info;
+
+enum arch_vm_exit {
+    ARCH_VM_EXIT_CALL,  // the guest made a kernel call (its stub's hvc)
+    ARCH_VM_EXIT_IRQ,   // a physical interrupt is pending for the kernel
+    ARCH_VM_EXIT_FAULT, // the guest did something it may not: see *fault
+};
+
+/// Creates an empty guest address space with its own VMID and one vCPU (the tables
+/// and vCPU count in arch_aspace_bytes). Returns 0, or -1 when out of memory or VMIDs.
+int arch_vm_create(struct arch_aspace **out);
+/// Sets the vCPU of `vm` to start at `entry` with stack `sp` and first argument `arg`.
+void arch_vm_reset(struct arch_aspace *vm, uint64_t entry, uint64_t sp, uint64_t arg);
+/// Runs the guest until it exits; call with interrupts masked. For a FAULT, *fault
+/// says what happened in the same terms as a user-mode fault.
+enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault);
+/// The guest's general registers x0-x30 (call number in x[8], arguments in x[0..5],
+/// the result goes to x[0]).
+uint64_t *arch_vm_regs(struct arch_aspace *vm);
+/// Writes guest call stubs (the hvc sibling of arch_user_stubs); returns stub_size.
+size_t arch_guest_stubs(uint8_t *code, size_t n);

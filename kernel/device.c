@@ -97,7 +97,7 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
     const struct board_virtio *v = &board->virtio[slot];
     uint64_t mmio = (uint64_t)(uintptr_t)arch_phys_to_virt(v->base);
     size_t size = ALIGN_UP(v->size, PAGE_SIZE);
-    if (p->mode == PROCESS_USER) {
+    if (process_own_space(p)) {
         mmio = USER_DEVICE_BASE + slot * PAGE_SIZE + (v->base & (PAGE_SIZE - 1));
         if (process_map(p, mmio & ~(uint64_t)(PAGE_SIZE - 1),
                         v->base & ~(uint64_t)(PAGE_SIZE - 1), size,
@@ -145,7 +145,7 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     if (p->dma_bytes + size > DMA_PROCESS_MAX) {
         return FTL_ERR_NO_MEMORY; // this app's share is used up; others are unaffected
     }
-    if (p->mode != PROCESS_INKERNEL && p->mode != PROCESS_USER) {
+    if (p->mode != PROCESS_INKERNEL && !process_own_space(p)) {
         return FTL_ERR_UNSUPPORTED;
     }
     uint64_t *to_va = process_range(p, out_va, sizeof(uint64_t), ARCH_PROT_WRITE);
@@ -166,14 +166,14 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     }
     uint64_t bus = arch_virt_to_phys(va);
     uint64_t app_va = (uint64_t)(uintptr_t)va;
-    if (p->mode == PROCESS_USER) {
+    if (process_own_space(p)) {
         app_va = USER_DMA_BASE + p->dma_bytes;
     }
     b->va = va;
     b->npages = npages;
     list_push_back(&p->dma, &b->link);
     p->dma_bytes += npages * PAGE_SIZE;
-    if (p->mode == PROCESS_USER &&
+    if (process_own_space(p) &&
         process_map(p, app_va, bus, npages * PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE) !=
             FTL_OK) {
         // Part of the block may be mapped already: it stays the app's (and charged)

@@ -85,7 +85,7 @@ static void lay_out(struct process *p, const struct elf_info *info)
 {
     size_t env_off = p->image_size;
     size_t stubs_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE;
-    size_t heap_off = stubs_off + (p->mode == PROCESS_USER ? PAGE_SIZE : 0);
+    size_t heap_off = stubs_off + (process_own_space(p) ? PAGE_SIZE : 0);
     size_t guard_off = heap_off + p->heap_size;
     size_t stack_off = guard_off + PAGE_SIZE;
     p->mem_pages = (stack_off + PROCESS_STACK_DEFAULT) / PAGE_SIZE;
@@ -117,10 +117,11 @@ static void lay_out(struct process *p, const struct elf_info *info)
         p->start->calls = &inkernel_calls;
         return;
     }
-    // User mode: a call table of svc stubs, at the end of the env area.
+    // User mode: a call table of svc stubs (vmm: hvc), at the end of the env area.
     size_t calls_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE - sizeof(struct ftl_calls);
     struct ftl_calls *calls = (struct ftl_calls *)(void *)(p->mem + calls_off);
-    size_t stub_size = arch_user_stubs(p->mem + stubs_off, CALLS_COUNT);
+    size_t stub_size = p->mode == PROCESS_VMM ? arch_guest_stubs(p->mem + stubs_off, CALLS_COUNT)
+                                              : arch_user_stubs(p->mem + stubs_off, CALLS_COUNT);
     uint64_t *fn = (uint64_t *)(void *)((uint8_t *)calls + 8);
     calls->version = FTL_CALLS_VERSION;
     calls->size = sizeof(struct ftl_calls);
@@ -130,10 +131,11 @@ static void lay_out(struct process *p, const struct elf_info *info)
     p->start->calls = (const struct ftl_calls *)(uintptr_t)(p->ubase + calls_off);
 }
 
-// User mode: maps every region into a new address space.
+// User mode: maps every region into a new address space (vmm: a new VM's stage 2).
 static ftl_err_t map_regions(struct process *p)
 {
-    if (arch_aspace_create(&p->aspace) != 0) {
+    if ((p->mode == PROCESS_VMM ? arch_vm_create(&p->aspace) : arch_aspace_create(&p->aspace)) !=
+        0) {
         return FTL_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < p->nregions; i++) {
@@ -288,7 +290,7 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
         goto out_free;
     }
     p->mem_pages = total / PAGE_SIZE;
-    p->ubase = mode == PROCESS_USER ? USER_BASE : (uint64_t)(uintptr_t)p->mem;
+    p->ubase = process_own_space(p) ? USER_BASE : (uint64_t)(uintptr_t)p->mem;
     err = elf_load(elf, len, &info, p->mem, p->ubase, why);
     if (err != FTL_OK) {
         goto out_free;
@@ -297,13 +299,13 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     arch_sync_icache(p->mem, p->image_size + (PROCESS_ENV_PAGES + 1) * PAGE_SIZE);
     p->entry = p->ubase + info.entry;
     snprintf(p->env->app_name, sizeof(p->env->app_name), "%s", name);
-    if (mode == PROCESS_USER && (map_regions(p) != FTL_OK ||
+    if (process_own_space(p) && (map_regions(p) != FTL_OK ||
                                  charge_self(p, arch_aspace_bytes(p->aspace)) != FTL_OK)) {
         *why = "out of memory for page tables";
         err = FTL_ERR_NO_MEMORY;
         goto out_free;
     }
-    debugger_app_loaded(p->name, mode == PROCESS_USER, p->ubase);
+    debugger_app_loaded(p->name, process_own_space(p), p->ubase);
     *out = p;
     return FTL_OK;
 
@@ -346,6 +348,9 @@ static void app_thread(void *arg)
     if (p->mode == PROCESS_USER) {
         arch_user_enter(p->entry, p->stack_top, start);
     }
+    if (p->mode == PROCESS_VMM) {
+        process_vmm_run(p);
+    }
     void (*entry)(uint64_t) = (void (*)(uint64_t))(uintptr_t)p->entry;
     thread_current()->in_app = true;
     entry(start);
@@ -361,7 +366,7 @@ void process_destroy(struct process *p)
 
 ftl_err_t process_start(struct process *p)
 {
-    size_t kstack = p->mode == PROCESS_USER   ? PROCESS_KSTACK_SIZE
+    size_t kstack = process_own_space(p)      ? PROCESS_KSTACK_SIZE
                     : p->mode == PROCESS_WASM ? PROCESS_WASM_KSTACK_SIZE
                                               : 0; // inkernel: the stack is in its memory
     size_t thread_bytes = thread_footprint(kstack);
@@ -374,7 +379,7 @@ ftl_err_t process_start(struct process *p)
     if (p->mode == PROCESS_INKERNEL) {
         uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
         p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
-    } else if (p->mode == PROCESS_USER) {
+    } else if (process_own_space(p)) {
         p->thread = thread_create(p->name, app_thread, p, NULL, PROCESS_KSTACK_SIZE);
     } else if (process_start_wasm(p) != FTL_OK) {
         p->thread = NULL;

@@ -19,6 +19,7 @@ enum process_mode {
     PROCESS_INKERNEL,                // EL2, kernel address space, calls are function calls
     PROCESS_USER,                    // EL0, own page table, calls are svc
     PROCESS_WASM,                    // a WebAssembly module in the kernel's engine
+    PROCESS_VMM = 4,                 // EL1 guest in its own VM (stage 2), calls are hvc
 };
 
 // A range of the app's address space and what the app may do there.
@@ -89,6 +90,13 @@ FTL_MUST_CHECK ftl_err_t process_create_wasm(const char *name, const void *modul
 /// process's own memory) under `lim`. FTL_ERR_NO_MEMORY with a reason in *why.
 FTL_MUST_CHECK ftl_err_t process_account(struct process *p, const struct process_limits *lim,
                                          size_t self_bytes, const char **why);
+/// True if `p` has an address space of its own at USER_BASE (user and vmm modes).
+static inline bool process_own_space(const struct process *p)
+{
+    return p->mode == PROCESS_USER || p->mode == PROCESS_VMM;
+}
+/// Runs vmm process `p` on its own thread until it ends (kernel/process_vmm.c).
+_Noreturn void process_vmm_run(struct process *p);
 /// Creates the thread of a wasm process (process_start calls it).
 FTL_MUST_CHECK ftl_err_t process_start_wasm(struct process *p);
 /// Maps [va, va+len) of user process `p` to physical `pa` with `prot`, charging the

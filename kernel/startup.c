@@ -110,6 +110,8 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
         mode = PROCESS_USER;
     } else if (s->isolation == SPEC_ISO_WASM) {
         mode = PROCESS_WASM;
+    } else if (s->isolation == SPEC_ISO_VMM) {
+        mode = PROCESS_VMM;
     } else {
         klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
              spec_isolation_name(s->isolation));

@@ -70,8 +70,8 @@ static void respond_json(struct response *out, struct ftl_json *j, bool keep_ali
 
 static const char *isolation_name(uint32_t mode)
 {
-    static const char *const names[] = {"inkernel", "user", "wasm"};
-    return mode < 3 ? names[mode] : "unknown";
+    static const char *const names[] = {"inkernel", "user", "wasm", "js", "vmm"};
+    return mode < 5 ? names[mode] : "unknown";
 }
 
 static void api_ps(struct response *out, bool keep_alive)

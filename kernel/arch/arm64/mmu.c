@@ -5,6 +5,7 @@
 #include "../../kernel.h"
 #include "../../mm.h"
 #include "cpu.h"
+#include "mmu.h"
 
 #define PTE_VALID (1ull << 0)
 #define PTE_TABLE (1ull << 1)     // at levels 1-2: next-level table; at level 3: page
@@ -19,13 +20,6 @@
 #define PTE_ADDR_MASK 0x0000fffffffff000ull
 #define USER_VA_LIMIT (1ull << 39)
 #define ASID_COUNT 256
-
-struct arch_aspace {
-    uint64_t *l1;
-    uint64_t ttbr;               // TTBR0 value: l1's physical address and the ASID
-    uint16_t asid;               // 0: none free, share ASID 0 and flush on switch
-    uint32_t table_pages;        // page-table pages, l1 included
-};
 
 static uint8_t asid_used[ASID_COUNT];
 static struct arch_aspace *active;
@@ -90,6 +84,9 @@ int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len
     if (!(prot & ARCH_PROT_EXEC)) {
         attrs |= PTE_UXN;
     }
+    if (as->vm) {
+        attrs = vm_pte_attrs(prot); // a guest VM: stage-2 descriptors (vmm.c)
+    }
     for (size_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t v = va + off;
         uint64_t *l2 = next_table(as, as->l1, (v >> 30) & 511);
@@ -127,19 +124,27 @@ void arch_aspace_destroy(struct arch_aspace *as)
     if (active == as) {
         arch_aspace_activate(NULL);
     }
-    flush_asid(as->asid);
-    asid_used[as->asid] = 0;
+    if (as->vm) {
+        vm_release(as); // the VMID's TLB entries go before the tables do
+    } else {
+        flush_asid(as->asid);
+        asid_used[as->asid] = 0;
+    }
     free_level(as->l1, 1);
     kfree(as);
 }
 
 size_t arch_aspace_bytes(const struct arch_aspace *as)
 {
-    return heap_block_bytes(sizeof(*as)) + (size_t)as->table_pages * PAGE_SIZE;
+    return heap_block_bytes(sizeof(*as)) + (size_t)as->table_pages * PAGE_SIZE +
+           (as->vm ? vm_vcpu_bytes() : 0);
 }
 
 void arch_aspace_activate(struct arch_aspace *as)
 {
+    if (as && as->vm) {
+        as = NULL; // a guest runs on stage 2 (vmm.c): the host's low half stays off
+    }
     if (as == active) {
         return;
     }

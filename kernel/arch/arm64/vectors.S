@@ -237,12 +237,6 @@ svc_fast_el\el:
     mov     x18, xzr
     add     sp, sp, #FRAME_SIZE
     eret
-=======
-.endm
-
-VECTORS 2
-VECTORS 1
->>>>>>> el1
 .endm
 
 VECTORS 2

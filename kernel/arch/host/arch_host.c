@@ -293,6 +293,38 @@ size_t arch_user_stubs(uint8_t *code, size_t n)
     host_die("arch_user_stubs");
 }
 
+// ---- guest VMs: there is no EL1 guest on the host either ----
+
+int arch_vm_create(struct arch_aspace **out)
+{
+    (void)out;
+    host_die("arch_vm_create");
+}
+
+void arch_vm_reset(struct arch_aspace *vm, uint64_t entry, uint64_t sp, uint64_t arg)
+{
+    (void)vm, (void)entry, (void)sp, (void)arg;
+    host_die("arch_vm_reset");
+}
+
+enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
+{
+    (void)vm, (void)fault;
+    host_die("arch_vm_run");
+}
+
+uint64_t *arch_vm_regs(struct arch_aspace *vm)
+{
+    (void)vm;
+    host_die("arch_vm_regs");
+}
+
+size_t arch_guest_stubs(uint8_t *code, size_t n)
+{
+    (void)code, (void)n;
+    host_die("arch_guest_stubs");
+}
+
 void arch_zero_pages(void *p, size_t len)
 {
     memset(p, 0, len);

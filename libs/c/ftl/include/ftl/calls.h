@@ -79,7 +79,7 @@ struct ftl_sys_stats {
 // One process, from ftl_ps.
 struct ftl_ps_entry {
     char name[FTL_ENV_NAME_MAX];
-    uint32_t isolation;                       // 0 inkernel, 1 user, 2 wasm
+    uint32_t isolation;                       // 0 inkernel, 1 user, 2 wasm, 4 vmm
     uint32_t handles;                         // open handles
     uint64_t memory;                          // bytes of memory it holds
     uint64_t kmem_used;                       // kernel memory charged to it, its own
