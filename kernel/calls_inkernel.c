@@ -18,6 +18,7 @@ static inline struct kcall kenter(void)
 
 static inline ftl_err_t kleave(struct kcall k, ftl_err_t err)
 {
+    process_kill_point(k.p);
     arch_irq_restore(k.irq);
     return err;
 }
@@ -141,6 +142,12 @@ static ftl_err_t k_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n)
     return kleave(k, sys_ps(k.p, ua(out), max, ua(out_n)));
 }
 
+static ftl_err_t k_process_kill(ftl_handle_t process)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_kill(k.p, process));
+}
+
 static ftl_err_t k_log_read(char *buf, size_t len, size_t *out_len)
 {
     struct kcall k = kenter();
@@ -176,4 +183,5 @@ const struct ftl_calls inkernel_calls = {
     .irq_ack = k_irq_ack,
     .ps = k_ps,
     .log_read = k_log_read,
+    .process_kill = k_process_kill,
 };

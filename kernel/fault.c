@@ -74,8 +74,6 @@ static const char *describe(const struct process *p, const struct trap_info *inf
     return "access to unmapped memory";
 }
 
-extern char __kernel_start[], __kernel_end[];
-
 // An inkernel app's thread runs app code and, inside its calls, kernel code; the
 // program counter tells which faulted (apps are loaded outside the kernel image).
 static bool app_code_faulted(const struct thread *t, const struct trap_info *info)
@@ -83,8 +81,7 @@ static bool app_code_faulted(const struct thread *t, const struct trap_info *inf
     if (info->from_user) {
         return true;
     }
-    uintptr_t pc = (uintptr_t)info->pc;
-    return t->in_app && !(pc >= (uintptr_t)__kernel_start && pc < (uintptr_t)__kernel_end);
+    return t->in_app && !in_kernel_image(info->pc);
 }
 
 void trap_fault(const struct trap_info *info)

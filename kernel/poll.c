@@ -221,8 +221,8 @@ ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
         p->waiter = NULL;
         bool last = p->obj.refs == 1;
         object_unref(&p->obj);
-        if (last) {
-            return FTL_ERR_BAD_HANDLE;
+        if (last || thread_current()->killed) {
+            return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
         }
         if (!woken && !take_event(p, out_h, out_events, out_ctx)) {
             return FTL_ERR_TIMED_OUT;

@@ -171,6 +171,7 @@ ftl_err_t process_watch(struct process *p, struct process_watch **out)
     }
     object_init(&w->obj, OBJ_PROCESS, &watch_ops);
     object_ref(&w->obj); // one for the process, one for the caller
+    w->proc = p;
     p->watch = w;
     *out = w;
     return FTL_OK;
@@ -236,6 +237,7 @@ static void process_free(void *arg)
     struct process *p = arg;
     device_release(p);
     if (p->watch) {
+        p->watch->proc = NULL;
         object_unref(&p->watch->obj);
     }
     if (p->system_peer) {
@@ -416,6 +418,7 @@ static _Noreturn void end_process(struct process *p, int code)
     process_report_dropped_logs(p);
     p->exited = true;
     if (p->watch) {
+        p->watch->proc = NULL;
         p->watch->exited = true;
         p->watch->code = code;
         object_notify(&p->watch->obj);
@@ -451,6 +454,26 @@ _Noreturn void process_abort(const char *what, const char *detail)
     int n = snprintf(msg, sizeof(msg), "%s: %s", what, detail);
     log_line(p->name, FTL_LOG_ERROR, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
     end_process(p, -1);
+}
+
+void process_kill(struct process *p, const char *by)
+{
+    if (p->exited || p->killed) {
+        return;
+    }
+    p->killed = true;
+    snprintf(p->killed_by, sizeof(p->killed_by), "%s", by);
+    if (p->thread) {
+        p->thread->killed = true;
+        sched_wake(p->thread); // a wait returns and the call ends it
+    }
+}
+
+_Noreturn void process_end_killed(struct process *p)
+{
+    char detail[FTL_ENV_NAME_MAX + 8];
+    snprintf(detail, sizeof(detail), "by %s", p->killed_by);
+    process_abort("killed", detail);
 }
 
 _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)

@@ -62,6 +62,8 @@ struct process {
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct list link;                // all processes
     bool exited;
+    bool killed;                     // process_kill asked it to end (killed_by says who)
+    char killed_by[FTL_ENV_NAME_MAX];
 };
 
 // Per-app limits from the spec (`limits:`); 0 means the default.
@@ -136,6 +138,7 @@ _Noreturn void process_abort(const char *what, const char *detail);
 // The object behind a process handle: readable once the process exited.
 struct process_watch {
     struct object obj;
+    struct process *proc;            // until it ends
     bool exited;
     int code;
 };
@@ -143,6 +146,22 @@ struct process_watch {
 /// Gives `p` a watch object and returns it with one reference for the caller.
 /// FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t process_watch(struct process *p, struct process_watch **out);
+
+/// Asks `p` to end, on behalf of the app named `by`: it ends with `killed: by <by>` at
+/// its next kill point (process_kill_point), at once if it is waiting or running app
+/// code (the next interrupt from app code is one).
+void process_kill(struct process *p, const char *by);
+
+/// Ends the current process if it was killed. Called where its thread holds nothing:
+/// on the way back from each kernel call, after an interrupt taken in app code, and
+/// at each turn of a wasm or vmm run loop.
+_Noreturn void process_end_killed(struct process *p);
+static inline void process_kill_point(struct process *p)
+{
+    if (p && p->killed) {
+        process_end_killed(p);
+    }
+}
 
 /// The process of the running thread, or NULL for kernel threads.
 struct process *process_current(void);

@@ -14,6 +14,7 @@ _Noreturn void process_vmm_run(struct process *p)
     uint64_t *x = arch_vm_regs(p->aspace);
     arch_irq_save(); // the guest runs with the kernel's interrupts masked (they exit it)
     for (;;) {
+        process_kill_point(p);
         struct trap_info fault;
         switch (arch_vm_run(p->aspace, &fault)) {
         case ARCH_VM_EXIT_CALL:

@@ -134,6 +134,11 @@ static ftl_err_t w_log_read(void *ctx, char *buf, size_t len, size_t *out_len)
     return WASM_CALL(sys_log_read(ctx, ua(buf), len, ua(out_len)));
 }
 
+static ftl_err_t w_process_kill(void *ctx, ftl_handle_t process)
+{
+    return WASM_CALL(sys_process_kill(ctx, process));
+}
+
 static ftl_err_t w_irq_ack(void *ctx, ftl_handle_t irq)
 {
     return WASM_CALL(sys_irq_ack(ctx, irq));
@@ -159,6 +164,7 @@ static const struct wasm_app_ops wasm_ops = {
     .ps = w_ps,
     .log_read = w_log_read,
     .irq_ack = w_irq_ack,
+    .process_kill = w_process_kill,
 };
 
 // The engine's linear memories and tables are charged to the app like its other
@@ -191,6 +197,10 @@ static void wasm_thread(void *arg)
     }
     enum wasm_app_status st;
     while ((st = wasm_app_run(app, WASM_FUEL_SLICE)) == WASM_APP_RUNNING) {
+        if (p->killed) {
+            wasm_app_destroy(app);
+            process_end_killed(p);
+        }
     }
     if (st == WASM_APP_TRAPPED) {
         char reason[160];

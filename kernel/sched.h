@@ -33,6 +33,7 @@ struct thread {
     bool stack_owned;
     bool in_app;                       // runs an inkernel app (its calls are kernel code)
     bool woken;                        // set by sched_wake, cleared by sched_block
+    bool killed;                       // its process was killed: waits end at once
     struct timeout sleep;              // wakes a blocked thread at its deadline
     void (*on_reap)(void *arg);        // called once the dead thread is off the CPU
     void *reap_arg;

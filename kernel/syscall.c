@@ -382,6 +382,20 @@ ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len)
     return FTL_OK; // a dropped line is not the app's error: it is counted and reported
 }
 
+ftl_err_t sys_process_kill(struct process *p, ftl_handle_t h)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_PROCESS, FTL_RIGHT_WRITE, &e);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct process *target = ((struct process_watch *)e->obj)->proc;
+    if (target) {
+        process_kill(target, p->name);
+    }
+    return FTL_OK;
+}
+
 ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
 {
     if (!process_has_grant(p, SPEC_GRANT_SPAWN)) {
@@ -511,6 +525,7 @@ enum call_no {
     CALL_IRQ_ACK,
     CALL_PS,
     CALL_LOG_READ,
+    CALL_PROCESS_KILL,
     CALL_COUNT,
 };
 
@@ -567,6 +582,8 @@ int64_t syscall_dispatch(struct process *p, uint64_t no, const uint64_t a[6])
         return sys_irq_ack(p, h0);
     case CALL_PS:
         return sys_ps(p, a[0], a[1], a[2]);
+    case CALL_PROCESS_KILL:
+        return sys_process_kill(p, h0);
     case CALL_LOG_READ:
         return sys_log_read(p, a[0], a[1], a[2]);
     default:

@@ -31,6 +31,7 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
 ftl_err_t sys_stats(struct process *p, uaddr_t out);
 ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t out_bus);
 ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t irq);
+ftl_err_t sys_process_kill(struct process *p, ftl_handle_t process);
 ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len);
 

@@ -23,6 +23,13 @@ struct trap_info {
     uint64_t lr, fp;    // for the backtrace
 };
 
+/// True if `pc` is in the kernel image (not in an app loaded at run time).
+static inline bool in_kernel_image(uint64_t pc)
+{
+    extern char __kernel_start[], __kernel_end[];
+    return pc >= (uintptr_t)__kernel_start && pc < (uintptr_t)__kernel_end;
+}
+
 /// Handles a fault: if the current thread was running app code, the app is
 /// stopped with one log line and its handles closed; otherwise the kernel panics
 /// with the report. Returns only if the fault was contained and another thread runs.

@@ -62,6 +62,7 @@ struct wasm_app_ops {
     /// `buf` is a checked range of linear memory, `len` bytes.
     ftl_err_t (*log_read)(void *ctx, char *buf, size_t len, size_t *out_len);
     ftl_err_t (*irq_ack)(void *ctx, ftl_handle_t irq);
+    ftl_err_t (*process_kill)(void *ctx, ftl_handle_t process);
 };
 
 #define WASM_APP_LINE_MAX 1000     // bytes per log line; longer stdout lines are split

@@ -353,6 +353,15 @@ static enum wasm_status imp_irq_ack(struct wasm_exec *ex, void *ctx, union wasm_
     return wasm_app_ret(app, ex, args, e);
 }
 
+// (process) -> err
+static enum wasm_status imp_process_kill(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    ftl_err_t e = OPS(app)->process_kill ? OPS(app)->process_kill(app->ctx, (ftl_handle_t)A(0))
+                                         : FTL_ERR_UNSUPPORTED;
+    return wasm_app_ret(app, ex, args, e);
+}
+
 #define F "ftl"
 
 const struct wasm_app_import wasm_app_ftl_imports[] = {
@@ -374,6 +383,7 @@ const struct wasm_app_import wasm_app_ftl_imports[] = {
     {F, "env_get", "iii:i", imp_env_get},
     {F, "env_lookup", "iii:i", imp_env_lookup},
     {F, "process_spawn", "iii:i", imp_process_spawn},
+    {F, "process_kill", "i:i", imp_process_kill},
     {F, "sys_stats", "i:i", imp_sys_stats},
     {F, "ps", "iii:i", imp_ps},
     {F, "log_read", "iii:i", imp_log_read},

@@ -112,7 +112,9 @@ static void handle_fault(struct arch_frame *frame, uint64_t kind, uint64_t esr)
 // state of `frame` were saved.
 void svc_handler(struct arch_frame *frame)
 {
-    frame->x[0] = (uint64_t)syscall_dispatch(process_current(), frame->x[8], frame->x);
+    struct process *p = process_current();
+    frame->x[0] = (uint64_t)syscall_dispatch(p, frame->x[8], frame->x);
+    process_kill_point(p);
 }
 
 // Called by vectors.S with the ESR of the level the exception was taken to.
@@ -122,6 +124,11 @@ void exception_handler(struct arch_frame *frame, uint64_t kind, uint64_t esr)
     case KIND_IRQ_KERNEL:
     case KIND_IRQ_EL0:
         handle_irq();
+        // Interrupted app code (user, or an inkernel app outside its kernel calls)
+        // holds nothing: a killed app ends here.
+        if (kind == KIND_IRQ_EL0 || (thread_current()->in_app && !in_kernel_image(frame->elr))) {
+            process_kill_point(process_current());
+        }
         return;
     case KIND_SYNC_EL0:
         handle_fault(frame, kind, esr); // an svc went to svc_handler

@@ -63,6 +63,7 @@ FTL_IMPORT("sys_stats") ftl_err_t ftl_import_sys_stats(struct ftl_sys_stats *out
 FTL_IMPORT("ps") ftl_err_t ftl_import_ps(struct ftl_ps_entry *out, size_t max, size_t *out_n);
 FTL_IMPORT("log_read") ftl_err_t ftl_import_log_read(char *buf, size_t len, size_t *out_len);
 FTL_IMPORT("irq_ack") ftl_err_t ftl_import_irq_ack(ftl_handle_t irq);
+FTL_IMPORT("process_kill") ftl_err_t ftl_import_process_kill(ftl_handle_t process);
 
 /// Names an error code ("FTL_ERR_FULL").
 static inline const char *ftl_err_str(ftl_err_t err)
@@ -312,6 +313,12 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t m
 FTL_MUST_CHECK static inline ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len)
 {
     return ftl_import_log_read(buf, len, out_len);
+}
+
+/// Ends a process this module spawned (see ftl.h).
+FTL_MUST_CHECK static inline ftl_err_t ftl_process_kill(ftl_handle_t process)
+{
+    return ftl_import_process_kill(process);
 }
 
 /// Re-enables an interrupt. FTL_ERR_DENIED without `grants: { device: true }`.

@@ -162,6 +162,11 @@ static inline void ftl_mmio_barrier(void)
 /// app (or its spec is bad), FTL_ERR_TOO_LARGE for a name of 32 bytes or more,
 /// FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process);
+/// Ends a process this app spawned (`process` is the handle ftl_process_spawn gave):
+/// whatever it is doing, in any isolation mode, it ends at once with the log line
+/// `killed: by <this app>` and everything it held is freed; the handle turns READABLE.
+/// FTL_OK also when it has already exited.
+FTL_MUST_CHECK ftl_err_t ftl_process_kill(ftl_handle_t process);
 
 /// Reads kernel-wide figures: free pages, kernel heap in use, live processes, uptime.
 /// FTL_ERR_DENIED without `grants: { stats: true }`.

@@ -129,6 +129,11 @@ ftl_err_t ftl_dma_alloc(size_t size, void **out_va, uint64_t *out_bus)
     return ftl_calls_->dma_alloc(size, out_va, out_bus);
 }
 
+ftl_err_t ftl_process_kill(ftl_handle_t process)
+{
+    return ftl_calls_->process_kill(process);
+}
+
 ftl_err_t ftl_irq_ack(ftl_handle_t irq)
 {
     return ftl_calls_->irq_ack(irq);

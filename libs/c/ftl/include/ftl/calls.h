@@ -112,6 +112,7 @@ struct ftl_calls {
     ftl_err_t (*irq_ack)(ftl_handle_t irq);
     ftl_err_t (*ps)(struct ftl_ps_entry *out, size_t max, size_t *out_n);
     ftl_err_t (*log_read)(char *buf, size_t len, size_t *out_len);
+    ftl_err_t (*process_kill)(ftl_handle_t process);
 };
 
 // What the kernel passes to the app's entry point (x0).
