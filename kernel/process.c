@@ -79,16 +79,34 @@ static uint32_t segment_prot(uint32_t elf_prot)
            ((elf_prot & ELF_PROT_EXEC) ? ARCH_PROT_EXEC : 0);
 }
 
-// Lays out [image | env | stubs | heap | guard | stack] and records the regions.
-// inkernel apps may pass any address of their memory; user apps get exact regions.
+// Bytes of the call stubs page: only an app with its own address space has one.
+static size_t stubs_bytes(const struct process *p)
+{
+    return process_own_space(p) ? PAGE_SIZE : 0;
+}
+
+// Bytes of the app's memory, [image | env | stubs | heap | guard | stack]: what
+// process_create allocates and charges, and so what process_free gives back.
+static size_t mem_bytes(const struct process *p)
+{
+    return p->image_size + PROCESS_ENV_PAGES * PAGE_SIZE + stubs_bytes(p) + p->heap_size +
+           PAGE_SIZE + PROCESS_STACK_DEFAULT;
+}
+
+// Lays out [image | env | stubs | heap | guard | stack] in the p->mem_pages pages
+// allocated and records the regions. inkernel apps may pass any address of their
+// memory; user apps get exact regions.
 static void lay_out(struct process *p, const struct elf_info *info)
 {
     size_t env_off = p->image_size;
     size_t stubs_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE;
-    size_t heap_off = stubs_off + (process_own_space(p) ? PAGE_SIZE : 0);
+    size_t heap_off = stubs_off + stubs_bytes(p);
     size_t guard_off = heap_off + p->heap_size;
     size_t stack_off = guard_off + PAGE_SIZE;
-    p->mem_pages = (stack_off + PROCESS_STACK_DEFAULT) / PAGE_SIZE;
+    if (stack_off + PROCESS_STACK_DEFAULT != p->mem_pages * PAGE_SIZE) {
+        panic("process '%s': layout of %zu bytes in %zu pages", p->name,
+              stack_off + PROCESS_STACK_DEFAULT, p->mem_pages);
+    }
     p->guard = p->ubase + guard_off;
     p->stack_top = p->ubase + stack_off + PROCESS_STACK_DEFAULT;
     if (p->mode == PROCESS_INKERNEL) {
@@ -278,8 +296,7 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
     }
     p->heap_size = lim->heap_size ? ALIGN_UP(lim->heap_size, PAGE_SIZE) : PROCESS_HEAP_DEFAULT;
     p->image_size = ALIGN_UP(info.mem_size, PAGE_SIZE);
-    size_t total = p->image_size + (PROCESS_ENV_PAGES + 2) * PAGE_SIZE + p->heap_size +
-                   PROCESS_STACK_DEFAULT;
+    size_t total = mem_bytes(p);
     err = process_account(p, lim, total, why);
     if (err != FTL_OK) {
         kfree(p);

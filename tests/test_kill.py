@@ -12,7 +12,7 @@ def as_mode(app, mode):
     return re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
 
 
-@pytest.mark.parametrize("mode", ["user", "vmm"])
+@pytest.mark.parametrize("mode", ["inkernel", "user", "vmm"])
 def test_a_spawned_app_is_killed_in_any_phase(boot, mode):
     os = boot(apps=["test_kill", "test_victim"],
               specs={"test_victim": as_mode("test_victim", mode)})

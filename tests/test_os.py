@@ -44,6 +44,21 @@ def test_thousand_user_processes_start_and_end_without_leaking(boot):
     os.wait_for(r"after 1000 spawns: free pages (\d+) -> \1, heap (\d+) -> \2, processes")
 
 
+@pytest.mark.parametrize("mode", ["inkernel", "vmm"])
+def test_processes_of_each_mode_start_and_end_without_leaking(boot, mode):
+    # The same check for the other modes of test_exit, with fewer rounds: one page
+    # kept per process already shows as a difference in free pages.
+    spawn = (ROOT / "apps" / "test_spawn" / "spec.yaml").read_text()
+    spawn = spawn.replace("number: 1000", "number: 100")
+    spec = (ROOT / "apps" / "test_exit" / "spec.yaml").read_text()
+    spec = re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
+    os = boot(apps=["test_spawn", "test_exit"], specs={"test_spawn": spawn, "test_exit": spec})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=120)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 4, "\n".join(fails)
+    os.wait_for(r"after 100 spawns: free pages (\d+) -> \1, heap (\d+) -> \2, processes")
+
+
 def test_spec_limits_bound_heap_and_handles(boot):
     os = boot(apps=["test_limits", "hello"])
     m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)")
