@@ -36,6 +36,9 @@ HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
 include libs/c/lwip/lwip.mk
 include libs/c/uri/uri.mk
 include libs/c/http/http.mk
+include libs/c/ext2fs/ext2fs.mk
+include libs/c/fsproto/fsproto.mk
+include tools/disk.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
@@ -252,11 +255,11 @@ setup:
 # Everything a boot needs: the kernel, the default initfs, every app (full and
 # packed), the spec checker.
 images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck \
-		$(BUILD)/listen_backlog.so
+		$(BUILD)/listen_backlog.so $(DISK_IMG)
 
 # What `make run`, `make dev` and `make debug` boot: the kernel and the default apps.
 default-image: $(KERNEL_BIN) $(DEFAULT_INITFS) $(foreach a,$(DEFAULT_APPS),$(call app_bin,$(a))) \
-		$(BUILD)/listen_backlog.so
+		$(BUILD)/listen_backlog.so $(DISK_IMG)
 
 # Preloaded into QEMU by tools/run.sh: a listen backlog of 128 on forwarded ports.
 $(BUILD)/listen_backlog.so: tools/listen_backlog.c

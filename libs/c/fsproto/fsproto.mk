@@ -1,0 +1,1 @@
+# The file protocol's parser (libs/c/fsproto): filled in with the fs server.
