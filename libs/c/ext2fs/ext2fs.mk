@@ -28,7 +28,7 @@ E2FS_FILES := alloc alloc_sb alloc_stats alloc_tables badblocks bb_inode bitmaps
 	freefs gen_bitmap gen_bitmap64 get_num_dirs get_pathname hashmap i_block icount \
 	ind_block initialize inline inline_data inode io_manager link lookup mkdir mmp namei \
 	native newdir nls_utf8 openfs orphan punch res_gdt rw_bitmaps sha512 swapfs symlink \
-	unlink valid_blk version rbtree read_bb
+	unlink valid_blk version rbtree read_bb mkjournal
 E2FS_GEN_HDRS := $(E2FS_GEN)/ext2fs/ext2_types.h $(E2FS_GEN)/ext2fs/ext2_err.h \
 	$(E2FS_GEN)/crc32c_table.h
 
@@ -40,9 +40,10 @@ E2FS_TARGET_CC := clang --target=aarch64-none-elf
 # Third-party code: its warnings are not ours to fix (-w); gnu11 as e2fsprogs expects.
 E2FS_TARGET_CFLAGS := -std=gnu11 -w -O2 -g -ffreestanding -nostdlibinc \
 	-isystem $(E2FS_PICOLIBC)/include -fPIE -march=armv8-a -ftls-model=local-exec \
-	-fno-stack-protector -fno-omit-frame-pointer $(EXT2FS_APP_CFLAGS) -I$(E2FS_SRC)/lib/ext2fs
+	-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections \
+	$(EXT2FS_APP_CFLAGS) -I$(E2FS_SRC)/lib/ext2fs
 E2FS_TARGET_OBJS := $(patsubst %,$(E2FS_BUILD)/aarch64/%.o,$(E2FS_FILES)) \
-	$(E2FS_BUILD)/aarch64/ext2_err.o
+	$(E2FS_BUILD)/aarch64/ext2_err.o $(E2FS_BUILD)/aarch64/ftl/port.o
 
 $(E2FS_STAMP):
 	$(E2FS_Q)$(E2FS_DIR)/fetch.sh $(E2FS_BUILD)
@@ -78,6 +79,12 @@ $(E2FS_BUILD)/aarch64/ext2_err.o: $(E2FS_GEN)/ext2_err.c $(E2FS_GEN_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<")
 	$(E2FS_Q)$(E2FS_TARGET_CC) $(E2FS_TARGET_CFLAGS) -c $< -o $@
+
+# Ours: com_err and gettimeofday for picolibc (port.c).
+$(E2FS_BUILD)/aarch64/ftl/port.o: $(E2FS_DIR)/port.c $(E2FS_GEN_HDRS) $(E2FS_DIR)/include/config.h
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $<")
+	$(E2FS_Q)$(E2FS_TARGET_CC) $(E2FS_TARGET_CFLAGS) -Wall -Wextra -Werror -c $< -o $@
 
 $(E2FS_BUILD)/aarch64/%.o: $(E2FS_GEN_HDRS) $(E2FS_DIR)/include/config.h $(E2FS_STAMP)
 	@mkdir -p $(@D)
