@@ -1,10 +1,11 @@
 """Storage end to end: the virtio-blk driver on a scratch disk checked against a model
 kept on the host, and the fs server on the ext4 image (docs/fs.md)."""
 import struct
+import subprocess
 
 import pytest
 
-from ftlboot import ROOT
+from ftlboot import DISK_IMG, ROOT
 
 MODERN = ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0",
           "-global", "virtio-mmio.force-legacy=false"]
@@ -76,3 +77,65 @@ def test_virtio_blk_survives_a_client_leaving_requests_in_flight(boot, tmp_path)
     os.wait_for(r"virtio-blk: client gone")
     os.wait_for(r"Hello from FTL!")
     assert not any("virtio_blk" in line and "ERROR" in line for line in os.lines), os.log()
+
+
+FS_APPS = ["virtio_blk", "fs", "test_fs", "test_fs_client", "test_fs_crash"]
+
+
+def fresh_disk(tmp_path):
+    """A copy of build/disk.img (what `make run` attaches), so the test's writes stay here."""
+    disk = tmp_path / "disk.img"
+    subprocess.run(["cp", "--sparse=always", str(DISK_IMG), str(disk)], check=True)
+    return disk
+
+
+def e2fsck_clean(disk):
+    r = subprocess.run(["e2fsck", "-fn", str(disk)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def run_test_fs(boot, disk, big_mib=8, timeout_s=240):
+    spec = (ROOT / "apps" / "test_fs" / "spec.yaml").read_text()
+    spec = spec.replace("big_mib: { number: 8 }", f"big_mib: {{ number: {big_mib} }}")
+    os = boot(apps=FS_APPS, specs={"test_fs": spec}, disk=disk, timeout_s=timeout_s + 60)
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=timeout_s)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    os.stop()
+    return os, int(m.group(1)), int(m.group(2)), fails
+
+
+def test_fs_every_operation_persists_across_boots_and_e2fsck_is_clean(boot, tmp_path):
+    disk = fresh_disk(tmp_path)
+    os, passed, failed, fails = run_test_fs(boot, disk)
+    assert failed == 0 and passed == 12, "\n".join(fails) + os.log()
+    assert any("booted test_fs 0 times before" in line for line in os.lines)
+    assert any("test_fs_crash: exiting with 10 files open" in line for line in os.lines)
+    assert sum("test_fs_client: wrote /clients/c" in line for line in os.lines) == 4
+    print(next(line for line in os.lines if "fs figures:" in line))
+    e2fsck_clean(disk)
+    # The same image again: what the first boot wrote is there.
+    os, passed, failed, fails = run_test_fs(boot, disk)
+    assert failed == 0 and passed == 1, "\n".join(fails)
+    assert any("booted test_fs 1 times before" in line for line in os.lines), os.log()
+    e2fsck_clean(disk)
+    listing = subprocess.run(["debugfs", "-R", "ls -l /clients", str(disk)],
+                             capture_output=True, text=True).stdout
+    assert all(f" c{i}" in listing for i in range(4)), listing
+
+
+@pytest.mark.parametrize("mode", ["user"])
+def test_fs_server_runs_as_a_user_app(boot, tmp_path, mode):
+    disk = fresh_disk(tmp_path)
+    spec = (ROOT / "apps" / "fs" / "spec.yaml").read_text()
+    spec = spec.replace("isolation: inkernel", f"isolation: {mode}")
+    os = boot(apps=["virtio_blk", "fs", "motd"], specs={"fs": spec}, disk=disk)
+    os.wait_for(r"motd: Welcome to FTL\.")
+    os.stop()
+    e2fsck_clean(disk)
+
+
+def test_default_image_logs_the_motd(boot):
+    os = boot()
+    os.wait_for(r"fs: mounted ext4 'ftl'")
+    os.wait_for(r"motd: Welcome to FTL\. This line comes from file:/motd")

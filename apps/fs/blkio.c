@@ -38,7 +38,7 @@ struct req {
     bool write;
     uint16_t tag;
     uint64_t no;  // page
-    int32_t page; // reads: the page slot the data goes to
+    int32_t page; // reads: the page slot the data goes to; -1 for writes and flushes
 };
 
 static struct page *pages;
@@ -143,10 +143,11 @@ static ftl_err_t pump(bool wait)
             r->used = false;
             ninflight--;
             bool ok = reply.type == FTL_MSG_DATA;
-            if (r->write) {
+            if (r->page < 0) { // a write or a flush
                 if (!ok) {
-                    FTL_ERROR("fs: the disk failed a write of page %llu: %s",
-                              (unsigned long long)r->no, ftl_err_str(reply_err(&reply)));
+                    FTL_ERROR("fs: the disk failed a %s of page %llu: %s",
+                              r->write ? "write" : "flush", (unsigned long long)r->no,
+                              ftl_err_str(reply_err(&reply)));
                     write_failed = EIO;
                 }
             } else {
