@@ -4,8 +4,10 @@
 // - Reads: a cached page is a hit; a miss reads the page and, when the reads look
 //   sequential, the next READAHEAD pages too, all in flight at once.
 // - Writes go to the cache and straight to the device without waiting for the reply
-//   (up to FTL_BLK_INFLIGHT_MAX in flight); a second write of a page waits for the first
-//   one's reply, since the device may reorder requests in flight. A failed write is
+//   (up to FTL_BLK_INFLIGHT_MAX in flight). The device may reorder requests in flight, so
+//   a page changed while its write is in flight is written again once that write
+//   finished, with every change made meanwhile (an inode table page rewritten for each
+//   block a file grows by goes out a few times, not once per block). A failed write is
 //   remembered and reported by the next flush.
 // - Flush (fsync, and libext2fs's own) waits for every write's reply, then sends FLUSH:
 //   when it returns, every write before it is on stable storage.
@@ -28,6 +30,7 @@ struct page {
     int32_t next;    // hash chain; -1 ends it
     bool valid;      // data is the disk's (or newer)
     bool reading;    // a READ for it is in flight
+    bool rewrite;    // changed while its last write was in flight: write it again after
     bool used;       // in a hash chain
     bool ref;        // the clock's second chance
     uint8_t data[PAGE];
@@ -51,6 +54,8 @@ static ftl_handle_t blk, blk_poll;
 static uint64_t disk_bytes;
 static errcode_t write_failed; // sticky until the next flush reports it
 static uint64_t last_miss = UINT64_MAX;
+static int32_t rewrites[PAGES]; // pages whose rewrite can go now (their write finished)
+static uint32_t nrewrites;
 static struct ftl_msg reply;
 struct blkio_stats blkio_stats;
 
@@ -87,7 +92,7 @@ static int32_t page_alloc(uint64_t no)
         struct page *p = &pages[clock_hand];
         int32_t i = (int32_t)clock_hand;
         clock_hand = (clock_hand + 1) % PAGES;
-        if (p->reading) {
+        if (p->reading || p->rewrite) {
             continue;
         }
         if (p->used && p->ref) {
@@ -144,6 +149,10 @@ static ftl_err_t pump(bool wait)
             ninflight--;
             bool ok = reply.type == FTL_MSG_DATA;
             if (r->page < 0) { // a write or a flush
+                int32_t i = r->write ? page_find(r->no) : -1;
+                if (i >= 0 && pages[i].rewrite) {
+                    rewrites[nrewrites++] = i; // sent by rewrites_send, not from here
+                }
                 if (!ok) {
                     FTL_ERROR("fs: the disk failed a %s of page %llu: %s",
                               r->write ? "write" : "flush", (unsigned long long)r->no,
@@ -216,6 +225,21 @@ static bool write_inflight(uint64_t no)
         }
     }
     return false;
+}
+
+// Writes again the pages that changed while their previous write was in flight.
+static ftl_err_t rewrites_send(void)
+{
+    while (nrewrites > 0) {
+        int32_t i = rewrites[--nrewrites];
+        pages[i].rewrite = false;
+        blkio_stats.rewrites++;
+        ftl_err_t err = submit(FTL_BLK_WRITE, pages[i].no, -1, pages[i].data, PAGE);
+        if (err != FTL_OK) {
+            return err;
+        }
+    }
+    return FTL_OK;
 }
 
 static void readahead(uint64_t no)
@@ -303,11 +327,6 @@ static errcode_t rw(io_channel ch, unsigned long long block, int count, void *rb
         struct page *p;
         errcode_t err;
         if (wbuf && n == PAGE) { // a whole page: no need to read it first
-            while (write_inflight(no)) {
-                if (pump(true) != FTL_OK) {
-                    return EIO;
-                }
-            }
             int32_t i = page_find(no);
             while (i >= 0 && pages[i].reading) {
                 if (pump(true) != FTL_OK) {
@@ -331,17 +350,21 @@ static errcode_t rw(io_channel ch, unsigned long long block, int count, void *rb
             memcpy((uint8_t *)rbuf, p->data + in, n);
             rbuf = (uint8_t *)rbuf + n;
         } else {
-            while (write_inflight(no)) {
-                if (pump(true) != FTL_OK) {
-                    return EIO;
-                }
-            }
             memcpy(p->data + in, wbuf, n);
             wbuf = (const uint8_t *)wbuf + n;
             blkio_stats.writes++;
-            if (submit(FTL_BLK_WRITE, no, -1, p->data, PAGE) != FTL_OK) {
+            // The device may reorder requests in flight: a page is written again only
+            // after its last write finished. Until then changes collect in the cache.
+            if (p->rewrite) {
+                blkio_stats.merged++;
+            } else if (write_inflight(no)) {
+                p->rewrite = true;
+            } else if (submit(FTL_BLK_WRITE, no, -1, p->data, PAGE) != FTL_OK) {
                 return EIO;
             }
+        }
+        if (rewrites_send() != FTL_OK) {
+            return EIO;
         }
         off += n;
         len -= n;
@@ -371,8 +394,8 @@ static errcode_t blk_write32(io_channel ch, unsigned long block, int count, cons
 
 errcode_t blkio_flush_all(void)
 {
-    while (ninflight > 0) {
-        if (pump(true) != FTL_OK) {
+    while (ninflight > 0 || nrewrites > 0) {
+        if (rewrites_send() != FTL_OK || (ninflight > 0 && pump(true) != FTL_OK)) {
             return EIO;
         }
     }

@@ -11,7 +11,7 @@
 
 // ---- blkio.c ----
 struct blkio_stats {
-    uint64_t hits, misses, readahead, writes, flushes;
+    uint64_t hits, misses, readahead, writes, rewrites, merged, flushes;
 };
 extern struct blkio_stats blkio_stats;
 extern io_manager blkio_manager;
