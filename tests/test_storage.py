@@ -164,3 +164,16 @@ def test_files_fsynced_before_a_kill_survive_e2fsck_p(boot, tmp_path):
                        capture_output=True, check=True)
         want = bytes(((n * 13 + i // 512) & 0xff) for i in range(48 * 1024))
         assert out.exists() and out.read_bytes() == want, f"/crash/f{n} after fsync {done}"
+
+
+def test_wasi_program_writes_a_file_a_c_app_reads_it(boot, tmp_path):
+    disk = fresh_disk(tmp_path)
+    os = boot(apps=["virtio_blk", "fs", "test_wasi_files"], disk=disk)
+    os.wait_for(r"wasi files: (ok|FAIL)")
+    assert any("wasi files: ok 31" in line for line in os.lines), os.log()
+    os.stop()  # the program fsynced before saying ok
+    e2fsck_clean(disk)
+    os = boot(apps=["virtio_blk", "fs", "test_fs_cat"], disk=disk)
+    os.wait_for(r"cat: wasi checks passed: 31$")
+    os.stop()
+    e2fsck_clean(disk)

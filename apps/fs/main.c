@@ -99,6 +99,26 @@ static ftl_err_t ftl_code(int e)
     }
 }
 
+// This C library's errno -> the protocol's (Linux) numbers.
+static int wire_errno(int e)
+{
+    static const int map[][2] = {
+        {ENOENT, FTL_FS_ENOENT}, {EIO, FTL_FS_EIO}, {EBADF, FTL_FS_EBADF},
+        {ENOMEM, FTL_FS_ENOMEM}, {EBUSY, FTL_FS_EBUSY}, {EEXIST, FTL_FS_EEXIST},
+        {ENOTDIR, FTL_FS_ENOTDIR}, {EISDIR, FTL_FS_EISDIR}, {EINVAL, FTL_FS_EINVAL},
+        {EMFILE, FTL_FS_EMFILE}, {EFBIG, FTL_FS_EFBIG}, {ENOSPC, FTL_FS_ENOSPC},
+        {EROFS, FTL_FS_EROFS}, {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
+        {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP}, {EBADMSG, FTL_FS_EBADMSG},
+        {ENOTSUP, FTL_FS_ENOTSUP},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i][0] == e) {
+            return map[i][1];
+        }
+    }
+    return FTL_FS_EIO;
+}
+
 static int errno_of(ftl_err_t err)
 {
     switch (err) {
@@ -153,7 +173,7 @@ static void send(struct ep *e, uint32_t type, uint64_t cookie, const void *data,
 
 static void send_error(struct ep *e, uint64_t cookie, ftl_err_t err, int posix)
 {
-    int32_t body[2] = {err, posix};
+    int32_t body[2] = {err, wire_errno(posix)};
     send(e, FTL_MSG_ERROR_REPLY, cookie, body, sizeof(body), 0);
 }
 

@@ -1,5 +1,6 @@
 // The blocking file client of <ftl/file.h>: one request, one reply, over the file
 // protocol of <ftl/fs.h>.
+#include <errno.h>
 #include <ftl/file.h>
 #include <string.h>
 
@@ -7,8 +8,23 @@ static struct ftl_msg reply;
 static int last_errno;
 static uint64_t path_cookie;
 
+// The protocol's (Linux) errno -> this C library's.
 int ftl_fs_last_errno(void)
 {
+    static const int map[][2] = {
+        {FTL_FS_ENOENT, ENOENT}, {FTL_FS_EIO, EIO}, {FTL_FS_EBADF, EBADF},
+        {FTL_FS_ENOMEM, ENOMEM}, {FTL_FS_EBUSY, EBUSY}, {FTL_FS_EEXIST, EEXIST},
+        {FTL_FS_ENOTDIR, ENOTDIR}, {FTL_FS_EISDIR, EISDIR}, {FTL_FS_EINVAL, EINVAL},
+        {FTL_FS_EMFILE, EMFILE}, {FTL_FS_EFBIG, EFBIG}, {FTL_FS_ENOSPC, ENOSPC},
+        {FTL_FS_EROFS, EROFS}, {FTL_FS_ENAMETOOLONG, ENAMETOOLONG},
+        {FTL_FS_ENOTEMPTY, ENOTEMPTY}, {FTL_FS_ELOOP, ELOOP}, {FTL_FS_EBADMSG, EBADMSG},
+        {FTL_FS_ENOTSUP, ENOTSUP},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i][0] == last_errno) {
+            return map[i][1];
+        }
+    }
     return last_errno;
 }
 

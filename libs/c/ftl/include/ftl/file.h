@@ -61,6 +61,7 @@ FTL_MUST_CHECK ftl_err_t ftl_fs_readlink(ftl_handle_t fs, const char *path, char
                                          size_t cap);
 FTL_MUST_CHECK ftl_err_t ftl_fs_sync(ftl_handle_t fs);
 
-/// The POSIX errno of the last ERROR_REPLY a call of this library received (0 if none):
+/// The POSIX errno of the last ERROR_REPLY a call of this library received (0 if none),
+/// in this C library's numbering:
 /// finer than the ftl_err_t (EISDIR and ENOTEMPTY are both FTL_ERR_INVALID_ARG).
 int ftl_fs_last_errno(void);

@@ -56,6 +56,27 @@
 #define FTL_FS_IO_MAX 4096   // bytes per READ / PREAD reply
 #define FTL_FS_REQ_HDR 4     // the op in front of every request
 
+// The errno numbers ERROR_REPLY carries (Linux's; a C library's errno.h may differ:
+// picolibc's ENOTEMPTY is 90).
+#define FTL_FS_ENOENT 2
+#define FTL_FS_EIO 5
+#define FTL_FS_EBADF 9
+#define FTL_FS_ENOMEM 12
+#define FTL_FS_EBUSY 16
+#define FTL_FS_EEXIST 17
+#define FTL_FS_ENOTDIR 20
+#define FTL_FS_EISDIR 21
+#define FTL_FS_EINVAL 22
+#define FTL_FS_EMFILE 24
+#define FTL_FS_EFBIG 27
+#define FTL_FS_ENOSPC 28
+#define FTL_FS_EROFS 30
+#define FTL_FS_ENAMETOOLONG 36
+#define FTL_FS_ENOTEMPTY 39
+#define FTL_FS_ELOOP 40
+#define FTL_FS_EBADMSG 74
+#define FTL_FS_ENOTSUP 95
+
 // File types in st_mode (POSIX values) and in ftl_fs_dirent.type (ext2's).
 #define FTL_FS_S_IFMT 0170000
 #define FTL_FS_S_IFREG 0100000
