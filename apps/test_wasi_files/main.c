@@ -75,6 +75,13 @@ int main(void)
     closedir(d);
     EXPECT(names == 3);
 
+    EXPECT(symlink("d/b.txt", "/wasi/link") == 0);
+    ssize_t n = readlink("/wasi/link", buf, sizeof(buf));
+    EXPECT(n == 7 && memcmp(buf, "d/b.txt", 7) == 0);
+    EXPECT(stat("/wasi/link", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 12);
+    EXPECT(lstat("/wasi/link", &st) == 0 && S_ISLNK(st.st_mode));
+    EXPECT(unlink("/wasi/link") == 0);
+
     EXPECT(unlink("/wasi/d/b.txt") == 0 && rmdir("/wasi/d") == 0);
     f = fopen("/wasi/result.txt", "w");
     EXPECT(f && fprintf(f, "wasi checks passed: %d\n", checks + 1) > 0 && fflush(f) == 0);

@@ -616,6 +616,42 @@ static enum wasm_status path_rename(struct wasm_exec *ex, void *ctx, union wasm_
     return wasm_app_ret(app, ex, args, e);
 }
 
+static enum wasm_status path_symlink(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    char target[FTL_FS_PATH_MAX], path[FTL_FS_PATH_MAX];
+    int e = resolve(app, A(2), A(3), A(4), path);
+    if (e == E_SUCCESS && A(1) >= sizeof(target)) {
+        e = E_NAMETOOLONG;
+    }
+    if (e == E_SUCCESS && !wasm_app_read(app, target, A(0), A(1))) {
+        e = E_FAULT;
+    }
+    if (e == E_SUCCESS) {
+        target[A(1)] = '\0';
+        // The target is stored as given; the server resolves it inside its own tree.
+        e = strlen(target) != A(1) || A(1) == 0 ? E_INVAL : path_req(app, FTL_FS_SYMLINK, target, path);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+static enum wasm_status path_readlink(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    char path[FTL_FS_PATH_MAX];
+    int e = resolve(app, A(0), A(1), A(2), path);
+    if (e == E_SUCCESS) {
+        e = path_req(app, FTL_FS_READLINK, path, NULL);
+    }
+    if (e == E_SUCCESS) {
+        uint32_t n = app->msg.len < A(4) ? app->msg.len : A(4); // truncated, as POSIX does
+        e = wasm_app_write(app, A(3), app->msg.data, n) && wasm_app_put_u32(app, A(5), n)
+                ? E_SUCCESS
+                : E_FAULT;
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
 static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
@@ -740,8 +776,8 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "fd_renumber", "ii:i", not_supported},
     {W, "path_filestat_set_times", "iiiiIIi:i", not_supported},
     {W, "path_link", "iiiiiii:i", not_supported},
-    {W, "path_readlink", "iiiiii:i", not_supported},
-    {W, "path_symlink", "iiiii:i", not_supported},
+    {W, "path_readlink", "iiiiii:i", path_readlink},
+    {W, "path_symlink", "iiiii:i", path_symlink},
     {W, "poll_oneoff", "iiii:i", not_supported},
     {W, "proc_raise", "i:i", not_supported},
     // sock_*: not offered, so a module that needs sockets is refused at load.
