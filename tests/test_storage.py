@@ -170,10 +170,10 @@ def test_wasi_program_writes_a_file_a_c_app_reads_it(boot, tmp_path):
     disk = fresh_disk(tmp_path)
     os = boot(apps=["virtio_blk", "fs", "test_wasi_files"], disk=disk)
     os.wait_for(r"wasi files: (ok|FAIL)")
-    assert any("wasi files: ok 36" in line for line in os.lines), os.log()
+    assert any("wasi files: ok 38" in line for line in os.lines), os.log()
     os.stop()  # the program fsynced before saying ok
     e2fsck_clean(disk)
     os = boot(apps=["virtio_blk", "fs", "test_fs_cat"], disk=disk)
-    os.wait_for(r"cat: wasi checks passed: 36$")
+    os.wait_for(r"cat: wasi checks passed: 38$")
     os.stop()
     e2fsck_clean(disk)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int checks;
@@ -83,6 +84,11 @@ int main(void)
     EXPECT(unlink("/wasi/link") == 0);
 
     EXPECT(unlink("/wasi/d/b.txt") == 0 && rmdir("/wasi/d") == 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    EXPECT(nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL) == 0); // poll_oneoff
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    EXPECT((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec) >= 20000000);
     f = fopen("/wasi/result.txt", "w");
     EXPECT(f && fprintf(f, "wasi checks passed: %d\n", checks + 1) > 0 && fflush(f) == 0);
     EXPECT(fsync(fileno(f)) == 0 && fclose(f) == 0); // everything is on the disk now

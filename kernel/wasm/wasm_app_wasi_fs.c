@@ -732,6 +732,74 @@ static enum wasm_status fd_fdstat_set_flags(struct wasm_exec *ex, void *ctx, uni
     return wasm_app_ret(app, ex, args, (A(1) & ~0x1fu) ? E_INVAL : E_SUCCESS);
 }
 
+// Clock subscriptions wait (the earliest deadline); fd subscriptions are ready at once
+// (files never block; stdin is reported readable and fd_read then waits).
+static enum wasm_status poll_oneoff(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    const struct wasm_app_ops *o = app->ops;
+    uint32_t nsubs = A(2);
+    if (nsubs == 0) {
+        return wasm_app_ret(app, ex, args, E_INVAL);
+    }
+    int64_t now = o->time_now(app->ctx);
+    int64_t real = o->time_realtime ? o->time_realtime(app->ctx) : now;
+    int64_t first = INT64_MAX;
+    uint32_t nfd = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t nev = 0;
+        for (uint32_t i = 0; i < nsubs; i++) {
+            uint8_t sub[48];
+            if (!wasm_app_read(app, sub, (uint64_t)A(0) + 48ull * i, 48)) {
+                return wasm_app_ret(app, ex, args, E_FAULT);
+            }
+            uint8_t ev[32] = {0};
+            memcpy(ev, sub, 8); // userdata
+            ev[10] = sub[8];    // the event type is the subscription's tag
+            bool ready = sub[8] != 0;
+            if (sub[8] == 0) {
+                uint32_t id;
+                uint64_t timeout;
+                uint16_t flags;
+                memcpy(&id, sub + 16, 4);
+                memcpy(&timeout, sub + 24, 8);
+                memcpy(&flags, sub + 40, 2);
+                int64_t t = (int64_t)(timeout > INT64_MAX / 2 ? INT64_MAX / 2 : timeout);
+                int64_t dl = !(flags & 1) ? now + t : id == 0 ? now + (t - real) : t;
+                if (id > 1) {
+                    ev[8] = E_INVAL;
+                    ready = true;
+                } else if (pass == 0) {
+                    first = dl < first ? dl : first;
+                } else {
+                    ready = dl <= o->time_now(app->ctx);
+                }
+            } else if (pass == 0) {
+                nfd++;
+            }
+            if (pass == 1 && ready) {
+                if (!wasm_app_write(app, (uint64_t)A(1) + 32ull * nev, ev, 32)) {
+                    return wasm_app_ret(app, ex, args, E_FAULT);
+                }
+                nev++;
+            }
+        }
+        if (pass == 0 && nfd == 0 && first > now) {
+            ftl_handle_t p;
+            struct ftl_event e;
+            if (o->poll_create(app->ctx, &p) == FTL_OK) {
+                (void)o->poll_wait(app->ctx, p, first - now, &e); // times out: nothing watched
+                (void)o->handle_close(app->ctx, p);
+            }
+        }
+        if (pass == 1) {
+            bool ok = wasm_app_put_u32(app, A(3), nev);
+            return wasm_app_ret(app, ex, args, ok ? E_SUCCESS : E_FAULT);
+        }
+    }
+    return wasm_app_ret(app, ex, args, E_SUCCESS);
+}
+
 static enum wasm_status not_supported(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     return wasm_app_ret(wasm_app_of(ctx), ex, args, E_NOTSUP);
@@ -778,7 +846,7 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "path_link", "iiiiiii:i", not_supported},
     {W, "path_readlink", "iiiiii:i", path_readlink},
     {W, "path_symlink", "iiiii:i", path_symlink},
-    {W, "poll_oneoff", "iiii:i", not_supported},
+    {W, "poll_oneoff", "iiii:i", poll_oneoff},
     {W, "proc_raise", "i:i", not_supported},
     // sock_*: not offered, so a module that needs sockets is refused at load.
 };
