@@ -260,7 +260,7 @@ static ftl_err_t link_import(struct wasm_app *app, uint32_t i, struct wasm_exter
         snprintf(err, errlen, "unknown import %s", name);
         return FTL_ERR_PARSE;
     }
-    uint8_t params[8];
+    uint8_t params[16]; // the longest signature, path_open's, has 9
     uint8_t results[2];
     struct wasm_functype t;
     sig_parse(im->sig, params, results, &t);

@@ -50,8 +50,9 @@ static enum wasm_status wasi_args_get(struct wasm_exec *ex, void *ctx, union was
 // Formats environ item `it` as NAME=value into `buf`; 0 if it is not a WASI variable.
 static size_t env_var(const struct ftl_env_item *it, char *buf, size_t len)
 {
-    if (strcmp(it->name, "args") == 0) {
-        return 0; // those are argv
+    if (strcmp(it->name, "args") == 0 || strcmp(it->name, "fs_root") == 0 ||
+        strcmp(it->name, "fs_name") == 0) {
+        return 0; // argv, and the preopen's settings (wasm_app_wasi_fs.c)
     }
     int n = 0;
     if (it->kind == FTL_ENV_STRING) {

@@ -1,7 +1,8 @@
 // WASI preview1 files on the fs server's file protocol (libs/c/ftl/include/ftl/fs.h,
 // docs/fs.md). An app whose environ has a channel item `fs` (`fs: { service: fs }`) gets
-// one preopened directory, fd 3, named "/" for the guest; it is the fs server's
-// directory given by the string item `fs_root` (default "/"). Paths are resolved here,
+// one preopened directory, fd 3, named "/" for the guest (or the string item `fs_name`);
+// it is the fs server's directory given by the string item `fs_root` (default "/").
+// wasm-run --dir serves the same protocol from a host directory (tests/host_fs.c). Paths are resolved here,
 // relative to a directory fd: absolute paths and ".." above the preopen are refused with
 // ENOTCAPABLE before the server sees them. Every call is one request and its reply.
 #include "wasm_app_int.h"
@@ -302,12 +303,6 @@ static enum wasm_status path_open(struct wasm_exec *ex, void *ctx, union wasm_va
         return wasm_app_ret(app, ex, args, E_NAMETOOLONG);
     }
     e = call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
-    if (e == E_ISDIR && write && !(oflags & (OFLAG_CREAT | OFLAG_TRUNC))) {
-        // wasi-libc asks for write rights on O_RDONLY directories too: open it to read.
-        n = snprintf(uri, sizeof(uri), "file:%s?rd", path);
-        e = call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
-        write = false;
-    }
     if (e != E_SUCCESS) {
         return wasm_app_ret(app, ex, args, e);
     }
@@ -451,10 +446,15 @@ int wasm_app_fs_prestat(struct wasm_app *app, uint32_t fd, uint32_t buf, bool na
     if (fd != ROOT_FD || !file_of(app, fd)) {
         return E_BADF;
     }
+    // The guest's name of the preopen: "/", or the string item `fs_name`.
+    const struct ftl_env_item *it = wasm_app_env_find(app, "fs_name", 7);
+    const char *g = it && it->kind == FTL_ENV_STRING && it->str[0] ? it->str : "/";
+    uint32_t n = (uint32_t)strlen(g);
     if (name) {
-        return name_len < 1 ? E_NAMETOOLONG : wasm_app_write(app, buf, "/", 1) ? E_SUCCESS : E_FAULT;
+        return name_len < n ? E_NAMETOOLONG : wasm_app_write(app, buf, g, n) ? E_SUCCESS : E_FAULT;
     }
-    uint8_t st[8] = {0, 0, 0, 0, 1, 0, 0, 0}; // tag 0 (a directory), name length 1: "/"
+    uint8_t st[8] = {0}; // tag 0: a directory; then the name's length
+    memcpy(st + 4, &n, 4);
     return wasm_app_write(app, buf, st, 8) ? E_SUCCESS : E_FAULT;
 }
 
