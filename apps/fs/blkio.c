@@ -26,13 +26,13 @@
 #define INFLIGHT FTL_BLK_INFLIGHT_MAX
 
 struct page {
-    uint64_t no;     // byte offset / PAGE
-    int32_t next;    // hash chain; -1 ends it
-    bool valid;      // data is the disk's (or newer)
-    bool reading;    // a READ for it is in flight
-    bool rewrite;    // changed while its last write was in flight: write it again after
-    bool used;       // in a hash chain
-    bool ref;        // the clock's second chance
+    uint64_t no;  // byte offset / PAGE
+    int32_t next; // hash chain; -1 ends it
+    bool valid;   // data is the disk's (or newer)
+    bool reading; // a READ for it is in flight
+    bool rewrite; // changed while its last write was in flight: write it again after
+    bool used;    // in a hash chain
+    bool ref;     // the clock's second chance
     uint8_t data[PAGE];
 };
 
@@ -208,8 +208,8 @@ static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page, const void *data
     }
     for (uint32_t i = 0; i < INFLIGHT; i++) {
         if (!reqs[i].used) {
-            reqs[i] = (struct req){.used = true, .write = op == FTL_BLK_WRITE, .tag = tag,
-                                   .no = no, .page = page};
+            reqs[i] = (struct req){
+                .used = true, .write = op == FTL_BLK_WRITE, .tag = tag, .no = no, .page = page};
             ninflight++;
             break;
         }
@@ -504,8 +504,8 @@ ftl_err_t blkio_init(ftl_handle_t ch, struct ftl_blk_info *out_info)
         err = ftl_poll_add(blk_poll, blk, FTL_READABLE, NULL);
     }
     if (err == FTL_OK) {
-        err = ftl_channel_send(blk, FTL_MSG_DATA, ftl_blk_cookie(FTL_BLK_INFO, 0, 0), NULL, 0,
-                               NULL, 0);
+        err = ftl_channel_send(blk, FTL_MSG_DATA, ftl_blk_cookie(FTL_BLK_INFO, 0, 0), NULL, 0, NULL,
+                               0);
     }
     while (err == FTL_OK) {
         err = ftl_channel_recv(blk, &reply);

@@ -22,7 +22,7 @@ FTL_MUST_CHECK ftl_err_t blkio_init(ftl_handle_t blk, struct ftl_blk_info *out_i
 /// write since the last flush failed.
 errcode_t blkio_flush_all(void);
 
-// ---- ops.c: every function returns 0 or a POSIX errno ----
+// ---- ops.c, names.c: every function returns 0 or a POSIX errno ----
 extern ext2_filsys fs;
 
 /// Opens the file system on the block channel blkio_init took.
@@ -55,6 +55,15 @@ int fsops_symlink(const char *target, const char *path);
 int fsops_readlink(const char *path, char *out, size_t cap, size_t *out_len);
 /// The last open file of `ino` closed: frees it if it was unlinked meanwhile.
 int fsops_release(ext2_ino_t ino);
+
+// Shared by ops.c and names.c.
+int fsops_errno(errcode_t e); // a libext2fs error as a POSIX errno
+int fsops_read_inode(ext2_ino_t ino, struct ext2_inode_large *inode);
+int fsops_write_inode(ext2_ino_t ino, struct ext2_inode_large *inode);
+/// The inode of the directory holding normalised `path`, and its last name.
+int fsops_parent(const char *path, ext2_ino_t *out_dir, const char **out_name);
+int fsops_touch_dir(ext2_ino_t dir);                                        // mtime and ctime: now
+int fsops_link(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type); // grows dir
 
 // ---- main.c ----
 /// How many open files hold `ino`.

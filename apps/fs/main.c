@@ -103,13 +103,15 @@ static ftl_err_t ftl_code(int e)
 static int wire_errno(int e)
 {
     static const int map[][2] = {
-        {ENOENT, FTL_FS_ENOENT}, {EIO, FTL_FS_EIO}, {EBADF, FTL_FS_EBADF},
-        {ENOMEM, FTL_FS_ENOMEM}, {EBUSY, FTL_FS_EBUSY}, {EEXIST, FTL_FS_EEXIST},
-        {ENOTDIR, FTL_FS_ENOTDIR}, {EISDIR, FTL_FS_EISDIR}, {EINVAL, FTL_FS_EINVAL},
-        {EMFILE, FTL_FS_EMFILE}, {EFBIG, FTL_FS_EFBIG}, {ENOSPC, FTL_FS_ENOSPC},
-        {EROFS, FTL_FS_EROFS}, {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
-        {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP}, {EBADMSG, FTL_FS_EBADMSG},
-        {ENOTSUP, FTL_FS_ENOTSUP},
+        {ENOENT, FTL_FS_ENOENT},       {EIO, FTL_FS_EIO},
+        {EBADF, FTL_FS_EBADF},         {ENOMEM, FTL_FS_ENOMEM},
+        {EBUSY, FTL_FS_EBUSY},         {EEXIST, FTL_FS_EEXIST},
+        {ENOTDIR, FTL_FS_ENOTDIR},     {EISDIR, FTL_FS_EISDIR},
+        {EINVAL, FTL_FS_EINVAL},       {EMFILE, FTL_FS_EMFILE},
+        {EFBIG, FTL_FS_EFBIG},         {ENOSPC, FTL_FS_ENOSPC},
+        {EROFS, FTL_FS_EROFS},         {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
+        {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP},
+        {EBADMSG, FTL_FS_EBADMSG},     {ENOTSUP, FTL_FS_ENOTSUP},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i][0] == e) {
@@ -256,7 +258,10 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
         return;
     }
     *f = (struct ofile){.ep = {.kind = EP_FILE, .ch = mine, .events = FTL_READABLE},
-                        .used = true, .is_dir = is_dir, .ino = ino, .flags = flags};
+                        .used = true,
+                        .is_dir = is_dir,
+                        .ino = ino,
+                        .flags = flags};
     nopen++;
     send(client, FTL_MSG_OPEN_REPLY, cookie, &st, sizeof(st), theirs);
 }

@@ -16,7 +16,7 @@ static void set_now(void)
     fs->now = base_time + ftl_time_now() / 1000000000;
 }
 
-static int to_errno(errcode_t e)
+int fsops_errno(errcode_t e)
 {
     if (e == 0) {
         return 0;
@@ -53,10 +53,10 @@ static int to_errno(errcode_t e)
 
 int fsops_mount(void)
 {
-    errcode_t err = ext2fs_open2("blk", NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, blkio_manager,
-                                 &fs);
+    errcode_t err =
+        ext2fs_open2("blk", NULL, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, blkio_manager, &fs);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     if (ext2fs_has_feature_journal_needs_recovery(fs->super)) {
         FTL_ERROR("fs: the file system's journal needs recovery; run e2fsck on the image");
@@ -64,7 +64,7 @@ int fsops_mount(void)
     }
     err = ext2fs_read_bitmaps(fs);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     struct ext2_super_block *s = fs->super;
     base_time = s->s_wtime > s->s_mkfs_time ? s->s_wtime : s->s_mkfs_time;
@@ -90,7 +90,7 @@ int fsops_begin_change(void)
     ext2fs_mark_super_dirty(fs);
     errcode_t err = ext2fs_flush2(fs, 0);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     dirty = true;
     return 0;
@@ -100,7 +100,7 @@ int fsops_sync(void)
 {
     set_now();
     if (!dirty) {
-        return to_errno(blkio_flush_all());
+        return fsops_errno(blkio_flush_all());
     }
     // ext2fs_flush writes bitmaps, group descriptors and backups, flushes the device,
     // and only then the primary superblock that says "clean", and flushes again.
@@ -108,7 +108,7 @@ int fsops_sync(void)
     ext2fs_mark_super_dirty(fs);
     errcode_t err = ext2fs_flush2(fs, 0);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     dirty = false;
     return 0;
@@ -118,22 +118,23 @@ int fsops_lookup(const char *path, bool follow, ext2_ino_t *out_ino)
 {
     errcode_t err = follow ? ext2fs_namei_follow(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, out_ino)
                            : ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, out_ino);
-    return to_errno(err);
+    return fsops_errno(err);
 }
 
-static int read_inode(ext2_ino_t ino, struct ext2_inode_large *inode)
+int fsops_read_inode(ext2_ino_t ino, struct ext2_inode_large *inode)
 {
     memset(inode, 0, sizeof(*inode));
-    return to_errno(ext2fs_read_inode_full(fs, ino, (struct ext2_inode *)inode, sizeof(*inode)));
+    return fsops_errno(ext2fs_read_inode_full(fs, ino, (struct ext2_inode *)inode, sizeof(*inode)));
 }
 
-static int write_inode(ext2_ino_t ino, struct ext2_inode_large *inode)
+int fsops_write_inode(ext2_ino_t ino, struct ext2_inode_large *inode)
 {
-    return to_errno(ext2fs_write_inode_full(fs, ino, (struct ext2_inode *)inode, sizeof(*inode)));
+    return fsops_errno(
+        ext2fs_write_inode_full(fs, ino, (struct ext2_inode *)inode, sizeof(*inode)));
 }
 
 // Splits a normalised path into its parent directory's inode and the last name.
-static int parent_of(const char *path, ext2_ino_t *out_dir, const char **out_name)
+int fsops_parent(const char *path, ext2_ino_t *out_dir, const char **out_name)
 {
     const char *slash = strrchr(path, '/');
     if (!slash || slash[1] == '\0') {
@@ -148,7 +149,7 @@ static int parent_of(const char *path, ext2_ino_t *out_dir, const char **out_nam
         return e;
     }
     struct ext2_inode_large inode;
-    e = read_inode(*out_dir, &inode);
+    e = fsops_read_inode(*out_dir, &inode);
     if (!e && !LINUX_S_ISDIR(inode.i_mode)) {
         e = ENOTDIR;
     }
@@ -156,18 +157,18 @@ static int parent_of(const char *path, ext2_ino_t *out_dir, const char **out_nam
     return e;
 }
 
-static int touch_dir(ext2_ino_t dir)
+int fsops_touch_dir(ext2_ino_t dir)
 {
     struct ext2_inode_large inode;
-    int e = read_inode(dir, &inode);
+    int e = fsops_read_inode(dir, &inode);
     if (!e) {
         inode.i_mtime = inode.i_ctime = (__u32)fs->now;
-        e = write_inode(dir, &inode);
+        e = fsops_write_inode(dir, &inode);
     }
     return e;
 }
 
-static int link_name(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type)
+int fsops_link(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type)
 {
     errcode_t err = ext2fs_link(fs, dir, name, ino, type);
     if (err == EXT2_ET_DIR_NO_SPACE) {
@@ -176,22 +177,22 @@ static int link_name(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type)
             err = ext2fs_link(fs, dir, name, ino, type);
         }
     }
-    return to_errno(err);
+    return fsops_errno(err);
 }
 
 static int create_file(const char *path, ext2_ino_t *out_ino)
 {
     ext2_ino_t dir, ino;
     const char *name;
-    int e = parent_of(path, &dir, &name);
+    int e = fsops_parent(path, &dir, &name);
     if (e) {
         return e;
     }
-    e = to_errno(ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0644, 0, &ino));
+    e = fsops_errno(ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0644, 0, &ino));
     if (e) {
         return e;
     }
-    e = link_name(dir, name, ino, EXT2_FT_REG_FILE);
+    e = fsops_link(dir, name, ino, EXT2_FT_REG_FILE);
     if (e) {
         return e;
     }
@@ -202,19 +203,19 @@ static int create_file(const char *path, ext2_ino_t *out_ino)
     inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
     if (ext2fs_has_feature_extents(fs->super)) {
         ext2_extent_handle_t handle;
-        e = to_errno(ext2fs_extent_open2(fs, ino, (struct ext2_inode *)&inode, &handle));
+        e = fsops_errno(ext2fs_extent_open2(fs, ino, (struct ext2_inode *)&inode, &handle));
         if (e) {
             return e;
         }
         ext2fs_extent_free(handle);
     }
-    e = to_errno(ext2fs_write_new_inode(fs, ino, (struct ext2_inode *)&inode));
+    e = fsops_errno(ext2fs_write_new_inode(fs, ino, (struct ext2_inode *)&inode));
     if (e) {
         return e;
     }
     ext2fs_inode_alloc_stats2(fs, ino, 1, 0);
     *out_ino = ino;
-    return touch_dir(dir);
+    return fsops_touch_dir(dir);
 }
 
 int fsops_open(const char *path, uint32_t flags, ext2_ino_t *out_ino, bool *out_is_dir)
@@ -235,7 +236,7 @@ int fsops_open(const char *path, uint32_t flags, ext2_ino_t *out_ino, bool *out_
         return EEXIST;
     }
     struct ext2_inode_large inode;
-    e = read_inode(ino, &inode);
+    e = fsops_read_inode(ino, &inode);
     if (e) {
         return e;
     }
@@ -264,7 +265,7 @@ int fsops_read(ext2_ino_t ino, uint64_t off, void *buf, uint32_t len, uint32_t *
     ext2_file_t f;
     errcode_t err = ext2fs_file_open(fs, ino, 0, &f);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     unsigned int got = 0;
     err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
@@ -273,16 +274,16 @@ int fsops_read(ext2_ino_t ino, uint64_t off, void *buf, uint32_t len, uint32_t *
     }
     errcode_t cerr = ext2fs_file_close(f);
     *out_got = got;
-    return to_errno(err ? err : cerr);
+    return fsops_errno(err ? err : cerr);
 }
 
 static int touch_file(ext2_ino_t ino)
 {
     struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
+    int e = fsops_read_inode(ino, &inode);
     if (!e && (inode.i_mtime != (__u32)fs->now || inode.i_ctime != (__u32)fs->now)) {
         inode.i_mtime = inode.i_ctime = (__u32)fs->now;
-        e = write_inode(ino, &inode);
+        e = fsops_write_inode(ino, &inode);
     }
     return e;
 }
@@ -296,7 +297,7 @@ int fsops_write(ext2_ino_t ino, uint64_t off, const void *buf, uint32_t len)
     ext2_file_t f;
     errcode_t err = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &f);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     unsigned int written = 0;
     err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
@@ -307,14 +308,14 @@ int fsops_write(ext2_ino_t ino, uint64_t off, const void *buf, uint32_t len)
     if (!err && !cerr && written != len) {
         return ENOSPC;
     }
-    e = to_errno(err ? err : cerr);
+    e = fsops_errno(err ? err : cerr);
     return e ? e : touch_file(ino);
 }
 
 int fsops_size(ext2_ino_t ino, uint64_t *out_size)
 {
     struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
+    int e = fsops_read_inode(ino, &inode);
     if (!e) {
         *out_size = EXT2_I_SIZE(&inode);
     }
@@ -330,11 +331,11 @@ int fsops_truncate(ext2_ino_t ino, uint64_t size)
     ext2_file_t f;
     errcode_t err = ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &f);
     if (err) {
-        return to_errno(err);
+        return fsops_errno(err);
     }
     err = ext2fs_file_set_size2(f, size);
     errcode_t cerr = ext2fs_file_close(f);
-    e = to_errno(err ? err : cerr);
+    e = fsops_errno(err ? err : cerr);
     return e ? e : touch_file(ino);
 }
 
@@ -350,7 +351,7 @@ static int64_t time_ns(__u32 sec, __u32 extra, bool has_extra)
 int fsops_stat(ext2_ino_t ino, struct ftl_fs_stat *out)
 {
     struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
+    int e = fsops_read_inode(ino, &inode);
     if (e) {
         return e;
     }
@@ -407,320 +408,5 @@ int fsops_readdir(ext2_ino_t ino, uint64_t pos, uint8_t *out, size_t cap, size_t
     struct readdir_ctx c = {.pos = pos, .out = out, .cap = cap};
     errcode_t err = ext2fs_dir_iterate2(fs, ino, 0, NULL, readdir_entry, &c);
     *out_len = c.len;
-    return to_errno(err);
-}
-
-int fsops_mkdir(const char *path)
-{
-    ext2_ino_t dir, ino;
-    const char *name;
-    if (fsops_lookup(path, false, &ino) == 0) {
-        return EEXIST;
-    }
-    int e = parent_of(path, &dir, &name);
-    if (!e) {
-        e = fsops_begin_change();
-    }
-    if (e) {
-        return e;
-    }
-    errcode_t err = ext2fs_mkdir(fs, dir, 0, name);
-    if (err == EXT2_ET_DIR_NO_SPACE) {
-        err = ext2fs_expand_dir(fs, dir);
-        if (!err) {
-            err = ext2fs_mkdir(fs, dir, 0, name);
-        }
-    }
-    e = to_errno(err);
-    return e ? e : touch_dir(dir);
-}
-
-// Drops one link of `ino`; at none, frees it unless a file is open on it (then the
-// last close does, fsops_release).
-static int drop_link(ext2_ino_t ino)
-{
-    struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
-    if (e || inode.i_links_count == 0) {
-        return e;
-    }
-    inode.i_links_count--;
-    inode.i_ctime = (__u32)fs->now;
-    if (inode.i_links_count > 0 || open_count(ino) > 0) {
-        return write_inode(ino, &inode);
-    }
-    inode.i_dtime = (__u32)fs->now;
-    errcode_t err = ext2fs_free_ext_attr(fs, ino, &inode);
-    if (!err && ext2fs_inode_has_valid_blocks2(fs, (struct ext2_inode *)&inode)) {
-        err = ext2fs_punch(fs, ino, (struct ext2_inode *)&inode, NULL, 0, ~0ULL);
-    }
-    if (err) {
-        return to_errno(err);
-    }
-    ext2fs_inode_alloc_stats2(fs, ino, -1, LINUX_S_ISDIR(inode.i_mode));
-    return write_inode(ino, &inode);
-}
-
-int fsops_release(ext2_ino_t ino)
-{
-    struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
-    if (e || inode.i_links_count > 0 || inode.i_dtime != 0) {
-        return e;
-    }
-    e = fsops_begin_change();
-    if (e) {
-        return e;
-    }
-    inode.i_links_count = 1; // drop_link takes the last one and frees it
-    e = write_inode(ino, &inode);
-    return e ? e : drop_link(ino);
-}
-
-int fsops_unlink(const char *path)
-{
-    ext2_ino_t dir, ino;
-    const char *name;
-    int e = fsops_lookup(path, false, &ino);
-    if (!e) {
-        e = parent_of(path, &dir, &name);
-    }
-    struct ext2_inode_large inode;
-    if (!e) {
-        e = read_inode(ino, &inode);
-    }
-    if (!e && LINUX_S_ISDIR(inode.i_mode)) {
-        e = EISDIR;
-    }
-    if (!e) {
-        e = fsops_begin_change();
-    }
-    if (!e) {
-        e = to_errno(ext2fs_unlink(fs, dir, name, ino, 0));
-    }
-    if (!e) {
-        e = touch_dir(dir);
-    }
-    return e ? e : drop_link(ino);
-}
-
-struct dir_scan {
-    ext2_ino_t parent;
-    bool empty;
-};
-
-static int scan_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
-                      int blocksize, char *buf, void *priv)
-{
-    (void)dir, (void)entry, (void)offset, (void)blocksize, (void)buf;
-    struct dir_scan *s = priv;
-    int n = ext2fs_dirent_name_len(d);
-    if (d->inode == 0 || (n == 1 && d->name[0] == '.')) {
-        return 0;
-    }
-    if (n == 2 && d->name[0] == '.' && d->name[1] == '.') {
-        s->parent = d->inode;
-        return 0;
-    }
-    s->empty = false;
-    return DIRENT_ABORT;
-}
-
-static int adjust_links(ext2_ino_t ino, int by)
-{
-    struct ext2_inode_large inode;
-    int e = read_inode(ino, &inode);
-    if (!e && (by > 0 || inode.i_links_count > 1)) {
-        inode.i_links_count = (__u16)(inode.i_links_count + by);
-        inode.i_mtime = inode.i_ctime = (__u32)fs->now;
-        e = write_inode(ino, &inode);
-    }
-    return e;
-}
-
-int fsops_rmdir(const char *path)
-{
-    ext2_ino_t dir, ino;
-    const char *name;
-    if (strcmp(path, "/") == 0) {
-        return EBUSY;
-    }
-    int e = fsops_lookup(path, false, &ino);
-    if (!e) {
-        e = parent_of(path, &dir, &name);
-    }
-    struct ext2_inode_large inode;
-    if (!e) {
-        e = read_inode(ino, &inode);
-    }
-    if (!e && !LINUX_S_ISDIR(inode.i_mode)) {
-        e = ENOTDIR;
-    }
-    struct dir_scan s = {.empty = true};
-    if (!e) {
-        e = to_errno(ext2fs_dir_iterate2(fs, ino, 0, NULL, scan_entry, &s));
-    }
-    if (!e && !s.empty) {
-        e = ENOTEMPTY;
-    }
-    if (!e) {
-        e = fsops_begin_change();
-    }
-    if (!e) {
-        e = to_errno(ext2fs_unlink(fs, dir, name, ino, 0));
-    }
-    if (!e) { // a directory has two links: its name and its own "."
-        e = adjust_links(ino, -1);
-    }
-    if (!e) {
-        e = drop_link(ino);
-    }
-    return e ? e : adjust_links(dir, -1); // its ".." no longer links the parent
-}
-
-struct dotdot {
-    ext2_ino_t to;
-};
-
-static int set_dotdot(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
-                      int blocksize, char *buf, void *priv)
-{
-    (void)dir, (void)entry, (void)offset, (void)blocksize, (void)buf;
-    if (ext2fs_dirent_name_len(d) == 2 && d->name[0] == '.' && d->name[1] == '.') {
-        d->inode = ((struct dotdot *)priv)->to;
-        return DIRENT_CHANGED | DIRENT_ABORT;
-    }
-    return 0;
-}
-
-static int file_type(uint16_t mode)
-{
-    return LINUX_S_ISDIR(mode) ? EXT2_FT_DIR : LINUX_S_ISLNK(mode) ? EXT2_FT_SYMLINK
-                                                                   : EXT2_FT_REG_FILE;
-}
-
-int fsops_rename(const char *from, const char *to)
-{
-    ext2_ino_t from_ino, to_ino = 0, from_dir, to_dir;
-    const char *from_name, *to_name;
-    size_t flen = strlen(from);
-    if (strcmp(from, "/") == 0 || strcmp(to, "/") == 0) {
-        return EBUSY;
-    }
-    if (strncmp(to, from, flen) == 0 && to[flen] == '/') {
-        return EINVAL; // into itself
-    }
-    int e = fsops_lookup(from, false, &from_ino);
-    if (!e) {
-        e = parent_of(from, &from_dir, &from_name);
-    }
-    if (!e) {
-        e = parent_of(to, &to_dir, &to_name);
-    }
-    if (e) {
-        return e;
-    }
-    struct ext2_inode_large inode, target;
-    e = read_inode(from_ino, &inode);
-    if (e) {
-        return e;
-    }
-    bool is_dir = LINUX_S_ISDIR(inode.i_mode);
-    e = fsops_lookup(to, false, &to_ino);
-    if (e == ENOENT) {
-        to_ino = 0;
-    } else if (e) {
-        return e;
-    } else if (to_ino == from_ino) {
-        return 0;
-    } else {
-        e = read_inode(to_ino, &target);
-        if (!e && is_dir && !LINUX_S_ISDIR(target.i_mode)) {
-            e = ENOTDIR;
-        }
-        if (!e && !is_dir && LINUX_S_ISDIR(target.i_mode)) {
-            e = EISDIR;
-        }
-        if (!e) {
-            e = is_dir ? fsops_rmdir(to) : fsops_unlink(to);
-        }
-        if (e) {
-            return e;
-        }
-    }
-    e = fsops_begin_change();
-    if (!e) {
-        e = link_name(to_dir, to_name, from_ino, file_type(inode.i_mode));
-    }
-    if (!e && is_dir && from_dir != to_dir) {
-        struct dotdot dd = {.to = to_dir};
-        e = to_errno(ext2fs_dir_iterate2(fs, from_ino, 0, NULL, set_dotdot, &dd));
-        if (!e) {
-            e = adjust_links(from_dir, -1);
-        }
-        if (!e) {
-            e = adjust_links(to_dir, 1);
-        }
-    }
-    if (!e) {
-        e = to_errno(ext2fs_unlink(fs, from_dir, from_name, from_ino, 0));
-    }
-    if (!e) {
-        e = touch_dir(from_dir);
-    }
-    if (!e && to_dir != from_dir) {
-        e = touch_dir(to_dir);
-    }
-    return e;
-}
-
-int fsops_symlink(const char *target, const char *path)
-{
-    ext2_ino_t dir, ino;
-    const char *name;
-    if (fsops_lookup(path, false, &ino) == 0) {
-        return EEXIST;
-    }
-    int e = parent_of(path, &dir, &name);
-    if (!e) {
-        e = fsops_begin_change();
-    }
-    if (e) {
-        return e;
-    }
-    errcode_t err = ext2fs_symlink(fs, dir, 0, name, target);
-    if (err == EXT2_ET_DIR_NO_SPACE) {
-        err = ext2fs_expand_dir(fs, dir);
-        if (!err) {
-            err = ext2fs_symlink(fs, dir, 0, name, target);
-        }
-    }
-    e = to_errno(err);
-    return e ? e : touch_dir(dir);
-}
-
-int fsops_readlink(const char *path, char *out, size_t cap, size_t *out_len)
-{
-    ext2_ino_t ino;
-    int e = fsops_lookup(path, false, &ino);
-    struct ext2_inode_large inode;
-    if (!e) {
-        e = read_inode(ino, &inode);
-    }
-    if (e) {
-        return e;
-    }
-    if (!LINUX_S_ISLNK(inode.i_mode)) {
-        return EINVAL;
-    }
-    size_t len = EXT2_I_SIZE(&inode) < cap ? (size_t)EXT2_I_SIZE(&inode) : cap;
-    if (ext2fs_is_fast_symlink((struct ext2_inode *)&inode)) {
-        memcpy(out, (char *)inode.i_block, len);
-        *out_len = len;
-        return 0;
-    }
-    uint32_t got = 0;
-    e = fsops_read(ino, 0, out, (uint32_t)len, &got);
-    *out_len = got;
-    return e;
+    return fsops_errno(err);
 }

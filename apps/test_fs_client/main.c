@@ -1,6 +1,6 @@
-// Started by test_fs (at boot it finds no /clients/go and ends). test_fs_client: claims the first free /clients/cN (create-exclusive), writes 256 KiB
-// of a pattern of its own into it while other clients do the same, and syncs.
-// test_fs checks the files.
+// Started by test_fs (at boot it finds no /clients/go and ends). test_fs_client: claims the first
+// free /clients/cN (create-exclusive), writes 256 KiB of a pattern of its own into it while other
+// clients do the same, and syncs. test_fs checks the files.
 #include <ftl.h>
 #include <ftl/file.h>
 #include <stdio.h>

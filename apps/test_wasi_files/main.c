@@ -14,13 +14,13 @@
 
 static int checks;
 
-#define EXPECT(cond)                                                               \
-    do {                                                                           \
-        checks++;                                                                  \
-        if (!(cond)) {                                                             \
-            printf("wasi files: FAIL line %d: %s (errno %d)\n", __LINE__, #cond, errno); \
-            return 1;                                                              \
-        }                                                                          \
+#define EXPECT(cond)                                                                               \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(cond)) {                                                                             \
+            printf("wasi files: FAIL line %d: %s (errno %d)\n", __LINE__, #cond, errno);           \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 int main(void)

@@ -19,18 +19,18 @@
 
 // One request slot: descriptors 3k, 3k+1, 3k+2 and SLOT_BYTES of DMA memory.
 struct slot {
-    bool busy;        // in the device, or its reply waits to be sent
-    bool done;        // the device finished it; the reply is queued
-    uint64_t cookie;  // the client's, echoed in the reply
-    uint32_t op;      // FTL_BLK_*
-    uint32_t len;     // data bytes
-    ftl_err_t err;    // the outcome, once done
-    uint64_t gen;     // the client generation it belongs to (stale ones are dropped)
+    bool busy;       // in the device, or its reply waits to be sent
+    bool done;       // the device finished it; the reply is queued
+    uint64_t cookie; // the client's, echoed in the reply
+    uint32_t op;     // FTL_BLK_*
+    uint32_t len;    // data bytes
+    ftl_err_t err;   // the outcome, once done
+    uint64_t gen;    // the client generation it belongs to (stale ones are dropped)
 };
 
 // A reply waiting to be sent, in order: from a slot, or an immediate error.
 struct reply {
-    int slot;        // -1: no data (an error found before the device saw it, INFO)
+    int slot; // -1: no data (an error found before the device saw it, INFO)
     uint64_t cookie;
     ftl_err_t err;
     bool info;
@@ -165,10 +165,10 @@ static void queue_setup(struct disk *d)
     for (uint32_t k = 0; k < d->nslots; k++) {
         uint64_t s = d->slots_bus + (uint64_t)k * SLOT_BYTES;
         struct virtq_desc *t = &d->desc[3 * k];
-        t[0] = (struct virtq_desc){.addr = s, .len = 16, .flags = VIRTQ_DESC_F_NEXT,
-                                   .next = (uint16_t)(3 * k + 1)};
-        t[1] = (struct virtq_desc){.addr = s + SLOT_DATA, .flags = VIRTQ_DESC_F_NEXT,
-                                   .next = (uint16_t)(3 * k + 2)};
+        t[0] = (struct virtq_desc){
+            .addr = s, .len = 16, .flags = VIRTQ_DESC_F_NEXT, .next = (uint16_t)(3 * k + 1)};
+        t[1] = (struct virtq_desc){
+            .addr = s + SLOT_DATA, .flags = VIRTQ_DESC_F_NEXT, .next = (uint16_t)(3 * k + 2)};
         t[2] = (struct virtq_desc){.addr = s + SLOT_STATUS, .len = 1, .flags = VIRTQ_DESC_F_WRITE};
     }
     reg_write(d, VIRTIO_MMIO_QUEUE_NUM, d->qsize);
@@ -211,8 +211,10 @@ static void replies_send(struct disk *d)
             memcpy(data, &r->err, sizeof(r->err));
             len = sizeof(r->err);
         } else if (r->info) {
-            struct ftl_blk_info info = {.sectors = d->sectors, .read_only = d->read_only,
-                                        .inflight = d->nslots, .can_flush = d->can_flush};
+            struct ftl_blk_info info = {.sectors = d->sectors,
+                                        .read_only = d->read_only,
+                                        .inflight = d->nslots,
+                                        .can_flush = d->can_flush};
             memcpy(data, &info, sizeof(info));
             len = sizeof(info);
         } else if (r->slot >= 0 && d->slots[r->slot].op == FTL_BLK_READ) {

@@ -11,8 +11,8 @@
 #define VIRTIO_ID_BLOCK 2
 
 // Feature bits (5.2.3). FLUSH is bit 9 in both modes (legacy calls it WCE).
-#define VIRTIO_BLK_F_RO 5     // the disk is read-only
-#define VIRTIO_BLK_F_FLUSH 9  // the device has a write cache and takes FLUSH requests
+#define VIRTIO_BLK_F_RO 5    // the disk is read-only
+#define VIRTIO_BLK_F_FLUSH 9 // the device has a write cache and takes FLUSH requests
 
 // Configuration space (5.2.4): the capacity in 512-byte sectors comes first.
 #define VIRTIO_BLK_CONFIG_CAPACITY 0x100

@@ -19,11 +19,11 @@ struct wasm_app_import {
 struct wasm_app_file {
     bool used;
     bool is_dir;
-    bool append;          // FDFLAG_APPEND: every write goes to the end
+    bool append; // FDFLAG_APPEND: every write goes to the end
     bool can_write;
-    ftl_handle_t ch;      // the file's channel; -1 for the preopen (fd 3)
-    uint32_t depth;       // path components below the preopen
-    char path[1024];      // the fs server's absolute path
+    ftl_handle_t ch; // the file's channel; -1 for the preopen (fd 3)
+    uint32_t depth;  // path components below the preopen
+    char path[1024]; // the fs server's absolute path
 };
 
 // Line buffer of WASI fd 1 or 2: text waits here until a newline.
@@ -53,8 +53,8 @@ struct wasm_app {
     uint64_t fs_cookie;
     uint8_t fs_buf[FTL_MSG_DATA_MAX];  // a request being sent
     uint8_t fs_args[FTL_MSG_DATA_MAX]; // its arguments
-    struct wasm_app_file *files; // fd 3 + i; allocated when the environ has `fs`
-    struct ftl_msg msg;          // scratch for channel_recv
+    struct wasm_app_file *files;       // fd 3 + i; allocated when the environ has `fs`
+    struct ftl_msg msg;                // scratch for channel_recv
 
     struct wasm_module *mod;
     struct wasm_store *store;

@@ -1,6 +1,7 @@
 // The WASI preview1 subset: args and environ from the FTL environ, stdout/stderr as
 // log lines, stdin from DATA messages on the "stdin" channel, clocks, randomness and
-// exit. Files (fd 3 and up) are in wasm_app_wasi_fs.c. Layouts and numbers follow wasi_snapshot_preview1 (witx); all little-endian.
+// exit. Files (fd 3 and up) are in wasm_app_wasi_fs.c. Layouts and numbers follow
+// wasi_snapshot_preview1 (witx); all little-endian.
 #include "wasm_app_int.h"
 
 #define WASI_ESUCCESS 0

@@ -2,75 +2,54 @@
 // docs/fs.md). An app whose environ has a channel item `fs` (`fs: { service: fs }`) gets
 // one preopened directory, fd 3, named "/" for the guest (or the string item `fs_name`);
 // it is the fs server's directory given by the string item `fs_root` (default "/").
-// wasm-run --dir serves the same protocol from a host directory (tests/host_fs.c). Paths are resolved here,
-// relative to a directory fd: absolute paths and ".." above the preopen are refused with
-// ENOTCAPABLE before the server sees them. Every call is one request and its reply.
-#include "wasm_app_int.h"
-
-#include <ftl/fs.h>
-
-#define E_SUCCESS 0
-#define E_2BIG 1
-#define E_BADF 8
-#define E_BUSY 10
-#define E_EXIST 20
-#define E_FAULT 21
-#define E_FBIG 22
-#define E_INVAL 28
-#define E_IO 29
-#define E_ISDIR 31
-#define E_LOOP 32
-#define E_MFILE 33
-#define E_NAMETOOLONG 37
-#define E_NOENT 44
-#define E_NOMEM 48
-#define E_NOSPC 51
-#define E_NOTDIR 54
-#define E_NOTEMPTY 55
-#define E_NOTSUP 58
-#define E_ROFS 69
-#define E_NOTCAPABLE 76
-
-#define FT_DIRECTORY 3
-#define FT_REGULAR 4
-#define FT_SYMLINK 7
-#define OFLAG_CREAT 1
-#define OFLAG_DIRECTORY 2
-#define OFLAG_EXCL 4
-#define OFLAG_TRUNC 8
-#define FDFLAG_APPEND 1
-#define RIGHT_FD_READ (1ull << 1)
-#define RIGHT_FD_WRITE (1ull << 6)
-#define RIGHTS_ALL 0x1fffffffull
-
-#define A(i) (args[i].i32)
-#define ROOT_FD 3
+// wasm-run --dir serves the same protocol from a host directory (tests/host_fs.c).
+// Paths are resolved here, relative to a directory fd: absolute paths and ".." above the
+// preopen are refused with ENOTCAPABLE before the server sees them. Every call is one
+// request and its reply. The other WASI file functions are in wasm_app_wasi_path.c.
+#include "wasm_app_wasi_fs.h"
 
 // Linux errno (what the fs server sends) -> WASI errno.
-static int wasi_errno(int e)
+int wasi_fs_errno(int e)
 {
     switch (e) {
-    case FTL_FS_ENOENT: return E_NOENT;
-    case FTL_FS_EEXIST: return E_EXIST;
-    case FTL_FS_EISDIR: return E_ISDIR;
-    case FTL_FS_ENOTDIR: return E_NOTDIR;
-    case FTL_FS_ENOTEMPTY: return E_NOTEMPTY;
-    case FTL_FS_EBADF: return E_BADF;
-    case FTL_FS_ENOSPC: return E_NOSPC;
-    case FTL_FS_ENAMETOOLONG: return E_NAMETOOLONG;
-    case FTL_FS_EFBIG: return E_FBIG;
-    case FTL_FS_EMFILE: return E_MFILE;
-    case FTL_FS_ELOOP: return E_LOOP;
-    case FTL_FS_EBUSY: return E_BUSY;
-    case FTL_FS_EROFS: return E_ROFS;
-    case FTL_FS_ENOMEM: return E_NOMEM;
-    case FTL_FS_ENOTSUP: return E_NOTSUP;
-    case FTL_FS_EINVAL: return E_INVAL;
-    default: return E_IO;
+    case FTL_FS_ENOENT:
+        return E_NOENT;
+    case FTL_FS_EEXIST:
+        return E_EXIST;
+    case FTL_FS_EISDIR:
+        return E_ISDIR;
+    case FTL_FS_ENOTDIR:
+        return E_NOTDIR;
+    case FTL_FS_ENOTEMPTY:
+        return E_NOTEMPTY;
+    case FTL_FS_EBADF:
+        return E_BADF;
+    case FTL_FS_ENOSPC:
+        return E_NOSPC;
+    case FTL_FS_ENAMETOOLONG:
+        return E_NAMETOOLONG;
+    case FTL_FS_EFBIG:
+        return E_FBIG;
+    case FTL_FS_EMFILE:
+        return E_MFILE;
+    case FTL_FS_ELOOP:
+        return E_LOOP;
+    case FTL_FS_EBUSY:
+        return E_BUSY;
+    case FTL_FS_EROFS:
+        return E_ROFS;
+    case FTL_FS_ENOMEM:
+        return E_NOMEM;
+    case FTL_FS_ENOTSUP:
+        return E_NOTSUP;
+    case FTL_FS_EINVAL:
+        return E_INVAL;
+    default:
+        return E_IO;
     }
 }
 
-static struct wasm_app_file *file_of(struct wasm_app *app, uint32_t fd)
+struct wasm_app_file *wasi_fs_file(struct wasm_app *app, uint32_t fd)
 {
     if (!app->files || fd < ROOT_FD || fd >= ROOT_FD + WASM_APP_FILES_MAX) {
         return NULL;
@@ -80,7 +59,7 @@ static struct wasm_app_file *file_of(struct wasm_app *app, uint32_t fd)
 }
 
 // Sets up fd 3 the first time a file call comes (wasi-libc asks for preopens first).
-static void fs_setup(struct wasm_app *app)
+void wasi_fs_setup(struct wasm_app *app)
 {
     if (app->fs_ready) {
         return;
@@ -110,8 +89,7 @@ static void fs_setup(struct wasm_app *app)
 }
 
 // Sends a request on `ch` and waits for its reply in app->msg. Returns a WASI errno.
-static int call(struct wasm_app *app, ftl_handle_t ch, uint32_t type, const void *data,
-                size_t len)
+int wasi_fs_call(struct wasm_app *app, ftl_handle_t ch, uint32_t type, const void *data, size_t len)
 {
     const struct wasm_app_ops *o = app->ops;
     if (app->fs_poll < 0 || app->fs_poll_ch != ch) {
@@ -168,15 +146,15 @@ static int call(struct wasm_app *app, ftl_handle_t ch, uint32_t type, const void
             if (app->msg.len >= 8) {
                 memcpy(&e, app->msg.data + 4, 4);
             }
-            return wasi_errno(e);
+            return wasi_fs_errno(e);
         }
         return E_SUCCESS;
     }
 }
 
 // A request on a file's channel: op and `args`.
-static int file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op, const void *a,
-                     size_t len)
+int wasi_fs_file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op, const void *a,
+                      size_t len)
 {
     uint8_t *buf = app->fs_buf;
     if (len > FTL_MSG_DATA_MAX - 4) {
@@ -186,16 +164,16 @@ static int file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op,
     if (len) {
         memcpy(buf + 4, a, len);
     }
-    return call(app, f->ch, FTL_MSG_DATA, buf, 4 + len);
+    return wasi_fs_call(app, f->ch, FTL_MSG_DATA, buf, 4 + len);
 }
 
 // Resolves `len` bytes of guest path at `addr`, relative to directory fd `dirfd`, into an
 // absolute fs server path. Refuses absolute paths and ".." above the preopen.
-static int resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_t len,
-                   char out[FTL_FS_PATH_MAX])
+int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_t len,
+                    char out[FTL_FS_PATH_MAX])
 {
-    fs_setup(app);
-    struct wasm_app_file *d = file_of(app, dirfd);
+    wasi_fs_setup(app);
+    struct wasm_app_file *d = wasi_fs_file(app, dirfd);
     if (!d) {
         return E_BADF;
     }
@@ -259,7 +237,7 @@ static int depth_of(const char *root, const char *path)
     return depth + (strlen(path) > strlen(root) && strcmp(root, "/") == 0);
 }
 
-static void put_filestat(uint8_t out[64], const struct ftl_fs_stat *st)
+void wasi_fs_put_filestat(uint8_t out[64], const struct ftl_fs_stat *st)
 {
     memset(out, 0, 64);
     uint32_t t = st->mode & FTL_FS_S_IFMT;
@@ -273,11 +251,11 @@ static void put_filestat(uint8_t out[64], const struct ftl_fs_stat *st)
     memcpy(out + 56, &st->ctime_ns, 8);
 }
 
-static enum wasm_status path_open(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char path[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(0), A(2), A(3), path);
+    int e = wasi_fs_resolve(app, A(0), A(2), A(3), path);
     uint32_t oflags = A(4);
     uint64_t rights = args[5].i64;
     uint32_t fdflags = A(7);
@@ -302,7 +280,7 @@ static enum wasm_status path_open(struct wasm_exec *ex, void *ctx, union wasm_va
     if (n < 0 || (size_t)n >= sizeof(uri)) {
         return wasm_app_ret(app, ex, args, E_NAMETOOLONG);
     }
-    e = call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
+    e = wasi_fs_call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
     if (e != E_SUCCESS) {
         return wasm_app_ret(app, ex, args, e);
     }
@@ -326,7 +304,7 @@ static enum wasm_status path_open(struct wasm_exec *ex, void *ctx, union wasm_va
 
 int wasm_app_fs_close(struct wasm_app *app, uint32_t fd)
 {
-    struct wasm_app_file *f = file_of(app, fd);
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
     if (!f || fd == ROOT_FD) {
         return f ? E_NOTSUP : E_BADF;
     }
@@ -343,7 +321,7 @@ int wasm_app_fs_close(struct wasm_app *app, uint32_t fd)
 int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n, int64_t at,
                    bool write, uint32_t *out_total)
 {
-    struct wasm_app_file *f = file_of(app, fd);
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
     *out_total = 0;
     if (!f) {
         return E_BADF;
@@ -356,7 +334,7 @@ int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n,
     }
     if (write && f->append && at < 0) {
         uint8_t sk[12] = {2};
-        int e = file_call(app, f, FTL_FS_SEEK, sk, 12);
+        int e = wasi_fs_file_call(app, f, FTL_FS_SEEK, sk, 12);
         if (e != E_SUCCESS) {
             return e;
         }
@@ -378,13 +356,15 @@ int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n,
                 if (!wasm_app_read(app, a + hdr, (uint64_t)base + done, chunk)) {
                     return E_FAULT;
                 }
-                e = file_call(app, f, at >= 0 ? FTL_FS_PWRITE : FTL_FS_WRITE, a, hdr + chunk);
+                e = wasi_fs_file_call(app, f, at >= 0 ? FTL_FS_PWRITE : FTL_FS_WRITE, a,
+                                      hdr + chunk);
             } else {
                 memcpy(a, &off, 8);
                 memcpy(a + (at >= 0 ? 8 : 0), &chunk, 4);
-                e = file_call(app, f, at >= 0 ? FTL_FS_PREAD : FTL_FS_READ, a, at >= 0 ? 12 : 4);
-                if (e == E_SUCCESS && !wasm_app_write(app, (uint64_t)base + done, app->msg.data,
-                                                      app->msg.len)) {
+                e = wasi_fs_file_call(app, f, at >= 0 ? FTL_FS_PREAD : FTL_FS_READ, a,
+                                      at >= 0 ? 12 : 4);
+                if (e == E_SUCCESS &&
+                    !wasm_app_write(app, (uint64_t)base + done, app->msg.data, app->msg.len)) {
                     return E_FAULT;
                 }
                 if (e == E_SUCCESS && app->msg.len < chunk) {
@@ -405,7 +385,7 @@ int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n,
 int wasm_app_fs_seek(struct wasm_app *app, uint32_t fd, int64_t offset, uint32_t whence,
                      uint64_t *out_pos)
 {
-    struct wasm_app_file *f = file_of(app, fd);
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
     if (!f) {
         return E_BADF;
     }
@@ -416,7 +396,7 @@ int wasm_app_fs_seek(struct wasm_app *app, uint32_t fd, int64_t offset, uint32_t
     // WASI whence: 0 SET, 1 CUR, 2 END, as the protocol's.
     memcpy(a, &whence, 4);
     memcpy(a + 4, &offset, 8);
-    int e = file_call(app, f, FTL_FS_SEEK, a, 12);
+    int e = wasi_fs_file_call(app, f, FTL_FS_SEEK, a, 12);
     if (e == E_SUCCESS) {
         memcpy(out_pos, app->msg.data, 8);
     }
@@ -425,8 +405,8 @@ int wasm_app_fs_seek(struct wasm_app *app, uint32_t fd, int64_t offset, uint32_t
 
 int wasm_app_fs_fdstat(struct wasm_app *app, uint32_t fd, uint8_t out[24])
 {
-    fs_setup(app);
-    struct wasm_app_file *f = file_of(app, fd);
+    wasi_fs_setup(app);
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
     if (!f) {
         return E_BADF;
     }
@@ -442,8 +422,8 @@ int wasm_app_fs_fdstat(struct wasm_app *app, uint32_t fd, uint8_t out[24])
 int wasm_app_fs_prestat(struct wasm_app *app, uint32_t fd, uint32_t buf, bool name,
                         uint32_t name_len)
 {
-    fs_setup(app);
-    if (fd != ROOT_FD || !file_of(app, fd)) {
+    wasi_fs_setup(app);
+    if (fd != ROOT_FD || !wasi_fs_file(app, fd)) {
         return E_BADF;
     }
     // The guest's name of the preopen: "/", or the string item `fs_name`.
@@ -458,356 +438,10 @@ int wasm_app_fs_prestat(struct wasm_app *app, uint32_t fd, uint32_t buf, bool na
     return wasm_app_write(app, buf, st, 8) ? E_SUCCESS : E_FAULT;
 }
 
-static enum wasm_status prestat_dir_name(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+enum wasm_status wasi_prestat_dir_name(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
     return wasm_app_ret(app, ex, args, wasm_app_fs_prestat(app, A(0), A(1), true, A(2)));
-}
-
-static enum wasm_status fd_pread(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    uint32_t total;
-    int e = (int64_t)args[3].i64 < 0 ? E_INVAL
-                                     : wasm_app_fs_rw(app, A(0), A(1), A(2), (int64_t)args[3].i64,
-                                                      false, &total);
-    if (e == E_SUCCESS && !wasm_app_put_u32(app, A(4), total)) {
-        e = E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_pwrite(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    uint32_t total;
-    int e = (int64_t)args[3].i64 < 0 ? E_INVAL
-                                     : wasm_app_fs_rw(app, A(0), A(1), A(2), (int64_t)args[3].i64,
-                                                      true, &total);
-    if (e == E_SUCCESS && !wasm_app_put_u32(app, A(4), total)) {
-        e = E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_tell(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    uint64_t pos = 0;
-    int e = A(0) <= 2 ? 70 /* ESPIPE */ : wasm_app_fs_seek(app, A(0), 0, 1, &pos);
-    if (e == E_SUCCESS && !wasm_app_put_u64(app, A(1), pos)) {
-        e = E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_filestat_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    fs_setup(app);
-    struct wasm_app_file *f = file_of(app, A(0));
-    int e = E_BADF;
-    struct ftl_fs_stat st;
-    if (f && A(0) == ROOT_FD) {
-        uint8_t req[4 + FTL_FS_PATH_MAX];
-        uint32_t op = FTL_FS_LSTAT;
-        size_t n = strlen(f->path);
-        memcpy(req, &op, 4);
-        memcpy(req + 4, f->path, n);
-        e = call(app, app->fs_ch, FTL_MSG_DATA, req, 4 + n);
-    } else if (f) {
-        e = file_call(app, f, FTL_FS_STAT, NULL, 0);
-    }
-    if (e == E_SUCCESS) {
-        memcpy(&st, app->msg.data, sizeof(st));
-        uint8_t out[64];
-        put_filestat(out, &st);
-        e = wasm_app_write(app, A(1), out, 64) ? E_SUCCESS : E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-// A path request on the service channel: op, then one or two strings.
-static int path_req(struct wasm_app *app, uint32_t op, const char *a, const char *b)
-{
-    uint8_t *req = app->fs_args;
-    size_t alen = strlen(a), blen = b ? strlen(b) : 0;
-    size_t len = 4 + (b ? 2 : 0) + alen + blen;
-    if (len > FTL_MSG_DATA_MAX) {
-        return E_NAMETOOLONG;
-    }
-    memcpy(req, &op, 4);
-    uint8_t *p = req + 4;
-    if (b) {
-        uint16_t n = (uint16_t)alen;
-        memcpy(p, &n, 2);
-        p += 2;
-    }
-    memcpy(p, a, alen);
-    if (b) {
-        memcpy(p + alen, b, blen);
-    }
-    return call(app, app->fs_ch, FTL_MSG_DATA, req, len);
-}
-
-static enum wasm_status path_filestat_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    char path[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(0), A(2), A(3), path);
-    struct ftl_fs_stat st;
-    if (e == E_SUCCESS && (A(1) & 1)) { // follow symlinks: open it, the reply has the stat
-        char uri[FTL_FS_PATH_MAX + 8];
-        int n = snprintf(uri, sizeof(uri), "file:%s", path);
-        e = call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
-        if (e == E_SUCCESS && app->msg.nhandles == 1) {
-            (void)app->ops->handle_close(app->ctx, app->msg.handles[0]);
-        }
-    } else if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_LSTAT, path, NULL);
-    }
-    if (e == E_SUCCESS) {
-        memcpy(&st, app->msg.data, sizeof(st));
-        uint8_t out[64];
-        put_filestat(out, &st);
-        e = wasm_app_write(app, A(4), out, 64) ? E_SUCCESS : E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status path_simple(struct wasm_exec *ex, union wasm_val *args, void *ctx,
-                                    uint32_t op)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    char path[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(0), A(1), A(2), path);
-    if (e == E_SUCCESS) {
-        e = path_req(app, op, path, NULL);
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status path_create_directory(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    return path_simple(ex, args, ctx, FTL_FS_MKDIR);
-}
-
-static enum wasm_status path_remove_directory(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    return path_simple(ex, args, ctx, FTL_FS_RMDIR);
-}
-
-static enum wasm_status path_unlink_file(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    return path_simple(ex, args, ctx, FTL_FS_UNLINK);
-}
-
-static enum wasm_status path_rename(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    char from[FTL_FS_PATH_MAX], to[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(0), A(1), A(2), from);
-    if (e == E_SUCCESS) {
-        e = resolve(app, A(3), A(4), A(5), to);
-    }
-    if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_RENAME, from, to);
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status path_symlink(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    char target[FTL_FS_PATH_MAX], path[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(2), A(3), A(4), path);
-    if (e == E_SUCCESS && A(1) >= sizeof(target)) {
-        e = E_NAMETOOLONG;
-    }
-    if (e == E_SUCCESS && !wasm_app_read(app, target, A(0), A(1))) {
-        e = E_FAULT;
-    }
-    if (e == E_SUCCESS) {
-        target[A(1)] = '\0';
-        // The target is stored as given; the server resolves it inside its own tree.
-        e = strlen(target) != A(1) || A(1) == 0 ? E_INVAL : path_req(app, FTL_FS_SYMLINK, target, path);
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status path_readlink(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    char path[FTL_FS_PATH_MAX];
-    int e = resolve(app, A(0), A(1), A(2), path);
-    if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_READLINK, path, NULL);
-    }
-    if (e == E_SUCCESS) {
-        uint32_t n = app->msg.len < A(4) ? app->msg.len : A(4); // truncated, as POSIX does
-        e = wasm_app_write(app, A(3), app->msg.data, n) && wasm_app_put_u32(app, A(5), n)
-                ? E_SUCCESS
-                : E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    fs_setup(app);
-    struct wasm_app_file *f = file_of(app, A(0));
-    uint64_t cookie = args[3].i64;
-    uint32_t buf = A(1), cap = A(2), used = 0;
-    int e = !f ? E_BADF : !f->is_dir ? E_NOTDIR : E_SUCCESS;
-    if (e == E_SUCCESS && A(0) == ROOT_FD) {
-        e = E_NOTSUP; // the preopen has no channel of its own: open "." to list it
-    }
-    while (e == E_SUCCESS && used < cap) {
-        e = file_call(app, f, FTL_FS_READDIR, &cookie, 8);
-        if (e != E_SUCCESS || app->msg.len == 0) {
-            break;
-        }
-        static uint8_t entries[FTL_MSG_DATA_MAX];
-        uint32_t n = app->msg.len;
-        memcpy(entries, app->msg.data, n);
-        for (uint32_t off = 0; off + sizeof(struct ftl_fs_dirent) <= n && used < cap;) {
-            struct ftl_fs_dirent d;
-            memcpy(&d, entries + off, sizeof(d));
-            uint8_t w[24] = {0};
-            uint32_t namlen = d.namelen;
-            memcpy(w, &d.next, 8);
-            memcpy(w + 8, &d.ino, 8);
-            memcpy(w + 16, &namlen, 4);
-            w[20] = d.type == FTL_FS_DT_DIR ? FT_DIRECTORY : d.type == FTL_FS_DT_SYMLINK
-                                                                 ? FT_SYMLINK
-                                                                 : FT_REGULAR;
-            uint32_t k = cap - used < 24 ? cap - used : 24;
-            uint32_t m = cap - used - k < namlen ? cap - used - k : namlen;
-            if (!wasm_app_write(app, (uint64_t)buf + used, w, k) ||
-                !wasm_app_write(app, (uint64_t)buf + used + k, entries + off + sizeof(d), m)) {
-                e = E_FAULT;
-                break;
-            }
-            used += k + m;
-            cookie = d.next;
-            off += sizeof(d) + d.namelen;
-        }
-    }
-    if (e == E_SUCCESS && !wasm_app_put_u32(app, A(4), used)) {
-        e = E_FAULT;
-    }
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_sync(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = file_of(app, A(0));
-    int e = !f ? E_BADF : f->is_dir ? path_req(app, FTL_FS_SYNC, "", NULL)
-                                    : file_call(app, f, FTL_FS_FSYNC, NULL, 0);
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_filestat_set_size(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = file_of(app, A(0));
-    uint64_t size = args[1].i64;
-    int e = !f ? E_BADF : f->is_dir ? E_ISDIR : file_call(app, f, FTL_FS_TRUNCATE, &size, 8);
-    return wasm_app_ret(app, ex, args, e);
-}
-
-static enum wasm_status fd_fdstat_set_flags(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = file_of(app, A(0));
-    if (A(0) <= 2) {
-        return wasm_app_ret(app, ex, args, E_SUCCESS); // stdio: no flags to keep
-    }
-    if (!f) {
-        return wasm_app_ret(app, ex, args, E_BADF);
-    }
-    f->append = A(1) & FDFLAG_APPEND;
-    return wasm_app_ret(app, ex, args, (A(1) & ~0x1fu) ? E_INVAL : E_SUCCESS);
-}
-
-// Clock subscriptions wait (the earliest deadline); fd subscriptions are ready at once
-// (files never block; stdin is reported readable and fd_read then waits).
-static enum wasm_status poll_oneoff(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    struct wasm_app *app = wasm_app_of(ctx);
-    const struct wasm_app_ops *o = app->ops;
-    uint32_t nsubs = A(2);
-    if (nsubs == 0) {
-        return wasm_app_ret(app, ex, args, E_INVAL);
-    }
-    int64_t now = o->time_now(app->ctx);
-    int64_t real = o->time_realtime ? o->time_realtime(app->ctx) : now;
-    int64_t first = INT64_MAX;
-    uint32_t nfd = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        uint32_t nev = 0;
-        for (uint32_t i = 0; i < nsubs; i++) {
-            uint8_t sub[48];
-            if (!wasm_app_read(app, sub, (uint64_t)A(0) + 48ull * i, 48)) {
-                return wasm_app_ret(app, ex, args, E_FAULT);
-            }
-            uint8_t ev[32] = {0};
-            memcpy(ev, sub, 8); // userdata
-            ev[10] = sub[8];    // the event type is the subscription's tag
-            bool ready = sub[8] != 0;
-            if (sub[8] == 0) {
-                uint32_t id;
-                uint64_t timeout;
-                uint16_t flags;
-                memcpy(&id, sub + 16, 4);
-                memcpy(&timeout, sub + 24, 8);
-                memcpy(&flags, sub + 40, 2);
-                int64_t t = (int64_t)(timeout > INT64_MAX / 2 ? INT64_MAX / 2 : timeout);
-                int64_t dl = !(flags & 1) ? now + t : id == 0 ? now + (t - real) : t;
-                if (id > 1) {
-                    ev[8] = E_INVAL;
-                    ready = true;
-                } else if (pass == 0) {
-                    first = dl < first ? dl : first;
-                } else {
-                    ready = dl <= o->time_now(app->ctx);
-                }
-            } else if (pass == 0) {
-                nfd++;
-            }
-            if (pass == 1 && ready) {
-                if (!wasm_app_write(app, (uint64_t)A(1) + 32ull * nev, ev, 32)) {
-                    return wasm_app_ret(app, ex, args, E_FAULT);
-                }
-                nev++;
-            }
-        }
-        if (pass == 0 && nfd == 0 && first > now) {
-            ftl_handle_t p;
-            struct ftl_event e;
-            if (o->poll_create(app->ctx, &p) == FTL_OK) {
-                (void)o->poll_wait(app->ctx, p, first - now, &e); // times out: nothing watched
-                (void)o->handle_close(app->ctx, p);
-            }
-        }
-        if (pass == 1) {
-            bool ok = wasm_app_put_u32(app, A(3), nev);
-            return wasm_app_ret(app, ex, args, ok ? E_SUCCESS : E_FAULT);
-        }
-    }
-    return wasm_app_ret(app, ex, args, E_SUCCESS);
-}
-
-static enum wasm_status not_supported(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    return wasm_app_ret(wasm_app_of(ctx), ex, args, E_NOTSUP);
-}
-
-static enum wasm_status sched_yield(struct wasm_exec *ex, void *ctx, union wasm_val *args)
-{
-    return wasm_app_ret(wasm_app_of(ctx), ex, args, E_SUCCESS);
 }
 
 void wasm_app_fs_destroy(struct wasm_app *app)
@@ -815,40 +449,3 @@ void wasm_app_fs_destroy(struct wasm_app *app)
     kfree(app->files);
     app->files = NULL;
 }
-
-#define W "wasi_snapshot_preview1"
-
-const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
-    {W, "fd_prestat_dir_name", "iii:i", prestat_dir_name},
-    {W, "path_open", "iiiiiIIii:i", path_open},
-    {W, "fd_pread", "iiiIi:i", fd_pread},
-    {W, "fd_pwrite", "iiiIi:i", fd_pwrite},
-    {W, "fd_tell", "ii:i", fd_tell},
-    {W, "fd_filestat_get", "ii:i", fd_filestat_get},
-    {W, "path_filestat_get", "iiiii:i", path_filestat_get},
-    {W, "path_create_directory", "iii:i", path_create_directory},
-    {W, "path_remove_directory", "iii:i", path_remove_directory},
-    {W, "path_unlink_file", "iii:i", path_unlink_file},
-    {W, "path_rename", "iiiiii:i", path_rename},
-    {W, "fd_readdir", "iiiIi:i", fd_readdir},
-    {W, "fd_sync", "i:i", fd_sync},
-    {W, "fd_datasync", "i:i", fd_sync},
-    {W, "fd_filestat_set_size", "iI:i", fd_filestat_set_size},
-    {W, "fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags},
-    {W, "sched_yield", ":i", sched_yield},
-    // Not supported here (ENOTSUP, as runtimes without them answer): see docs/wasm.md.
-    {W, "fd_advise", "iIIi:i", not_supported},
-    {W, "fd_allocate", "iII:i", not_supported},
-    {W, "fd_fdstat_set_rights", "iII:i", not_supported},
-    {W, "fd_filestat_set_times", "iIIi:i", not_supported},
-    {W, "fd_renumber", "ii:i", not_supported},
-    {W, "path_filestat_set_times", "iiiiIIi:i", not_supported},
-    {W, "path_link", "iiiiiii:i", not_supported},
-    {W, "path_readlink", "iiiiii:i", path_readlink},
-    {W, "path_symlink", "iiiii:i", path_symlink},
-    {W, "poll_oneoff", "iiii:i", poll_oneoff},
-    {W, "proc_raise", "i:i", not_supported},
-    // sock_*: not offered, so a module that needs sockets is refused at load.
-};
-const size_t wasm_app_wasi_fs_nimports =
-    sizeof(wasm_app_wasi_fs_imports) / sizeof(wasm_app_wasi_fs_imports[0]);

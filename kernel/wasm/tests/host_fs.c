@@ -33,15 +33,28 @@ static struct fsproto_req req;
 static ftl_err_t code_of(int e)
 {
     switch (e) {
-    case ENOENT: return FTL_ERR_NOT_FOUND;
-    case EEXIST: return FTL_ERR_ALREADY_EXISTS;
-    case EBADF: return FTL_ERR_NO_RIGHTS;
-    case ENOSPC: case ENOMEM: return FTL_ERR_NO_MEMORY;
-    case EFBIG: case ENAMETOOLONG: return FTL_ERR_TOO_LARGE;
-    case EMFILE: return FTL_ERR_TOO_MANY;
-    case EIO: return FTL_ERR_BUSY;
-    case EACCES: case EPERM: case EROFS: return FTL_ERR_DENIED;
-    default: return FTL_ERR_INVALID_ARG;
+    case ENOENT:
+        return FTL_ERR_NOT_FOUND;
+    case EEXIST:
+        return FTL_ERR_ALREADY_EXISTS;
+    case EBADF:
+        return FTL_ERR_NO_RIGHTS;
+    case ENOSPC:
+    case ENOMEM:
+        return FTL_ERR_NO_MEMORY;
+    case EFBIG:
+    case ENAMETOOLONG:
+        return FTL_ERR_TOO_LARGE;
+    case EMFILE:
+        return FTL_ERR_TOO_MANY;
+    case EIO:
+        return FTL_ERR_BUSY;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return FTL_ERR_DENIED;
+    default:
+        return FTL_ERR_INVALID_ARG;
     }
 }
 
@@ -63,9 +76,12 @@ static void host_path(const char *p, char *buf, size_t cap)
 static void to_stat(const struct stat *s, struct ftl_fs_stat *st)
 {
     *st = (struct ftl_fs_stat){
-        .ino = s->st_ino, .size = (uint64_t)s->st_size, .nlink = (uint32_t)s->st_nlink,
-        .mode = (S_ISDIR(s->st_mode) ? FTL_FS_S_IFDIR : S_ISLNK(s->st_mode) ? FTL_FS_S_IFLNK
-                                                                               : FTL_FS_S_IFREG) |
+        .ino = s->st_ino,
+        .size = (uint64_t)s->st_size,
+        .nlink = (uint32_t)s->st_nlink,
+        .mode = (S_ISDIR(s->st_mode)   ? FTL_FS_S_IFDIR
+                 : S_ISLNK(s->st_mode) ? FTL_FS_S_IFLNK
+                                       : FTL_FS_S_IFREG) |
                 (s->st_mode & 07777),
         .atime_ns = s->st_atim.tv_sec * 1000000000ll + s->st_atim.tv_nsec,
         .mtime_ns = s->st_mtim.tv_sec * 1000000000ll + s->st_mtim.tv_nsec,
@@ -108,8 +124,11 @@ static void open_file(uint64_t cookie, size_t len)
     }
     struct ftl_fs_stat st;
     to_stat(&s, &st);
-    *f = (struct hfile){.fd = fd, .dir = S_ISDIR(s.st_mode), .append = fl & FTL_FS_O_APPEND,
-                        .rd = fl & FTL_FS_O_READ, .wr = wr};
+    *f = (struct hfile){.fd = fd,
+                        .dir = S_ISDIR(s.st_mode),
+                        .append = fl & FTL_FS_O_APPEND,
+                        .rd = fl & FTL_FS_O_READ,
+                        .wr = wr};
     if (host_chan_reply(service, FTL_MSG_OPEN_REPLY, cookie, &st, sizeof(st), &f->ch) != FTL_OK) {
         close(fd);
         f->ch = NULL;
@@ -131,12 +150,24 @@ static void path_request(uint64_t cookie, size_t len)
     size_t n = 0;
     struct stat s;
     switch (req.op) {
-    case FTL_FS_MKDIR: r = mkdir(a, 0755); break;
-    case FTL_FS_RMDIR: r = rmdir(a); break;
-    case FTL_FS_UNLINK: r = unlink(a); break;
-    case FTL_FS_RENAME: r = rename(a, b); break;
-    case FTL_FS_SYMLINK: r = symlink(req.target, b); break;
-    case FTL_FS_SYNC: sync(); break;
+    case FTL_FS_MKDIR:
+        r = mkdir(a, 0755);
+        break;
+    case FTL_FS_RMDIR:
+        r = rmdir(a);
+        break;
+    case FTL_FS_UNLINK:
+        r = unlink(a);
+        break;
+    case FTL_FS_RENAME:
+        r = rename(a, b);
+        break;
+    case FTL_FS_SYMLINK:
+        r = symlink(req.target, b);
+        break;
+    case FTL_FS_SYNC:
+        sync();
+        break;
     case FTL_FS_LSTAT:
         r = lstat(a, &s);
         if (r == 0) {
@@ -173,9 +204,12 @@ static int list_dir(struct hfile *f, uint64_t pos, size_t *out_len)
             break;
         }
         struct ftl_fs_dirent de = {
-            .next = i + 1, .ino = e->d_ino, .namelen = (uint8_t)nl,
-            .type = e->d_type == DT_DIR ? FTL_FS_DT_DIR : e->d_type == DT_LNK ? FTL_FS_DT_SYMLINK
-                                                                               : FTL_FS_DT_FILE,
+            .next = i + 1,
+            .ino = e->d_ino,
+            .namelen = (uint8_t)nl,
+            .type = e->d_type == DT_DIR   ? FTL_FS_DT_DIR
+                    : e->d_type == DT_LNK ? FTL_FS_DT_SYMLINK
+                                          : FTL_FS_DT_FILE,
         };
         memcpy(out + len, &de, sizeof(de));
         memcpy(out + len + sizeof(de), e->d_name, nl);
@@ -208,7 +242,8 @@ static void file_request(struct hfile *f, uint64_t cookie, size_t len)
     switch (req.op) {
     case FTL_FS_READ:
     case FTL_FS_PREAD:
-        k = f->dir ? (errno = EISDIR, -1) : !f->rd ? (errno = EBADF, -1)
+        k = f->dir                  ? (errno = EISDIR, -1)
+            : !f->rd                ? (errno = EBADF, -1)
             : req.op == FTL_FS_READ ? read(f->fd, out, req.count)
                                     : pread(f->fd, out, req.count, (off_t)req.offset);
         e = k < 0 ? errno : 0;

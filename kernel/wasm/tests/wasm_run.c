@@ -32,7 +32,7 @@ struct client {
 
 struct runner {
     struct host_ftl hf;
-    const char *dir, *guest; // --dir HOST::GUEST, or NULL
+    const char *dir, *guest;  // --dir HOST::GUEST, or NULL
     struct host_chan *system; // far end of the app's system channel
     struct client clients[CLIENTS_MAX];
     int nclients;

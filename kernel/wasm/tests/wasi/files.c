@@ -17,15 +17,24 @@ static const char *err(int r)
         return "ok";
     }
     switch (errno) {
-    case ENOENT: return "ENOENT";
-    case EEXIST: return "EEXIST";
-    case EISDIR: return "EISDIR";
-    case ENOTDIR: return "ENOTDIR";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EBADF: return "EBADF";
-    case ENOTCAPABLE: return "ENOTCAPABLE";
-    case EINVAL: return "EINVAL";
-    default: return "other";
+    case ENOENT:
+        return "ENOENT";
+    case EEXIST:
+        return "EEXIST";
+    case EISDIR:
+        return "EISDIR";
+    case ENOTDIR:
+        return "ENOTDIR";
+    case ENOTEMPTY:
+        return "ENOTEMPTY";
+    case EBADF:
+        return "EBADF";
+    case ENOTCAPABLE:
+        return "ENOTCAPABLE";
+    case EINVAL:
+        return "EINVAL";
+    default:
+        return "other";
     }
 }
 

@@ -46,7 +46,7 @@ static void bad_paths_are_refused(void **state)
     assert_int_equal(fsproto_path(long_path, FTL_FS_PATH_MAX, out), FTL_ERR_TOO_LARGE);
     long_path[300] = '/';
     assert_int_equal(fsproto_path(long_path, 299, out), FTL_ERR_TOO_LARGE); // a 298-byte name
-    assert_int_equal(fsproto_path(long_path, 256, out), FTL_OK);           // a 255-byte name
+    assert_int_equal(fsproto_path(long_path, 256, out), FTL_OK);            // a 255-byte name
 }
 
 static void open_uris_carry_flags(void **state)
@@ -68,8 +68,8 @@ static void open_uris_carry_flags(void **state)
     u = "file:/x?rwcx";
     assert_int_equal(fsproto_open(u, strlen(u), path, &flags), FTL_OK);
     assert_int_equal(flags, 0xf);
-    const char *bad[] = {"tcp:/x", "file:", "file:x", "file:/x?q", "file:/x?x", "file:/x?r?w",
-                         "File:/x", "file"};
+    const char *bad[] = {"tcp:/x",    "file:",       "file:x",  "file:/x?q",
+                         "file:/x?x", "file:/x?r?w", "File:/x", "file"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (fsproto_open(bad[i], strlen(bad[i]), path, &flags) != FTL_ERR_PARSE) {
             fail_msg("accepted %s", bad[i]);
@@ -191,12 +191,9 @@ static void bad_path_requests_are_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(paths_are_normalised),
-        cmocka_unit_test(bad_paths_are_refused),
-        cmocka_unit_test(open_uris_carry_flags),
-        cmocka_unit_test(file_requests_parse),
-        cmocka_unit_test(bad_file_requests_are_refused),
-        cmocka_unit_test(path_requests_parse),
+        cmocka_unit_test(paths_are_normalised),          cmocka_unit_test(bad_paths_are_refused),
+        cmocka_unit_test(open_uris_carry_flags),         cmocka_unit_test(file_requests_parse),
+        cmocka_unit_test(bad_file_requests_are_refused), cmocka_unit_test(path_requests_parse),
         cmocka_unit_test(bad_path_requests_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,13 +12,15 @@ static uint64_t path_cookie;
 int ftl_fs_last_errno(void)
 {
     static const int map[][2] = {
-        {FTL_FS_ENOENT, ENOENT}, {FTL_FS_EIO, EIO}, {FTL_FS_EBADF, EBADF},
-        {FTL_FS_ENOMEM, ENOMEM}, {FTL_FS_EBUSY, EBUSY}, {FTL_FS_EEXIST, EEXIST},
-        {FTL_FS_ENOTDIR, ENOTDIR}, {FTL_FS_EISDIR, EISDIR}, {FTL_FS_EINVAL, EINVAL},
-        {FTL_FS_EMFILE, EMFILE}, {FTL_FS_EFBIG, EFBIG}, {FTL_FS_ENOSPC, ENOSPC},
-        {FTL_FS_EROFS, EROFS}, {FTL_FS_ENAMETOOLONG, ENAMETOOLONG},
-        {FTL_FS_ENOTEMPTY, ENOTEMPTY}, {FTL_FS_ELOOP, ELOOP}, {FTL_FS_EBADMSG, EBADMSG},
-        {FTL_FS_ENOTSUP, ENOTSUP},
+        {FTL_FS_ENOENT, ENOENT},       {FTL_FS_EIO, EIO},
+        {FTL_FS_EBADF, EBADF},         {FTL_FS_ENOMEM, ENOMEM},
+        {FTL_FS_EBUSY, EBUSY},         {FTL_FS_EEXIST, EEXIST},
+        {FTL_FS_ENOTDIR, ENOTDIR},     {FTL_FS_EISDIR, EISDIR},
+        {FTL_FS_EINVAL, EINVAL},       {FTL_FS_EMFILE, EMFILE},
+        {FTL_FS_EFBIG, EFBIG},         {FTL_FS_ENOSPC, ENOSPC},
+        {FTL_FS_EROFS, EROFS},         {FTL_FS_ENAMETOOLONG, ENAMETOOLONG},
+        {FTL_FS_ENOTEMPTY, ENOTEMPTY}, {FTL_FS_ELOOP, ELOOP},
+        {FTL_FS_EBADMSG, EBADMSG},     {FTL_FS_ENOTSUP, ENOTSUP},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i][0] == last_errno) {
@@ -157,7 +159,8 @@ static ftl_err_t read_common(struct ftl_file *f, bool at, uint64_t offset, void 
         uint64_t off = offset + got;
         memcpy(args, &off, 8);
         memcpy(args + 8, &n, 4);
-        ftl_err_t err = at ? file_call(f, FTL_FS_PREAD, args, 12) : file_call(f, FTL_FS_READ, &n, 4);
+        ftl_err_t err =
+            at ? file_call(f, FTL_FS_PREAD, args, 12) : file_call(f, FTL_FS_READ, &n, 4);
         if (err != FTL_OK) {
             *out_got = got;
             return err;
@@ -188,8 +191,8 @@ ftl_err_t ftl_file_write(struct ftl_file *f, const void *buf, size_t len)
     size_t done = 0;
     while (done < len) {
         size_t n = len - done > FTL_MSG_DATA_MAX ? FTL_MSG_DATA_MAX : len - done;
-        ftl_err_t err = ftl_channel_send(f->ch, FTL_MSG_DATA, 0, (const uint8_t *)buf + done, n,
-                                         NULL, 0);
+        ftl_err_t err =
+            ftl_channel_send(f->ch, FTL_MSG_DATA, 0, (const uint8_t *)buf + done, n, NULL, 0);
         if (err == FTL_ERR_FULL) {
             struct ftl_event ev;
             err = ftl_poll_modify(f->poll, f->ch, FTL_WRITABLE, NULL);
@@ -260,8 +263,7 @@ ftl_err_t ftl_file_sync(struct ftl_file *f)
     return file_call(f, FTL_FS_FSYNC, NULL, 0);
 }
 
-ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf, size_t cap,
-                           size_t *out_len)
+ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf, size_t cap, size_t *out_len)
 {
     ftl_err_t err = file_call(f, FTL_FS_READDIR, &pos, 8);
     if (err != FTL_OK) {

@@ -13,14 +13,14 @@
 
 // One parsed request. Only the fields of its operation are set.
 struct fsproto_req {
-    uint32_t op;              // FTL_FS_*
-    uint64_t offset;          // PREAD, PWRITE; SEEK (as int64_t); TRUNCATE size; READDIR position
-    uint32_t count;           // READ, PREAD: bytes wanted (1 .. FTL_FS_IO_MAX)
-    uint32_t whence;          // SEEK: 0 set, 1 current, 2 end
-    const uint8_t *bytes;     // WRITE, PWRITE: the bytes (inside the parsed message)
+    uint32_t op;          // FTL_FS_*
+    uint64_t offset;      // PREAD, PWRITE; SEEK (as int64_t); TRUNCATE size; READDIR position
+    uint32_t count;       // READ, PREAD: bytes wanted (1 .. FTL_FS_IO_MAX)
+    uint32_t whence;      // SEEK: 0 set, 1 current, 2 end
+    const uint8_t *bytes; // WRITE, PWRITE: the bytes (inside the parsed message)
     size_t nbytes;
-    char path[FTL_FS_PATH_MAX];  // path requests: the (first) path, normalised
-    char path2[FTL_FS_PATH_MAX]; // RENAME: the new path; SYMLINK: the link's path
+    char path[FTL_FS_PATH_MAX];   // path requests: the (first) path, normalised
+    char path2[FTL_FS_PATH_MAX];  // RENAME: the new path; SYMLINK: the link's path
     char target[FTL_FS_PATH_MAX]; // SYMLINK: the target, as given (NUL-terminated)
 };
 

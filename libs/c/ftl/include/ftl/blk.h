@@ -32,10 +32,10 @@
 
 // INFO's reply.
 struct ftl_blk_info {
-    uint64_t sectors;     // the disk's size in 512-byte sectors
-    uint32_t read_only;   // 1: writes fail with FTL_ERR_DENIED
-    uint32_t inflight;    // requests the driver works on at once
-    uint32_t can_flush;   // 1: FLUSH reaches the device; 0: the device has no cache to flush
+    uint64_t sectors;   // the disk's size in 512-byte sectors
+    uint32_t read_only; // 1: writes fail with FTL_ERR_DENIED
+    uint32_t inflight;  // requests the driver works on at once
+    uint32_t can_flush; // 1: FLUSH reaches the device; 0: the device has no cache to flush
     uint32_t reserved;
 };
 

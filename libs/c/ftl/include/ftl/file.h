@@ -21,11 +21,10 @@ struct ftl_file {
 FTL_MUST_CHECK ftl_err_t ftl_file_open(ftl_handle_t fs, const char *uri, struct ftl_file *out,
                                        struct ftl_fs_stat *out_stat);
 /// Reads up to `len` bytes at the file position; `*out_got` < len only at the end.
-FTL_MUST_CHECK ftl_err_t ftl_file_read(struct ftl_file *f, void *buf, size_t len,
-                                       size_t *out_got);
+FTL_MUST_CHECK ftl_err_t ftl_file_read(struct ftl_file *f, void *buf, size_t len, size_t *out_got);
 /// Reads up to `len` bytes at `offset`; the file position stays.
-FTL_MUST_CHECK ftl_err_t ftl_file_pread(struct ftl_file *f, uint64_t offset, void *buf,
-                                        size_t len, size_t *out_got);
+FTL_MUST_CHECK ftl_err_t ftl_file_pread(struct ftl_file *f, uint64_t offset, void *buf, size_t len,
+                                        size_t *out_got);
 /// Writes at the file position (at the end with FLAGS `a`) without waiting for the server:
 /// a failure (disk full, file not open for writing) is returned by the next call that
 /// waits, ftl_file_sync included.
@@ -43,8 +42,8 @@ FTL_MUST_CHECK ftl_err_t ftl_file_sync(struct ftl_file *f);
 /// Reads directory entries from position `pos` (0 first) into `buf` (struct ftl_fs_dirent,
 /// each followed by its name); *out_len 0 at the end. Each entry's `next` is the position
 /// of the one after it.
-FTL_MUST_CHECK ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf,
-                                          size_t cap, size_t *out_len);
+FTL_MUST_CHECK ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf, size_t cap,
+                                          size_t *out_len);
 /// Closes the file (the server writes it out in its own time; ftl_file_sync waits).
 FTL_MUST_CHECK ftl_err_t ftl_file_close(struct ftl_file *f);
 
@@ -57,8 +56,7 @@ FTL_MUST_CHECK ftl_err_t ftl_fs_lstat(ftl_handle_t fs, const char *path, struct 
 FTL_MUST_CHECK ftl_err_t ftl_fs_symlink(ftl_handle_t fs, const char *target, const char *path);
 /// Reads a symlink's target into `buf` (NUL-terminated; FTL_ERR_BUFFER_TOO_SMALL if it
 /// does not fit).
-FTL_MUST_CHECK ftl_err_t ftl_fs_readlink(ftl_handle_t fs, const char *path, char *buf,
-                                         size_t cap);
+FTL_MUST_CHECK ftl_err_t ftl_fs_readlink(ftl_handle_t fs, const char *path, char *buf, size_t cap);
 FTL_MUST_CHECK ftl_err_t ftl_fs_sync(ftl_handle_t fs);
 
 /// The POSIX errno of the last ERROR_REPLY a call of this library received (0 if none),

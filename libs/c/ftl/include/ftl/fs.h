@@ -37,10 +37,12 @@
 #define FTL_FS_SEEK 5     // u32 whence (0 set, 1 current, 2 end), i64 offset -> u64 position
 #define FTL_FS_STAT 6     //                            -> struct ftl_fs_stat
 #define FTL_FS_TRUNCATE 7 // u64 size                   -> empty
-#define FTL_FS_FSYNC 8    //                            -> empty, once data and metadata are
-                          //                               on the disk (the device flushed)
-#define FTL_FS_READDIR 9  // u64 position (0: first)    -> entries (struct ftl_fs_dirent,
-                          //                               each followed by its name); empty: end
+#define FTL_FS_FSYNC                                                                               \
+    8 //                            -> empty, once data and metadata are
+      //                               on the disk (the device flushed)
+#define FTL_FS_READDIR                                                                             \
+    9 // u64 position (0: first)    -> entries (struct ftl_fs_dirent,
+      //                               each followed by its name); empty: end
 // Service channel requests (cookie != 0). Paths are absolute, not NUL-terminated.
 #define FTL_FS_MKDIR 16    // path
 #define FTL_FS_RMDIR 17    // path (an empty directory)
@@ -89,7 +91,7 @@
 struct ftl_fs_stat {
     uint64_t ino;
     uint64_t size;
-    uint32_t mode;  // FTL_FS_S_IF* | permission bits
+    uint32_t mode; // FTL_FS_S_IF* | permission bits
     uint32_t nlink;
     int64_t atime_ns;
     int64_t mtime_ns;
@@ -101,6 +103,6 @@ struct ftl_fs_stat {
 struct ftl_fs_dirent {
     uint64_t next; // the position to ask for after this entry
     uint64_t ino;
-    uint8_t type;  // FTL_FS_DT_*, 0 for other kinds
+    uint8_t type; // FTL_FS_DT_*, 0 for other kinds
     uint8_t namelen;
 } __attribute__((packed));
