@@ -350,3 +350,4 @@ help:
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
+	@echo "make disk-image-new  make build/disk.img again from disk/ (what apps wrote is lost)"
