@@ -177,3 +177,12 @@ def test_wasi_program_writes_a_file_a_c_app_reads_it(boot, tmp_path):
     os.wait_for(r"cat: wasi checks passed: 38$")
     os.stop()
     e2fsck_clean(disk)
+
+
+def test_wasi_preopen_maps_to_the_directory_its_spec_names(boot, tmp_path):
+    # The guest's / is the server's /nowhere, which has no motd: the first check fails.
+    spec = (ROOT / "apps" / "test_wasi_files" / "spec.yaml").read_text()
+    spec = spec.replace('"file:/"', '"file:/nowhere"')
+    os = boot(apps=["virtio_blk", "fs", "test_wasi_files"], specs={"test_wasi_files": spec},
+              disk=fresh_disk(tmp_path))
+    os.wait_for(r"wasi files: FAIL line \d+: f != NULL \(errno 44\)")  # ENOENT
