@@ -36,6 +36,9 @@ HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
 include libs/c/lwip/lwip.mk
 include libs/c/uri/uri.mk
 include libs/c/http/http.mk
+include libs/c/ext2fs/ext2fs.mk
+include libs/c/fsproto/fsproto.mk
+include tools/disk.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
@@ -188,7 +191,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -209,6 +212,7 @@ FUZZ_BIN_wasm_app := $(WASM_APP_FUZZ_BIN)
 FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
 FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
+FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
@@ -217,6 +221,7 @@ export FUZZ_FLAGS_wasm_app := -max_len=8192
 export FUZZ_FLAGS_uri := -max_len=128
 export FUZZ_FLAGS_http := -max_len=4096
 export FUZZ_FLAGS_frame := -max_len=1514
+export FUZZ_FLAGS_fs := -max_len=4096
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
 define fuzz_rule
@@ -252,11 +257,11 @@ setup:
 # Everything a boot needs: the kernel, the default initfs, every app (full and
 # packed), the spec checker.
 images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck \
-		$(BUILD)/listen_backlog.so
+		$(BUILD)/listen_backlog.so $(DISK_IMG)
 
 # What `make run`, `make dev` and `make debug` boot: the kernel and the default apps.
 default-image: $(KERNEL_BIN) $(DEFAULT_INITFS) $(foreach a,$(DEFAULT_APPS),$(call app_bin,$(a))) \
-		$(BUILD)/listen_backlog.so
+		$(BUILD)/listen_backlog.so $(DISK_IMG)
 
 # Preloaded into QEMU by tools/run.sh: a listen backlog of 128 on forwarded ports.
 $(BUILD)/listen_backlog.so: tools/listen_backlog.c
@@ -289,7 +294,7 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; \
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
-	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit
+	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:
@@ -350,3 +355,4 @@ help:
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
+	@echo "make disk-image-new  make build/disk.img again from disk/ (what apps wrote is lost)"

@@ -8,9 +8,18 @@
 
 #define WORD_MAX 48  // bytes of a key or short value kept for lookups and messages
 
-enum top_key { TOP_NAME, TOP_ISOLATION, TOP_ENV, TOP_EXPORTS, TOP_LIMITS, TOP_GRANTS, TOP_COUNT };
-static const char *const top_keys[TOP_COUNT] = {"name",    "isolation", "env",
-                                                "exports", "limits",    "grants"};
+enum top_key {
+    TOP_NAME,
+    TOP_ISOLATION,
+    TOP_ENV,
+    TOP_EXPORTS,
+    TOP_LIMITS,
+    TOP_GRANTS,
+    TOP_PREOPENS,
+    TOP_COUNT
+};
+static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",     "exports",
+                                                "limits", "grants",    "preopens"};
 
 enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_COUNT };
 static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib"};
@@ -689,6 +698,63 @@ static ftl_err_t check_device_grant(struct parser *ps)
     return FTL_OK;
 }
 
+// preopens: { "/data": "file:/data" }: one directory a wasm app sees through WASI, served
+// by the fs service (docs/wasm.md). Checked against the isolation and env in parse_spec.
+static ftl_err_t parse_preopens(struct parser *ps)
+{
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_MAP_START) {
+        return fail(ps, ev.line, "preopens must be a mapping like { \"/data\": \"file:/data\" }, "
+                    "got %s", describe(&ev));
+    }
+    for (int n = 0;; n++) {
+        err = next(ps, &ev);
+        if (err != FTL_OK || ev.type == YAML_EVENT_MAP_END) {
+            return err;
+        }
+        if (n > 0) {
+            return fail(ps, ev.line, "only one preopen per app is supported");
+        }
+        char *guest = ps->out->preopen_guest;
+        if (ev.type != YAML_EVENT_SCALAR ||
+            yaml_scalar_copy(&ev, guest, SPEC_STRING_MAX, NULL) != FTL_OK || guest[0] != '/') {
+            return fail(ps, ev.line, "a preopen's directory must be an absolute path like \"/data\"");
+        }
+        char uri[SPEC_STRING_MAX];
+        err = read_string(ps, "a preopen", uri, sizeof(uri));
+        if (err != FTL_OK) {
+            return err;
+        }
+        if (strncmp(uri, "file:/", 6) != 0) {
+            return fail(ps, ev.line, "a preopen must name a file: URI like \"file:/data\", got '%s'",
+                        uri);
+        }
+        memcpy(ps->out->preopen_path, uri + 5, strlen(uri + 5) + 1);
+    }
+}
+
+// A preopen needs a wasm app and its channel to the fs service.
+static ftl_err_t check_preopens(struct parser *ps, int line)
+{
+    if (!ps->out->preopen_guest[0]) {
+        return FTL_OK;
+    }
+    if (ps->out->isolation != SPEC_ISO_WASM) {
+        return fail(ps, line, "preopens are for wasm apps (WASI); C apps open file: URIs");
+    }
+    for (size_t i = 0; i < ps->out->nenv; i++) {
+        const struct spec_env_item *it = &ps->out->env[i];
+        if (strcmp(it->name, "fs") == 0 && it->kind == SPEC_ENV_SERVICE) {
+            return FTL_OK;
+        }
+    }
+    return fail(ps, line, "preopens need an env item 'fs: { service: fs }'");
+}
+
 static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
 {
     int line;
@@ -703,6 +769,8 @@ static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
         return read_isolation(ps, &ps->out->isolation);
     case TOP_ENV:
         return parse_env(ps);
+    case TOP_PREOPENS:
+        return parse_preopens(ps);
     default:
         return parse_exports(ps);
     }
@@ -732,9 +800,9 @@ static ftl_err_t parse_spec(struct parser *ps)
         }
         int k = lookup(key, top_keys, TOP_COUNT);
         if (k < 0) {
-            char h[64];
+            char h[96];
             hint(h, sizeof(h), key, top_keys, TOP_COUNT,
-                 "name, isolation, env, exports, limits or grants");
+                 "name, isolation, env, exports, limits, grants or preopens");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {
@@ -757,6 +825,9 @@ static ftl_err_t parse_spec(struct parser *ps)
     }
     if (err == FTL_OK) {
         err = check_device_grant(ps);
+    }
+    if (err == FTL_OK) {
+        err = check_preopens(ps, first[TOP_PREOPENS]);
     }
     return err;
 }

@@ -76,6 +76,10 @@ struct spec {
     struct spec_export exports[SPEC_EXPORTS_MAX];
     size_t nexports;
     struct spec_grants grants;
+    // preopens: { "/data": "file:/data" } (wasm apps with an `fs` env item): the guest's
+    // directory and the fs server's path behind it; empty when the spec has none.
+    char preopen_guest[SPEC_STRING_MAX];
+    char preopen_path[SPEC_STRING_MAX];
 };
 
 struct spec_error {

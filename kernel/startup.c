@@ -210,6 +210,16 @@ static ftl_err_t build_environ(const struct spec *s, struct process *p)
             return err;
         }
     }
+    if (s->preopen_guest[0]) { // read by the WASI runtime (kernel/wasm/wasm_app_wasi_fs.c)
+        ftl_err_t err = process_env_add(p, "fs_name", FTL_ENV_STRING, s->preopen_guest, 0, NULL);
+        if (err == FTL_OK) {
+            err = process_env_add(p, "fs_root", FTL_ENV_STRING, s->preopen_path, 0, NULL);
+        }
+        if (err != FTL_OK) {
+            klog(FTL_LOG_ERROR, "%s: cannot set up the preopen: %s", s->file, ftl_err_name(err));
+            return err;
+        }
+    }
     return FTL_OK;
 }
 

@@ -3,7 +3,7 @@
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 10 of 10 apps started$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 13 of 13 apps started$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')

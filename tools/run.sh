@@ -11,6 +11,9 @@
 # FTL_HOSTFWD_PORT=N forwards 127.0.0.1:N on the host to the guest's port 80.
 # FTL_EL=1 boots it at EL1 as a VM is booted (no virtualization=on; default 2: EL2),
 # FTL_GIC=2 gives the machine a GICv2 (default 3); docs/booting.md.
+# The disk image build/disk.img (tools/disk.mk, docs/fs.md) is attached as a
+# virtio-blk device, writable, unless the extra arguments bring their own -drive;
+# FTL_DISK=FILE attaches another image, FTL_DISK=none none.
 # On a terminal, QEMU ends when the terminal goes away. QEMU's forwarded ports get a
 # listen backlog of 128 (see below).
 set -eu
@@ -51,6 +54,18 @@ nic="-netdev $net -device virtio-net-device,netdev=net0 -global virtio-mmio.forc
 case " $* " in
 *" -netdev "*) nic="" ;;
 esac
+disk_file="${FTL_DISK:-$here/../build/disk.img}"
+disk=""
+case " $* " in
+*" -drive "*) disk_file=none ;;
+esac
+if [ "$disk_file" != none ]; then
+    if [ -f "$disk_file" ]; then
+        disk="-drive file=$disk_file,if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0"
+    else
+        echo "FTL: no disk image $disk_file (make disk-image builds it); booting without a disk" >&2
+    fi
+fi
 if [ -n "$nic" ] && [ -n "${FTL_HOSTFWD_PORT:-}" ]; then
     python3 "$here/portcheck.py" "$FTL_HOSTFWD_PORT"
 fi
@@ -84,4 +99,4 @@ if [ -f "$preload" ] && [ "${FTL_RAW_QEMU:-0}" != 1 ]; then
 fi
 # shellcheck disable=SC2086
 exec qemu-system-aarch64 -M "$machine" -cpu "$cpu" -smp 1 -m 256M \
-    -nographic -no-reboot $nic $icount -kernel "$image" -append "$args" "$@"
+    -nographic -no-reboot $nic $disk $icount -kernel "$image" -append "$args" "$@"

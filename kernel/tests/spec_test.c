@@ -401,7 +401,37 @@ static void unknown_key_far_from_any_lists_the_valid_keys(void **state)
 {
     (void)state;
     expect_error(MIN_SPEC "version: 2\n", 3,
-                 "unknown key 'version' (expected name, isolation, env, exports, limits or grants)");
+                 "unknown key 'version' (expected name, isolation, env, exports, limits, grants or "
+                 "preopens)");
+}
+
+#define WASM_FS "name: a\nisolation: wasm\nenv:\n  fs: { service: fs }\n"
+
+static void preopens_name_one_directory_of_the_fs_service(void **state)
+{
+    (void)state;
+    parse_ok(WASM_FS "preopens: { \"/data\": \"file:/srv/data\" }\n");
+    assert_string_equal(spec.preopen_guest, "/data");
+    assert_string_equal(spec.preopen_path, "/srv/data");
+    parse_ok(WASM_FS "preopens:\n  /: file:/\n");
+    assert_string_equal(spec.preopen_guest, "/");
+    assert_string_equal(spec.preopen_path, "/");
+    parse_ok(WASM_FS);
+    assert_string_equal(spec.preopen_guest, "");
+}
+
+static void bad_preopens_are_reported(void **state)
+{
+    (void)state;
+    expect_error(MIN_SPEC "env:\n  fs: { service: fs }\npreopens: { /d: \"file:/d\" }\n", 5,
+                 "preopens are for wasm apps");
+    expect_error("name: a\nisolation: wasm\npreopens: { /d: \"file:/d\" }\n", 3,
+                 "preopens need an env item 'fs: { service: fs }'");
+    expect_error(WASM_FS "preopens: { /a: \"file:/a\", /b: \"file:/b\" }\n", 5,
+                 "only one preopen per app");
+    expect_error(WASM_FS "preopens: { data: \"file:/d\" }\n", 5, "an absolute path");
+    expect_error(WASM_FS "preopens: { /d: \"tcp:1.2.3.4:5\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens: [a]\n", 5, "preopens must be a mapping");
 }
 
 static void limits_override_heap_and_handles(void **state)
@@ -1003,6 +1033,8 @@ int main(void)
         cmocka_unit_test(multi_line_plain_value_is_rejected),
         cmocka_unit_test(unknown_key_is_reported_with_its_line),
         cmocka_unit_test(unknown_key_far_from_any_lists_the_valid_keys),
+        cmocka_unit_test(preopens_name_one_directory_of_the_fs_service),
+        cmocka_unit_test(bad_preopens_are_reported),
         cmocka_unit_test(limits_override_heap_and_handles),
         cmocka_unit_test(limits_default_to_zero),
         cmocka_unit_test(limit_out_of_range_is_reported),

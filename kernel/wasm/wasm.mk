@@ -64,9 +64,9 @@ test-wasm: $(WASM_SPEC_BIN)
 
 # ---- app runtime: wasm-run, WASI tests, example apps -----------------------------------
 WASM_RUN_SRCS := $(WASM_HOST_SRCS) $(WASM_APP_SRCS) $(WASM_DIR)/tests/wasm_run.c \
-	$(WASM_DIR)/tests/host_ftl.c
+	$(WASM_DIR)/tests/host_ftl.c $(WASM_DIR)/tests/host_fs.c libs/c/fsproto/fsproto.c
 WASM_RUN_BIN := $(WASM_BUILD)/wasm-run
-WASM_INC := -Ilibs/c/ftl/include
+WASM_INC := -Ilibs/c/ftl/include -Ilibs/c/fsproto/include
 # Debian's clang + wasi-libc (packages wasi-libc, libclang-rt-14-dev-wasm32).
 WASM_WASI_CC ?= clang --target=wasm32-wasi --sysroot=/usr
 WASM_WASI_CFLAGS := $(WASM_WARN) -O2

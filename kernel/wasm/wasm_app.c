@@ -168,6 +168,7 @@ static ftl_err_t env_setup(struct wasm_app *app, const struct ftl_env *env)
     const struct ftl_env_item *in = wasm_app_env_find(app, "stdin", 5);
     app->stdin_ch = in && in->kind == FTL_ENV_CHANNEL ? in->handle : -1;
     app->stdin_poll = -1;
+    app->fs_poll = -1;
     app->stdin_eof = app->stdin_ch < 0;
     return FTL_OK;
 }
@@ -181,9 +182,10 @@ static bool name_is(const char *s, const char *name, uint32_t len)
 
 static const struct wasm_app_import *find_import(const struct wasm_import_desc *d)
 {
-    const struct wasm_app_import *tabs[2] = {wasm_app_wasi_imports, wasm_app_ftl_imports};
-    size_t counts[2] = {wasm_app_wasi_nimports, wasm_app_ftl_nimports};
-    for (int t = 0; t < 2; t++) {
+    const struct wasm_app_import *tabs[3] = {wasm_app_wasi_imports, wasm_app_wasi_fs_imports,
+                                             wasm_app_ftl_imports};
+    size_t counts[3] = {wasm_app_wasi_nimports, wasm_app_wasi_fs_nimports, wasm_app_ftl_nimports};
+    for (int t = 0; t < 3; t++) {
         for (size_t i = 0; i < counts[t]; i++) {
             const struct wasm_app_import *im = &tabs[t][i];
             if (name_is(im->module, d->module, d->module_len) &&
@@ -258,7 +260,7 @@ static ftl_err_t link_import(struct wasm_app *app, uint32_t i, struct wasm_exter
         snprintf(err, errlen, "unknown import %s", name);
         return FTL_ERR_PARSE;
     }
-    uint8_t params[8];
+    uint8_t params[16]; // the longest signature, path_open's, has 9
     uint8_t results[2];
     struct wasm_functype t;
     sig_parse(im->sig, params, results, &t);
@@ -382,6 +384,7 @@ void wasm_app_destroy(struct wasm_app *app)
     wasm_exec_destroy(app->ex);
     wasm_store_destroy(app->store);
     wasm_module_free(app->mod);
+    wasm_app_fs_destroy(app);
     kfree(app->env);
     kfree(app);
 }

@@ -14,6 +14,18 @@ struct wasm_app_import {
     wasm_host_fn fn; // called with the struct wasm_app as ctx
 };
 
+// A WASI file or directory fd (3 and up) on the fs server (wasm_app_wasi_fs.c).
+#define WASM_APP_FILES_MAX 32
+struct wasm_app_file {
+    bool used;
+    bool is_dir;
+    bool append; // FDFLAG_APPEND: every write goes to the end
+    bool can_write;
+    ftl_handle_t ch; // the file's channel; -1 for the preopen (fd 3)
+    uint32_t depth;  // path components below the preopen
+    char path[1024]; // the fs server's absolute path
+};
+
 // Line buffer of WASI fd 1 or 2: text waits here until a newline.
 struct wasm_app_line {
     char buf[WASM_APP_LINE_MAX];
@@ -34,7 +46,15 @@ struct wasm_app {
     struct ftl_msg stdin_msg; // the DATA message being read, from stdin_pos on
     uint32_t stdin_pos;
     struct wasm_app_line out[2]; // stdout, stderr
-    struct ftl_msg msg;          // scratch for channel_recv
+    bool fs_ready;               // files[0] (fd 3) set up from the environ's `fs` item
+    ftl_handle_t fs_ch;          // the fs service channel (0: none)
+    ftl_handle_t fs_poll;        // watches fs_poll_ch for a reply, or -1
+    ftl_handle_t fs_poll_ch;
+    uint64_t fs_cookie;
+    uint8_t fs_buf[FTL_MSG_DATA_MAX];  // a request being sent
+    uint8_t fs_args[FTL_MSG_DATA_MAX]; // its arguments
+    struct wasm_app_file *files;       // fd 3 + i; allocated when the environ has `fs`
+    struct ftl_msg msg;                // scratch for channel_recv
 
     struct wasm_module *mod;
     struct wasm_store *store;
@@ -52,8 +72,23 @@ struct wasm_app {
 
 extern const struct wasm_app_import wasm_app_wasi_imports[];
 extern const size_t wasm_app_wasi_nimports;
+extern const struct wasm_app_import wasm_app_wasi_fs_imports[];
+extern const size_t wasm_app_wasi_fs_nimports;
 extern const struct wasm_app_import wasm_app_ftl_imports[];
 extern const size_t wasm_app_ftl_nimports;
+
+/// File fds (wasm_app_wasi_fs.c) behind the stdio functions of wasm_app_wasi.c; each
+/// returns a WASI errno (EBADF for an fd that is not a file).
+int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n, int64_t at,
+                   bool write, uint32_t *out_total);
+int wasm_app_fs_seek(struct wasm_app *app, uint32_t fd, int64_t offset, uint32_t whence,
+                     uint64_t *out_pos);
+int wasm_app_fs_close(struct wasm_app *app, uint32_t fd);
+int wasm_app_fs_fdstat(struct wasm_app *app, uint32_t fd, uint8_t out[24]);
+int wasm_app_fs_prestat(struct wasm_app *app, uint32_t fd, uint32_t buf, bool name,
+                        uint32_t name_len);
+/// Frees the fd table (the process's end closes the handles).
+void wasm_app_fs_destroy(struct wasm_app *app);
 
 /// Reads the app of a host function from its ctx.
 static inline struct wasm_app *wasm_app_of(void *ctx)

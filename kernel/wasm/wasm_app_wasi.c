@@ -1,6 +1,7 @@
 // The WASI preview1 subset: args and environ from the FTL environ, stdout/stderr as
 // log lines, stdin from DATA messages on the "stdin" channel, clocks, randomness and
-// exit. Layouts and numbers follow wasi_snapshot_preview1 (witx); all little-endian.
+// exit. Files (fd 3 and up) are in wasm_app_wasi_fs.c. Layouts and numbers follow
+// wasi_snapshot_preview1 (witx); all little-endian.
 #include "wasm_app_int.h"
 
 #define WASI_ESUCCESS 0
@@ -50,8 +51,9 @@ static enum wasm_status wasi_args_get(struct wasm_exec *ex, void *ctx, union was
 // Formats environ item `it` as NAME=value into `buf`; 0 if it is not a WASI variable.
 static size_t env_var(const struct ftl_env_item *it, char *buf, size_t len)
 {
-    if (strcmp(it->name, "args") == 0) {
-        return 0; // those are argv
+    if (strcmp(it->name, "args") == 0 || strcmp(it->name, "fs_root") == 0 ||
+        strcmp(it->name, "fs_name") == 0) {
+        return 0; // argv, and the preopen's settings (wasm_app_wasi_fs.c)
     }
     int n = 0;
     if (it->kind == FTL_ENV_STRING) {
@@ -105,6 +107,14 @@ static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union was
 {
     struct wasm_app *app = wasm_app_of(ctx);
     uint32_t fd = A(0);
+    if (fd > 2) { // a file (wasm_app_wasi_fs.c)
+        uint32_t n = 0;
+        int e = wasm_app_fs_rw(app, fd, A(1), A(2), -1, true, &n);
+        if (e == WASI_ESUCCESS && !wasm_app_put_u32(app, A(3), n)) {
+            e = WASI_EFAULT;
+        }
+        return wasm_app_ret(app, ex, args, e);
+    }
     if (fd != 1 && fd != 2) {
         return wasm_app_ret(app, ex, args, WASI_EBADF);
     }
@@ -218,6 +228,14 @@ static int stdin_read_iov(struct wasm_app *app, uint64_t iov, bool block, uint32
 static enum wasm_status wasi_fd_read(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
+    if (A(0) > 2) { // a file (wasm_app_wasi_fs.c)
+        uint32_t n = 0;
+        int e = wasm_app_fs_rw(app, A(0), A(1), A(2), -1, false, &n);
+        if (e == WASI_ESUCCESS && !wasm_app_put_u32(app, A(3), n)) {
+            e = WASI_EFAULT;
+        }
+        return wasm_app_ret(app, ex, args, e);
+    }
     if (A(0) != 0) {
         return wasm_app_ret(app, ex, args, WASI_EBADF);
     }
@@ -238,8 +256,13 @@ static enum wasm_status wasi_fd_fdstat_get(struct wasm_exec *ex, void *ctx, unio
 {
     struct wasm_app *app = wasm_app_of(ctx);
     uint32_t fd = A(0);
-    if (fd > 2) {
-        return wasm_app_ret(app, ex, args, WASI_EBADF);
+    if (fd > 2) { // a file (wasm_app_wasi_fs.c)
+        uint8_t st[24];
+        int e = wasm_app_fs_fdstat(app, fd, st);
+        if (e == WASI_ESUCCESS && !wasm_app_write(app, A(1), st, sizeof(st))) {
+            e = WASI_EFAULT;
+        }
+        return wasm_app_ret(app, ex, args, e);
     }
     // struct fdstat: u8 filetype @0, u16 flags @2, u64 rights_base @8, u64 inheriting @16.
     // A character device without seek/tell rights: wasi-libc treats it as a terminal.
@@ -255,18 +278,30 @@ static enum wasm_status wasi_fd_fdstat_get(struct wasm_exec *ex, void *ctx, unio
 
 static enum wasm_status wasi_fd_seek(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return wasm_app_ret(wasm_app_of(ctx), ex, args, A(0) <= 2 ? WASI_ESPIPE : WASI_EBADF);
+    struct wasm_app *app = wasm_app_of(ctx);
+    if (A(0) <= 2) {
+        return wasm_app_ret(app, ex, args, WASI_ESPIPE);
+    }
+    uint64_t pos = 0;
+    int e = wasm_app_fs_seek(app, A(0), (int64_t)args[1].i64, A(2), &pos);
+    if (e == WASI_ESUCCESS && !wasm_app_put_u64(app, A(3), pos)) {
+        e = WASI_EFAULT;
+    }
+    return wasm_app_ret(app, ex, args, e);
 }
 
 static enum wasm_status wasi_fd_close(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return wasm_app_ret(wasm_app_of(ctx), ex, args, A(0) <= 2 ? WASI_ESUCCESS : WASI_EBADF);
+    struct wasm_app *app = wasm_app_of(ctx);
+    return wasm_app_ret(app, ex, args, A(0) <= 2 ? WASI_ESUCCESS : wasm_app_fs_close(app, A(0)));
 }
 
-// No preopened directories: wasi-libc stops scanning at the first EBADF.
+// fd 3 is the preopened directory when the environ has `fs` (wasm_app_wasi_fs.c);
+// wasi-libc stops scanning at the first EBADF.
 static enum wasm_status wasi_fd_prestat_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return wasm_app_ret(wasm_app_of(ctx), ex, args, WASI_EBADF);
+    struct wasm_app *app = wasm_app_of(ctx);
+    return wasm_app_ret(app, ex, args, wasm_app_fs_prestat(app, A(0), A(1), false, 0));
 }
 
 // ---- clocks, randomness, exit -------------------------------------------------------

@@ -616,6 +616,38 @@ ftl_err_t host_chan_recv(struct host_chan *far, void *buf, size_t cap, size_t *o
     return o->peer ? FTL_ERR_EMPTY : FTL_ERR_PEER_CLOSED;
 }
 
+ftl_err_t host_chan_reply(struct host_chan *far, uint32_t type, uint64_t cookie, const void *data,
+                          size_t len, struct host_chan **pass)
+{
+    ftl_err_t e = host_chan_send(far, type, data, len, pass);
+    if (e == FTL_OK) {
+        struct host_obj *peer = far->obj.peer;
+        peer->queue[(peer->head + peer->count - 1) % FTL_CHANNEL_QUEUE_MAX]->cookie = cookie;
+    }
+    return e;
+}
+
+ftl_err_t host_chan_recv_msg(struct host_chan *far, uint32_t *out_type, uint64_t *out_cookie,
+                             void *buf, size_t cap, size_t *out_len)
+{
+    struct host_obj *o = &far->obj;
+    if (o->count == 0) {
+        return o->peer ? FTL_ERR_EMPTY : FTL_ERR_PEER_CLOSED;
+    }
+    struct host_msg *m = o->queue[o->head];
+    o->head = (o->head + 1) % FTL_CHANNEL_QUEUE_MAX;
+    o->count--;
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        obj_close(m->objs[i]);
+    }
+    *out_type = m->type;
+    *out_cookie = m->cookie;
+    *out_len = m->len < cap ? m->len : cap;
+    memcpy(buf, m->data, *out_len);
+    free(m);
+    return FTL_OK;
+}
+
 void host_chan_close(struct host_chan *far)
 {
     obj_close(&far->obj);

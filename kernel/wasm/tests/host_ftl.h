@@ -39,6 +39,12 @@ ftl_err_t host_chan_send(struct host_chan *far, uint32_t type, const void *data,
 /// Runner side: receives the next DATA message's bytes into buf (len in *out_len);
 /// FTL_ERR_EMPTY or FTL_ERR_PEER_CLOSED when there is none.
 ftl_err_t host_chan_recv(struct host_chan *far, void *buf, size_t cap, size_t *out_len);
+/// Runner side: like host_chan_send, with a cookie (a reply to a request).
+ftl_err_t host_chan_reply(struct host_chan *far, uint32_t type, uint64_t cookie, const void *data,
+                          size_t len, struct host_chan **pass);
+/// Runner side: receives the next message of any type (its handles are closed).
+ftl_err_t host_chan_recv_msg(struct host_chan *far, uint32_t *out_type, uint64_t *out_cookie,
+                             void *buf, size_t cap, size_t *out_len);
 /// Runner side: closes `far` (the app sees FTL_PEER_CLOSED).
 void host_chan_close(struct host_chan *far);
 

@@ -53,6 +53,22 @@ compare() {
 }
 
 compare hello "$T/empty.txt" hello
+# Files: wasm-run --dir serves a host directory over the file protocol (tests/host_fs.c);
+# node:wasi gets its own copy. Output, exit code and the directories after must match.
+rm -rf "$T/files.ours" "$T/files.node"
+mkdir -p "$T/files.ours" "$T/files.node"
+"$RUN" --dir "$T/files.ours::/sandbox" "$B/wasi/files.wasm" >"$T/files.out.ours" 2>&1
+ours=$?
+"$NODE" --no-warnings "$HERE/node_wasi.mjs" --dir "$T/files.node::/sandbox" "$B/wasi/files.wasm" \
+    >"$T/files.out.node" 2>&1
+node=$?
+if [ $ours -ne $node ] || ! cmp -s "$T/files.out.ours" "$T/files.out.node"; then
+    bad files_match_node "exit $ours/$node; diff $T/files.out.ours $T/files.out.node"
+elif ! diff -r "$T/files.ours" "$T/files.node" >/dev/null; then
+    bad files_match_node "the directories differ afterwards"
+else
+    ok files_match_node
+fi
 compare hello_args_env "$T/empty.txt" hello GREETING=bonjour "args=one two  three" EXIT_CODE=3
 compare sort_stdin "$T/numbers.txt" sort
 compare sort_generated "$T/empty.txt" sort args=20000

@@ -2,6 +2,7 @@
 // app runtime, with in-process channels (host_ftl.c). Also calls one export of a
 // module without imports for the benchmarks (--invoke).
 #define _DEFAULT_SOURCE
+#include "host_fs.h"
 #include "host_ftl.h"
 
 #include <stdio.h>
@@ -12,8 +13,11 @@
 #define ITEMS_MAX 32
 
 static const char usage[] =
-    "usage: wasm-run [options] module.wasm [NAME=value ...]\n"
+    "usage: wasm-run [options] module.wasm [NAME=value | ARG ...]\n"
     "  NAME=value        an environ string item (WASI environment; args=\"a b\" adds argv)\n"
+    "  ARG               a program argument (argv[1..])\n"
+    "  --env NAME=VALUE  a WASI environment variable (like NAME=value after the module)\n"
+    "  --dir HOST::GUEST serve directory HOST as the preopened directory GUEST\n"
     "  --name NAME       the app name, argv[0] (default: the file name without .wasm)\n"
     "  --fuel-limit N    stop with \"out of fuel\" after N units (default: unlimited)\n"
     "  --slice N         fuel per slice between returns to the runner (default: 1000000)\n"
@@ -28,6 +32,7 @@ struct client {
 
 struct runner {
     struct host_ftl hf;
+    const char *dir, *guest;  // --dir HOST::GUEST, or NULL
     struct host_chan *system; // far end of the app's system channel
     struct client clients[CLIENTS_MAX];
     int nclients;
@@ -63,6 +68,9 @@ static uint8_t *read_file(const char *path, size_t *out_len)
 static bool clients_idle(void *arg)
 {
     struct runner *r = arg;
+    if (host_fs_idle()) {
+        return true;
+    }
     if (r->clients_done || r->nclients == 0) {
         return false;
     }
@@ -117,7 +125,22 @@ static struct ftl_env *make_env(struct runner *r, const char *name, char **vars,
         it->kind = FTL_ENV_STRING;
         snprintf(it->str, sizeof(it->str), "%s", eq + 1);
     }
-    struct ftl_env_item *it = &env->items[env->nitems++];
+    struct ftl_env_item *it;
+    if (r->dir) { // the fs channel and the preopen's guest name (wasm_app_wasi_fs.c)
+        it = &env->items[env->nitems++];
+        snprintf(it->name, sizeof(it->name), "fs");
+        it->kind = FTL_ENV_CHANNEL;
+        if (host_fs_init(&r->hf, r->dir, &it->handle) != FTL_OK) {
+            fprintf(stderr, "wasm-run: --dir %s: no such directory\n", r->dir);
+            free(env);
+            return NULL;
+        }
+        it = &env->items[env->nitems++];
+        snprintf(it->name, sizeof(it->name), "fs_name");
+        it->kind = FTL_ENV_STRING;
+        snprintf(it->str, sizeof(it->str), "%s", r->guest);
+    }
+    it = &env->items[env->nitems++];
     snprintf(it->name, sizeof(it->name), "stdin");
     it->kind = FTL_ENV_CHANNEL;
     snprintf(it->str, sizeof(it->str), "stdin");
@@ -264,6 +287,9 @@ int main(int argc, char **argv)
     int64_t slice = 1000000;
     const char *fn = NULL;
     const char *name = NULL;
+    char *envs[ITEMS_MAX];
+    int nenv = 0;
+    static char dir[4096];
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         const char *v = argv[i + 1];
@@ -275,6 +301,12 @@ int main(int argc, char **argv)
             name = v;
         } else if (strcmp(argv[i], "--invoke") == 0) {
             fn = v;
+        } else if (strcmp(argv[i], "--env") == 0 && strchr(v, '=') && nenv < ITEMS_MAX / 2) {
+            envs[nenv++] = argv[i + 1];
+        } else if (strcmp(argv[i], "--dir") == 0 && strstr(v, "::") && !r.dir) {
+            snprintf(dir, sizeof(dir), "%.*s", (int)(strstr(v, "::") - v), v);
+            r.dir = dir;
+            r.guest = strstr(v, "::") + 2;
         } else if (strcmp(argv[i], "--connect") == 0 && r.nclients < CLIENTS_MAX) {
             r.clients[r.nclients++].text = v;
         } else {
@@ -286,11 +318,29 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *path = argv[i++];
+    // Program arguments (no '=') join one args item; NAME=value and --env items stay.
+    static char *vars[ITEMS_MAX];
+    static char args_item[FTL_ENV_STRING_MAX + 8];
+    int nvars = 0;
+    size_t alen = 0;
+    for (int j = 0; j < nenv && nvars < ITEMS_MAX - 1; j++) {
+        vars[nvars++] = envs[j];
+    }
     for (int j = i; j < argc; j++) {
-        if (!strchr(argv[j], '=')) {
-            fputs(usage, stderr);
-            return 2;
+        if (strchr(argv[j], '=') && nvars < ITEMS_MAX - 1) {
+            vars[nvars++] = argv[j];
+        } else if (!strchr(argv[j], '=')) {
+            int k = snprintf(args_item + alen, sizeof(args_item) - alen, "%s%s",
+                             alen ? " " : "args=", argv[j]);
+            alen += k > 0 ? (size_t)k : 0;
+            if (alen >= sizeof(args_item)) {
+                fputs("wasm-run: program arguments too long\n", stderr);
+                return 2;
+            }
         }
+    }
+    if (alen) {
+        vars[nvars++] = args_item;
     }
     char base[FTL_ENV_NAME_MAX];
     if (!name) {
@@ -301,7 +351,7 @@ int main(int argc, char **argv)
     r.hf.name = name;
     r.hf.idle = clients_idle;
     r.hf.idle_arg = &r;
-    int rc = run_file(&r, path, argv + i, argc - i, limit, slice, fn);
+    int rc = run_file(&r, path, vars, nvars, limit, slice, fn);
     fflush(stdout);
     host_ftl_cleanup();
     return rc;
