@@ -36,6 +36,8 @@ HOST_CFLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
 include libs/c/lwip/lwip.mk
 include libs/c/uri/uri.mk
 include libs/c/http/http.mk
+# QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
+include kernel/js/js.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
@@ -43,7 +45,7 @@ KERNEL_CORE := $(wildcard kernel/*.c)
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
 KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
-	$(KERNEL_WASM)
+	$(KERNEL_WASM) $(KERNEL_JS)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 KERNEL_HDRS := $(wildcard kernel/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
@@ -57,6 +59,13 @@ $(BUILD)/arm64/kernel/wasm/%.c.o: kernel/wasm/%.c $(KERNEL_HDRS) $(wildcard kern
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(TARGET_CC) $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -fno-math-errno -c $< -o $@
+
+# The JS engine's glue (kernel/js/js.mk): floating point, and QuickJS's headers.
+$(BUILD)/arm64/kernel/js/%.c.o: kernel/js/%.c $(KERNEL_HDRS) $(wildcard kernel/js/*.h) \
+		$(JS_PRELUDE_H) $(JS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(TARGET_CC) $(KERNEL_JS_CFLAGS) -c $< -o $@
 
 $(BUILD)/arm64/%.S.o: %.S kernel/arch/arm64/asm.h
 	@mkdir -p $(dir $@)
@@ -118,12 +127,16 @@ $(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$
 KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_BIN := $(BUILD)/kernel.bin
 
-$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/arm64/linker.ld tools/ksyms.py
+# The kernel links QuickJS, picolibc's math and libgcc (128-bit division) after its own
+# objects, so its mem*, str* and printf are the ones used (kernel/js/js.mk).
+KERNEL_LIBS := $(JS_KLIB) $(JS_KLIBM) $(LIBGCC)
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(JS_KLIB) $(JS_KLIBM) kernel/arch/arm64/linker.ld tools/ksyms.py
 	@echo "  LD      $@"
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@.pass1 $(KERNEL_OBJS)
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@.pass1 $(KERNEL_OBJS) $(KERNEL_LIBS)
 	$(Q)$(NM) -n $@.pass1 | python3 tools/ksyms.py > $@.ksyms.S
 	$(Q)$(TARGET_CC) -c $@.ksyms.S -o $@.ksyms.o
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o $(KERNEL_LIBS)
 
 $(KERNEL_BIN): $(KERNEL_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
