@@ -96,8 +96,10 @@ $(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
 WASM_APP_NAMES := $(notdir $(patsubst %/spec.yaml,%,$(shell grep -l '^isolation: *wasm' apps/*/spec.yaml)))
 WASI_CC := clang --target=wasm32-wasi --sysroot=/usr
 WASI_CFLAGS := $(WARN) -O2 -Ilibs/c/ftl/include -Ikernel/wasm/sdk
-app_bin = $(BUILD)/apps/$(1).$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
-app_key = apps/$(1)/app.$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
+# Apps whose spec says `isolation: js` are apps/<name>/main.js, packed as it is.
+JS_APP_NAMES := $(notdir $(patsubst %/spec.yaml,%,$(shell grep -l '^isolation: *js' apps/*/spec.yaml)))
+app_bin = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,$(BUILD)/apps/$(1).$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf))
+app_key = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,apps/$(1)/app.$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf))
 
 define wasm_app_rule
 $(BUILD)/apps/$(1).wasm: $(wildcard apps/$(1)/*.c apps/$(1)/*.h) $(wildcard kernel/wasm/sdk/*.h)
@@ -119,7 +121,7 @@ $(BUILD)/apps/$(1).elf: $$(APP_OBJS_$(1)) $(SDK_OBJS) $(APP_LIBS_$(1)) \
 		-T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(APP_LIBS_$(1)) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
-$(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
+$(foreach a,$(filter-out $(WASM_APP_NAMES) $(JS_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
 
 # ---- the kernel: one binary for every set of apps ----
 # Apps are not linked into it: QEMU hands the kernel an initfs with -initrd. So an
@@ -144,7 +146,7 @@ $(KERNEL_BIN): $(KERNEL_ELF)
 # ---- packed apps: stripped copies for the initfs ----
 # build/apps/<name>.elf keeps its symbols and DWARF for gdb and addr2line;
 # build/apps/packed/<name>.elf (or .wasm) is what boots.
-packed_bin = $(BUILD)/apps/packed/$(notdir $(call app_bin,$(1)))
+packed_bin = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,$(BUILD)/apps/packed/$(notdir $(call app_bin,$(1))))
 
 $(BUILD)/apps/packed/%.elf: $(BUILD)/apps/%.elf
 	@mkdir -p $(dir $@)

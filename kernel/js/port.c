@@ -133,3 +133,23 @@ size_t malloc_usable_size(void *p)
     (void)p;
     return 0;
 }
+
+size_t strcspn(const char *s, const char *reject)
+{
+    size_t n = 0;
+    while (s[n] && !strchr(reject, s[n])) {
+        n++;
+    }
+    return n;
+}
+
+char *strstr(const char *h, const char *n)
+{
+    size_t len = strlen(n);
+    for (; *h; h++) {
+        if (strncmp(h, n, len) == 0) {
+            return (char *)h;
+        }
+    }
+    return len ? NULL : (char *)h;
+}

@@ -162,12 +162,14 @@
                     this._onmessage(m);
                 }
                 if (m === null) {
+                    // The peer closed and the queue is empty: close our end too.
                     while (this._waiters.length) this._waiters.shift()(null);
                     const cb = this.onclose;
                     this._onmessage = null;
                     this.onclose = null;
+                    this.close();
                     if (cb) cb();
-                    break;
+                    return;
                 }
             }
             this._sync();
