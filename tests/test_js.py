@@ -5,10 +5,14 @@ error, and every fault of apps/test_js_fault driven by apps/test_js_check (each
 ends only that app, its peer sees PEER_CLOSED, memory comes back, an app spawned
 afterwards runs, JS spawns leak nothing). Slower mode pairs: tests/slow/test_js_slow.py."""
 import re
+import shutil
+import subprocess
 
 import pytest
 
 from ftlboot import ROOT, Qemu, make_initfs
+
+PROGS = sorted((ROOT / "kernel" / "js" / "tests" / "progs").glob("*.js"))
 
 ROUNDS = 200  # JS spawns checked for leaks here; tests/slow runs 1,000
 
@@ -28,7 +32,12 @@ def os_js(tmp_path_factory):
     }
     apps = ["echo", "js_echo", "echo_client", "js_echo_client", "test_js_api", "test_js_syntax",
             "test_js_fault", "test_js_check"]
-    q = Qemu(make_initfs(tmp / "initfs.bin", apps, specs))
+    # The host tests' programs (kernel/js/tests/progs) as apps: t_<name>.
+    binaries = {}
+    for prog in PROGS:
+        specs[f"t_{prog.stem}"] = f"name: t_{prog.stem}\nisolation: js\n"
+        binaries[f"t_{prog.stem}"] = prog
+    q = Qemu(make_initfs(tmp / "initfs.bin", apps, specs, binaries))
     yield q
     q.stop()
 
@@ -82,3 +91,17 @@ def test_faults_end_only_that_app_and_free_everything(os_js):
     ]
     for rx in expected:
         assert re.search(r"^\[test_js_fault\] " + rx, log, re.M), rx
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node")
+@pytest.mark.parametrize("prog", PROGS, ids=lambda p: p.stem)
+def test_programs_print_what_node_prints(os_js, prog):
+    """The same programs as the host tests, in the kernel: the app's log lines must be
+    node's stdout, line for line (the kernel's libm and clock against the host's)."""
+    want = subprocess.run(["node", str(prog)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    app = f"t_{prog.stem}"
+    rx = re.compile(rf"^\[{app}\s*\] INFO   (.*)$")
+    os_js.wait_for(rf"^\[{app}\s*\] INFO   " + re.escape(want[-1]) + "$")
+    got = [m.group(1) for m in map(rx.match, os_js.lines) if m]
+    assert got == want

@@ -165,7 +165,16 @@ void app_main(const struct ftl_env *env)
     if (recv_wait(system_h, 10000) == FTL_OK && msg.type == FTL_MSG_CONNECT) {
         FTL_CHECK(ftl_handle_close(msg.handles[0]));
     }
-    ftl_sleep_ns(200 * 1000000);
+    // Start from a quiet system: the other apps of the boot image may still be busy.
+    struct snapshot prev = snap();
+    for (int i = 0; i < 100; i++) {
+        ftl_sleep_ns(300 * 1000000);
+        struct snapshot now = snap();
+        if (same(prev, now)) {
+            break;
+        }
+        prev = now;
+    }
     static const char *const kinds[] = {"loop", "builtin", "throw", "oom", "recurse", "reject"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         run_fault(kinds[i]);

@@ -761,6 +761,9 @@ enum js_app_status js_app_run(struct js_app *app)
         if (!run_jobs(app, &st)) {
             break;
         }
+        if (app->cfg.turn_begin) {
+            app->cfg.turn_begin(app->octx); // each timer callback is a turn of its own
+        }
         JSValue d = JS_Call(app->ctx, tick, app->loop, 0, NULL);
         if (JS_IsException(d)) {
             st = fail_pending(app);
