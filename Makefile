@@ -203,7 +203,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame js
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -224,6 +224,7 @@ FUZZ_BIN_wasm_app := $(WASM_APP_FUZZ_BIN)
 FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
 FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
+FUZZ_BIN_js := $(JS_FUZZ_BIN)
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
@@ -232,6 +233,7 @@ export FUZZ_FLAGS_wasm_app := -max_len=8192
 export FUZZ_FLAGS_uri := -max_len=128
 export FUZZ_FLAGS_http := -max_len=4096
 export FUZZ_FLAGS_frame := -max_len=1514
+export FUZZ_FLAGS_js := -max_len=4096
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
 define fuzz_rule
