@@ -39,9 +39,9 @@ def test_yaml_syntax_error_is_reported_with_its_line(boot):
 
 
 def test_unsupported_isolation_is_reported_and_others_start(boot):
-    js = "name: hello\nisolation: js\n"
-    os = boot(apps=["hello", "echo", "echo_client"], specs={"hello": js})
-    os.wait_for(r"apps/hello/spec\.yaml: isolation 'js' is not supported")
+    vmm = "name: hello\nisolation: vmm\n"
+    os = boot(apps=["hello", "echo", "echo_client"], specs={"hello": vmm})
+    os.wait_for(r"apps/hello/spec\.yaml: isolation 'vmm' is not supported")
     os.wait_for(r"done: 4 replies, channel closed")
 
 

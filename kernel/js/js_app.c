@@ -684,7 +684,10 @@ ftl_err_t js_app_create(struct js_arena *arena, const char *file, const char *sr
     JS_SetPropertyStr(app->ctx, n, "system", JS_NewUint32(app->ctx, cfg->env->system));
     JS_SetPropertyStr(app->ctx, n, "loopPoll", JS_NewUint32(app->ctx, app->loop_poll));
     JS_SetPropertyStr(app->ctx, global, "__ftl", n);
+    // The API's own functions keep neither their source nor line tables: half its size.
+    JS_SetStripInfo(app->rt, JS_STRIP_DEBUG);
     app->loop = JS_Eval(app->ctx, js_prelude, sizeof(js_prelude) - 1, "<ftl>", JS_EVAL_TYPE_GLOBAL);
+    JS_SetStripInfo(app->rt, 0);
     JSAtom a = JS_NewAtom(app->ctx, "__ftl");
     JS_DeleteProperty(app->ctx, global, a, 0);
     JS_FreeAtom(app->ctx, a);

@@ -19,6 +19,7 @@ static const char usage[] =
     "  --name NAME       the app name (default: the folder of main.js)\n"
     "  --heap-kib N      the arena limit (default: 4096)\n"
     "  --cpu-ms N        stop a turn of the event loop after N ms of CPU (default: none)\n"
+    "  --stats 1         print the arena's figures at the end (bytes of pages held)\n"
     "  --connect TEXT    a client: CONNECT on the system channel, then DATA TEXT; replies\n"
     "                    are printed as \"reply N: ...\" once the app waits (repeatable)\n";
 
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
 {
     static struct runner r;
     size_t heap = JS_APP_HEAP_DEFAULT;
+    bool stats = false;
     const char *name = NULL;
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
@@ -175,6 +177,8 @@ int main(int argc, char **argv)
             heap = (size_t)strtoull(v, NULL, 0) * 1024;
         } else if (strcmp(argv[i], "--cpu-ms") == 0) {
             r.cpu_limit_ns = strtoll(v, NULL, 0) * 1000000;
+        } else if (strcmp(argv[i], "--stats") == 0) {
+            stats = strcmp(v, "0") != 0;
         } else if (strcmp(argv[i], "--name") == 0) {
             name = v;
         } else if (strcmp(argv[i], "--connect") == 0 && r.nclients < CLIENTS_MAX) {
@@ -235,6 +239,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "js-run: %s: cannot load: %s\n", name, err);
         goto out;
     }
+    if (stats) {
+        printf("arena: %zu bytes held after load (%zu in blocks)\n", arena.held, arena.in_use);
+    }
     if (js_app_run(app) == JS_APP_EXITED) {
         rc = js_app_exit_code(app) & 0xff;
         if (rc) {
@@ -246,6 +253,9 @@ int main(int argc, char **argv)
         rc = 134;
     }
 out:
+    if (stats) {
+        printf("arena: %zu bytes held at most\n", arena.peak);
+    }
     fflush(stdout);
     js_app_destroy(app);
     if (arena.in_use) {
