@@ -8,7 +8,7 @@ Q := $(if $(V),,@)
 # The default boot image (`make run`) holds every app in apps/ except test and
 # benchmark apps. Tests and benchmarks boot the same kernel with other app sets,
 # packed at test time (tests/ftlboot.py).
-NON_DEFAULT_APPS := test_% stress_% pingpong netsink
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink
 
 QEMU := qemu-system-aarch64
 
@@ -330,8 +330,9 @@ $(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/noacct \
 		KERNEL_VARIANT_CFLAGS=-DFTL_BENCH_NO_ACCOUNTING $(BUILD)/noacct/kernel.bin
 
-bench: images $(BUILD)/noacct/kernel.bin
+bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench.py
+	$(Q)/usr/bin/python3 tools/bench_js.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
