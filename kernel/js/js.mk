@@ -17,7 +17,7 @@ JS_STAMP := $(JS_SRC)/.ftl-fetched-$(QUICKJS_VERSION)
 JS_Q := $(if $(V),,@)
 JS_ENGINE := quickjs libregexp libunicode cutils dtoa
 JS_DEFS := -D_GNU_SOURCE -DCONFIG_VERSION=\"2025-04-26\"
-JS_PRELUDE_H := $(JS_BUILD)/gen/js_prelude.h
+JS_PRELUDE_H := $(JS_BUILD)/gen/js_prelude_bc.h
 
 # Freestanding, for the kernel: picolibc's headers, no -mgeneral-regs-only.
 JS_KERNEL_FLAGS := -O2 -g -ffreestanding -nostdlibinc -isystem $(PICOLIBC)/include \
@@ -33,11 +33,12 @@ $(JS_STAMP):
 .PHONY: js-fetch
 js-fetch: $(JS_STAMP)
 
-$(JS_PRELUDE_H): $(JS_DIR)/prelude.js $(JS_DIR)/js.mk
+# prelude.js (the JS half of the ftl API) as QuickJS bytecode, made by a host tool.
+JS_BYTECODE_BIN := $(JS_BUILD)/js-bytecode
+$(JS_PRELUDE_H): $(JS_DIR)/prelude.js $(JS_BYTECODE_BIN)
 	@mkdir -p $(dir $@)
-	$(JS_Q)python3 -c 'import sys, json; src = open(sys.argv[1]).read(); \
-		print("// Generated from kernel/js/prelude.js by kernel/js/js.mk."); \
-		print("static const char js_prelude[] = " + json.dumps(src) + ";")' $< > $@
+	@$(if $(V),,echo "  GEN     $@")
+	$(JS_Q)$(JS_BYTECODE_BIN) $< $@
 
 $(JS_BUILD)/aarch64/%.o: $(JS_STAMP) $(JS_DIR)/port/port.h $(JS_DIR)/port/pthread.h
 	@mkdir -p $(dir $@)
@@ -76,6 +77,10 @@ $(JS_BUILD)/host/%.o: $(JS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  HOSTCC  quickjs/$*.c")
 	$(JS_Q)$(JS_HOST_CC) $(JS_HOST_ENGINE_FLAGS) -c $(JS_SRC)/$*.c -o $@
+
+$(JS_BYTECODE_BIN): $(JS_DIR)/tests/js_bytecode.c $(JS_ENGINE_HOBJS)
+	@$(if $(V),,echo "  HOSTCC  $@")
+	$(JS_Q)$(JS_HOST_CC) $(JS_HOST_FLAGS) -o $@ $< $(JS_ENGINE_HOBJS) -lm
 
 $(JS_RUN_BIN): $(JS_DIR)/tests/js_run.c $(JS_GLUE_SRCS) $(JS_GLUE_HDRS) $(JS_HOST_FTL) \
 		$(JS_ENGINE_HOBJS)
