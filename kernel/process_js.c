@@ -4,7 +4,8 @@
 //   charged to the app's kernel-memory account, up to limits.heap_kib (4 MiB by
 //   default); past it the engine throws "out of memory" in that app only;
 // - stack: a 256 KiB kernel stack, of which the engine may use 192 KiB (it checks
-//   on every JS call, in the parser and in regexps: "stack overflow");
+//   on every JS call, in the parser and in regexps: "stack overflow"); the bottom
+//   16 KiB are a guard zone, checked (see guard_check);
 // - CPU: each turn of the event loop (main.js, then each callback) may run
 //   limits.cpu_ms (1,000 ms by default) of CPU. The engine's interrupt hook stops a
 //   script past it ("cpu budget exceeded", with its JS stack). A script stuck in a
@@ -19,6 +20,9 @@
 
 #define JS_CPU_MS_DEFAULT 1000
 #define JS_STACK_MARGIN (64u << 10)   // of the thread's stack, never given to the engine
+#define JS_GUARD_ZONE (16u << 10)     // the bottom of that margin: filled, and checked
+#define JS_GUARD_WORD 0x6a73677561726421ull
+#define JS_GUARD_STRIDE 8             // words between checked words (64 bytes)
 
 extern const struct wasm_app_ops process_wasm_ops;
 
@@ -60,9 +64,34 @@ static int64_t turn_cpu(struct js_proc *j)
     return used;
 }
 
+// The stack has no guard page (the kernel maps RAM in 1 GiB blocks). The engine checks
+// its own depth against cfg.stack_size, 64 KiB above the bottom; as a second line, the
+// bottom 16 KiB hold a pattern, checked from the interrupt hook and the timer tick: a
+// native path that ran past the engine's checks ends the app while the damage is
+// still inside its own stack.
+static void guard_fill(struct thread *t)
+{
+    uint64_t *w = t->stack;
+    for (size_t i = 0; i < JS_GUARD_ZONE / 8; i++) {
+        w[i] = JS_GUARD_WORD;
+    }
+}
+
+static void guard_check(struct thread *t)
+{
+    const volatile uint64_t *w = t->stack;
+    for (size_t i = JS_GUARD_ZONE / 8; i-- > 0;) {
+        if (i % JS_GUARD_STRIDE == 0 && w[i] != JS_GUARD_WORD) {
+            process_abort("stack overflow",
+                          "the engine ran into the guard zone at the bottom of its stack");
+        }
+    }
+}
+
 static bool over_budget(void *ctx)
 {
     struct process *p = ctx;
+    guard_check(thread_current());
     return turn_cpu(p->js) > p->js->cpu_limit_ns;
 }
 
@@ -78,6 +107,7 @@ static void turn_begin(void *ctx)
 static void js_tick(struct thread *t)
 {
     struct js_proc *j = t->proc->js;
+    guard_check(t);
     int64_t used = thread_cpu_ns(t) - j->turn_start_cpu;
     if (used > 2 * j->cpu_limit_ns) {
         char detail[160];
@@ -99,6 +129,7 @@ static void js_thread(void *arg)
                                 .turn_begin = turn_begin};
     char why[JS_APP_ERROR_MAX];
     struct js_app *app;
+    guard_fill(t);
     uint64_t flags = arch_irq_save();
     t->metered = true;
     t->ran_since = arch_time_ns();
