@@ -42,6 +42,7 @@
 
     // Every handle the app holds from this API (keyed by number): for dispatch.
     const channels = new Map();
+    const NO_HANDLES = Object.freeze([]);
 
     class Handle {
         constructor(h) { this.handle = h; }
@@ -79,6 +80,10 @@
         }
         // send(data) sends DATA; send({type, data, cookie, handles}) any of the five types.
         send(msg) {
+            if (typeof msg === 'string' || msg instanceof Uint8Array) { // the common case
+                check(N.send(handleOf(this, 'send'), 2, bytes(msg), 0, NO_HANDLES), 'send');
+                return;
+            }
             let type = ftl.DATA, data = msg, cookie = 0, handles = [];
             if (msg !== null && typeof msg === 'object' && !ArrayBuffer.isView(msg) &&
                 !(msg instanceof ArrayBuffer)) {
@@ -106,7 +111,7 @@
             const r = N.recv(handleOf(this, 'recv'));
             if (r === -3) return null;
             check(r, 'recv');
-            return new Message(r[0], r[1], r[2], r[3].map((h) => new Channel(h)));
+            return new Message(r[0], r[1], r[2], r[3].length ? r[3].map((h) => new Channel(h)) : []);
         }
         // A promise of the next message; null once the peer closed and nothing is left.
         read() {
@@ -141,17 +146,24 @@
                 throw e;
             }
         }
-        _sync() {
-            const want = this.handle >= 0 && !this._closed &&
+        _wanted() {
+            return this.handle >= 0 && !this._closed &&
                 (this._waiters.length > 0 || this._onmessage !== null);
-            if (want && !this._watched) {
+        }
+        // Watches the channel in the loop's poll while someone reads it. The watch is
+        // dropped lazily, by the first event nobody wants: a read() per message then
+        // costs no kernel call to re-add it.
+        _sync() {
+            if (!this._watched && this._wanted()) {
                 check(N.pollAdd(N.loopPoll, this.handle, ftl.READABLE, this.handle), 'watch');
                 this._watched = true;
-            } else if (!want && this._watched) {
-                unwatch(this, this.handle);
             }
         }
         _dispatch() {
+            if (!this._wanted()) {
+                unwatch(this, this.handle);
+                return;
+            }
             for (;;) {
                 if (this._waiters.length === 0 && this._onmessage === null) break;
                 const m = this._take();
@@ -325,7 +337,7 @@
             }
             if (timers.length) return Math.ceil(timers[0].at * 1e6);
             for (const ch of channels.values()) {
-                if (ch._watched) return -1;
+                if (ch._wanted()) return -1;
             }
             return -2;
         },
