@@ -26,6 +26,90 @@
 
 extern const struct wasm_app_ops process_wasm_ops;
 
+// While the engine runs, its thread is "in the app" (thread->in_app), as an inkernel
+// app's is: a fault the CPU reports in engine code (a bug in QuickJS reaching NULL or
+// unmapped memory) ends the app with a crash line instead of panicking the kernel.
+// The kernel's part of every call runs outside it, so a fault there stays the kernel's.
+#define KERNEL_PART(expr)                         \
+    ({                                            \
+        thread_current()->in_app = false;         \
+        __typeof__(expr) r_ = (expr);             \
+        thread_current()->in_app = true;          \
+        r_;                                       \
+    })
+
+#define W process_wasm_ops
+static ftl_err_t j_handle_close(void *c, ftl_handle_t h)
+{
+    return KERNEL_PART(W.handle_close(c, h));
+}
+static ftl_err_t j_channel_create(void *c, ftl_handle_t *a, ftl_handle_t *b)
+{
+    return KERNEL_PART(W.channel_create(c, a, b));
+}
+static ftl_err_t j_channel_send(void *c, ftl_handle_t ch, const struct ftl_msg_out *m)
+{
+    return KERNEL_PART(W.channel_send(c, ch, m));
+}
+static ftl_err_t j_channel_recv(void *c, ftl_handle_t ch, struct ftl_msg *m)
+{
+    return KERNEL_PART(W.channel_recv(c, ch, m));
+}
+static ftl_err_t j_poll_create(void *c, ftl_handle_t *out)
+{
+    return KERNEL_PART(W.poll_create(c, out));
+}
+static ftl_err_t j_poll_add(void *c, ftl_handle_t p, ftl_handle_t h, uint32_t ev, uint64_t x)
+{
+    return KERNEL_PART(W.poll_add(c, p, h, ev, x));
+}
+static ftl_err_t j_poll_modify(void *c, ftl_handle_t p, ftl_handle_t h, uint32_t ev, uint64_t x)
+{
+    return KERNEL_PART(W.poll_modify(c, p, h, ev, x));
+}
+static ftl_err_t j_poll_remove(void *c, ftl_handle_t p, ftl_handle_t h)
+{
+    return KERNEL_PART(W.poll_remove(c, p, h));
+}
+static ftl_err_t j_poll_wait(void *c, ftl_handle_t p, int64_t t, struct ftl_event *ev)
+{
+    return KERNEL_PART(W.poll_wait(c, p, t, ev));
+}
+static ftl_err_t j_timer_create(void *c, ftl_handle_t *out)
+{
+    return KERNEL_PART(W.timer_create(c, out));
+}
+static ftl_err_t j_timer_set(void *c, ftl_handle_t t, int64_t deadline)
+{
+    return KERNEL_PART(W.timer_set(c, t, deadline));
+}
+static int64_t j_time_now(void *c)
+{
+    return KERNEL_PART(W.time_now(c));
+}
+static ftl_err_t j_log_write(void *c, int level, const char *msg, size_t len)
+{
+    return KERNEL_PART(W.log_write(c, level, msg, len));
+}
+#undef W
+
+// The calls the JS API has; the granted ones (spawn, ps, ...) are not in it yet.
+static const struct wasm_app_ops js_ops = {
+    .handle_close = j_handle_close,
+    .channel_create = j_channel_create,
+    .channel_send = j_channel_send,
+    .channel_recv = j_channel_recv,
+    .poll_create = j_poll_create,
+    .poll_add = j_poll_add,
+    .poll_modify = j_poll_modify,
+    .poll_remove = j_poll_remove,
+    .poll_wait = j_poll_wait,
+    .timer_create = j_timer_create,
+    .timer_set = j_timer_set,
+    .time_now = j_time_now,
+    .log_write = j_log_write,
+};
+
 struct js_proc {
     struct js_arena arena;
     int64_t cpu_limit_ns;            // per turn of the event loop
@@ -36,6 +120,8 @@ static void *arena_pages(void *ctx, size_t bytes)
 {
     struct process *p = ctx;
     uint64_t flags = arch_irq_save();
+    bool in_app = thread_current()->in_app;
+    thread_current()->in_app = false;
     void *mem = NULL;
     if (kmem_charge(p->kmem, bytes) == FTL_OK) {
         mem = page_alloc_raw(bytes / PAGE_SIZE);
@@ -43,6 +129,7 @@ static void *arena_pages(void *ctx, size_t bytes)
             kmem_uncharge(p->kmem, bytes);
         }
     }
+    thread_current()->in_app = in_app;
     arch_irq_restore(flags);
     return mem;
 }
@@ -51,8 +138,12 @@ static void arena_release(void *ctx, void *mem, size_t bytes)
 {
     struct process *p = ctx;
     uint64_t flags = arch_irq_save();
+    struct thread *t = thread_current();
+    bool in_app = t->in_app;
+    t->in_app = false;
     page_free(mem, bytes / PAGE_SIZE);
     kmem_uncharge(p->kmem, bytes);
+    t->in_app = in_app;
     arch_irq_restore(flags);
 }
 
@@ -136,8 +227,9 @@ static void js_thread(void *arg)
     t->on_tick = js_tick;
     arch_irq_restore(flags);
     turn_begin(p);
-    if (js_app_create(&p->js->arena, "main.js", p->wasm, p->wasm_len, &process_wasm_ops, p, &cfg,
-                      why, sizeof(why), &app) != FTL_OK) {
+    t->in_app = true;
+    if (js_app_create(&p->js->arena, "main.js", p->wasm, p->wasm_len, &js_ops, p, &cfg, why,
+                      sizeof(why), &app) != FTL_OK) {
         process_abort("cannot load main.js", why);
     }
     if (js_app_run(app) == JS_APP_FAILED) {
