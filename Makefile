@@ -322,6 +322,7 @@ test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
 # fuzzer for FUZZ_SLOW_SECONDS (5 min) each, two at a time.
 test-slow: images $(FUZZ_BINS)
 	$(Q)$(PYTEST) -s tests/slow
+	$(Q)$(MAKE) --no-print-directory test262
 	$(Q)FUZZ_JOBS=2 tools/fuzz.sh run $(FUZZ_SLOW_SECONDS) $(call fuzz_args,$(FUZZERS))
 
 # make bench measures what kernel-memory accounting costs a message against this
@@ -357,7 +358,8 @@ help:
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
-	@echo "make test-slow  slow suites (a million random kernel calls, 5 min per fuzzer)"
+	@echo "make test-slow  slow suites (a million random kernel calls, test262, 5 min per fuzzer)"
+	@echo "make test-js    the JS app runtime on the host (js-run); make test262: QuickJS on test262"
 	@echo "make test-fuzz  every fuzzer: committed crash inputs and seeds, then 20 s each"
 	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"

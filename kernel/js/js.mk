@@ -99,3 +99,28 @@ js-run: $(JS_RUN_BIN)
 
 test-js: $(JS_RUN_BIN)
 	$(JS_Q)sh $(JS_DIR)/tests/run.sh $(JS_RUN_BIN)
+
+# ---- test262 on the host build (make test262; part of make test-slow) -------------------
+T262_BUILD := build/test262
+T262_STAMP := $(T262_BUILD)/.ftl-fetched-5.15.8+dfsg-3
+T262_RUN := $(JS_BUILD)/run-test262
+T262_OBJS := $(patsubst %,$(JS_BUILD)/native/%.o,$(JS_ENGINE) quickjs-libc run-test262)
+
+$(T262_STAMP):
+	$(JS_Q)$(JS_DIR)/tests/fetch_test262.sh $(T262_BUILD)
+
+# QuickJS's own test runner, built natively at -O2 like the engine the notes measured.
+$(JS_BUILD)/native/%.o: $(JS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  HOSTCC  quickjs/$*.c (native)")
+	$(JS_Q)$(JS_HOST_CC) -O2 -std=gnu11 -w $(JS_DEFS) -c $(JS_SRC)/$*.c -o $@
+
+$(T262_RUN): $(T262_OBJS)
+	$(JS_Q)$(JS_HOST_CC) -o $@ $^ -lm -lpthread -ldl
+
+.PHONY: test262 test262-update
+test262: $(T262_RUN) $(T262_STAMP)
+	$(JS_Q)sh $(JS_DIR)/tests/test262.sh $(T262_RUN) $(JS_SRC) $(T262_BUILD)/suite
+
+test262-update: $(T262_RUN) $(T262_STAMP)
+	$(JS_Q)sh $(JS_DIR)/tests/test262.sh $(T262_RUN) $(JS_SRC) $(T262_BUILD)/suite --update
