@@ -8,7 +8,7 @@ Q := $(if $(V),,@)
 # The default boot image (`make run`) holds every app in apps/ except test and
 # benchmark apps. Tests and benchmarks boot the same kernel with other app sets,
 # packed at test time (tests/ftlboot.py).
-NON_DEFAULT_APPS := test_% stress_% pingpong netsink
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink
 
 QEMU := qemu-system-aarch64
 
@@ -39,6 +39,8 @@ include libs/c/http/http.mk
 include libs/c/ext2fs/ext2fs.mk
 include libs/c/fsproto/fsproto.mk
 include tools/disk.mk
+# QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
+include kernel/js/js.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c)
@@ -46,7 +48,7 @@ KERNEL_CORE := $(wildcard kernel/*.c)
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
 KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
-	$(KERNEL_WASM)
+	$(KERNEL_WASM) $(KERNEL_JS)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 KERNEL_HDRS := $(wildcard kernel/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
@@ -60,6 +62,13 @@ $(BUILD)/arm64/kernel/wasm/%.c.o: kernel/wasm/%.c $(KERNEL_HDRS) $(wildcard kern
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(TARGET_CC) $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -fno-math-errno -c $< -o $@
+
+# The JS engine's glue (kernel/js/js.mk): floating point, and QuickJS's headers.
+$(BUILD)/arm64/kernel/js/%.c.o: kernel/js/%.c $(KERNEL_HDRS) $(wildcard kernel/js/*.h) \
+		$(JS_PRELUDE_H) $(JS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(TARGET_CC) $(KERNEL_JS_CFLAGS) -c $< -o $@
 
 $(BUILD)/arm64/%.S.o: %.S kernel/arch/arm64/asm.h
 	@mkdir -p $(dir $@)
@@ -90,8 +99,10 @@ $(BUILD)/apps/%.c.o: %.c $(SDK_HDRS)
 WASM_APP_NAMES := $(notdir $(patsubst %/spec.yaml,%,$(shell grep -l '^isolation: *wasm' apps/*/spec.yaml)))
 WASI_CC := clang --target=wasm32-wasi --sysroot=/usr
 WASI_CFLAGS := $(WARN) -O2 -Ilibs/c/ftl/include -Ikernel/wasm/sdk
-app_bin = $(BUILD)/apps/$(1).$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
-app_key = apps/$(1)/app.$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf)
+# Apps whose spec says `isolation: js` are apps/<name>/main.js, packed as it is.
+JS_APP_NAMES := $(notdir $(patsubst %/spec.yaml,%,$(shell grep -l '^isolation: *js' apps/*/spec.yaml)))
+app_bin = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,$(BUILD)/apps/$(1).$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf))
+app_key = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,apps/$(1)/app.$(if $(filter $(1),$(WASM_APP_NAMES)),wasm,elf))
 
 define wasm_app_rule
 $(BUILD)/apps/$(1).wasm: $(wildcard apps/$(1)/*.c apps/$(1)/*.h) $(wildcard kernel/wasm/sdk/*.h)
@@ -113,7 +124,7 @@ $(BUILD)/apps/$(1).elf: $$(APP_OBJS_$(1)) $(SDK_OBJS) $(APP_LIBS_$(1)) \
 		-T libs/c/ftl/app.ld \
 		-o $$@ $$(filter %.o,$$^) $(APP_LIBS_$(1)) $(PICOLIBC)/lib/libc.a $(LIBGCC)
 endef
-$(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
+$(foreach a,$(filter-out $(WASM_APP_NAMES) $(JS_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$(a))))
 
 # ---- the kernel: one binary for every set of apps ----
 # Apps are not linked into it: QEMU hands the kernel an initfs with -initrd. So an
@@ -121,12 +132,16 @@ $(foreach a,$(filter-out $(WASM_APP_NAMES),$(ALL_APPS)),$(eval $(call app_rule,$
 KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_BIN := $(BUILD)/kernel.bin
 
-$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/arm64/linker.ld tools/ksyms.py
+# The kernel links QuickJS, picolibc's math and libgcc (128-bit division) after its own
+# objects, so its mem*, str* and printf are the ones used (kernel/js/js.mk).
+KERNEL_LIBS := $(JS_KLIB) $(JS_KLIBM) $(LIBGCC)
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(JS_KLIB) $(JS_KLIBM) kernel/arch/arm64/linker.ld tools/ksyms.py
 	@echo "  LD      $@"
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@.pass1 $(KERNEL_OBJS)
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@.pass1 $(KERNEL_OBJS) $(KERNEL_LIBS)
 	$(Q)$(NM) -n $@.pass1 | python3 tools/ksyms.py > $@.ksyms.S
 	$(Q)$(TARGET_CC) -c $@.ksyms.S -o $@.ksyms.o
-	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o
+	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o $(KERNEL_LIBS)
 
 $(KERNEL_BIN): $(KERNEL_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
@@ -134,7 +149,7 @@ $(KERNEL_BIN): $(KERNEL_ELF)
 # ---- packed apps: stripped copies for the initfs ----
 # build/apps/<name>.elf keeps its symbols and DWARF for gdb and addr2line;
 # build/apps/packed/<name>.elf (or .wasm) is what boots.
-packed_bin = $(BUILD)/apps/packed/$(notdir $(call app_bin,$(1)))
+packed_bin = $(if $(filter $(1),$(JS_APP_NAMES)),apps/$(1)/main.js,$(BUILD)/apps/packed/$(notdir $(call app_bin,$(1))))
 
 $(BUILD)/apps/packed/%.elf: $(BUILD)/apps/%.elf
 	@mkdir -p $(dir $@)
@@ -165,7 +180,8 @@ include kernel/wasm/wasm.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
-	kernel/process_wasm.c kernel/device.c kernel/debugger.c kernel/process_vmm.c
+	kernel/process_wasm.c kernel/process_js.c kernel/device.c kernel/debugger.c \
+	kernel/process_vmm.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 
@@ -191,7 +207,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -213,6 +229,7 @@ FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
 FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
 FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
+FUZZ_BIN_js := $(JS_FUZZ_BIN)
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
@@ -222,6 +239,7 @@ export FUZZ_FLAGS_uri := -max_len=128
 export FUZZ_FLAGS_http := -max_len=4096
 export FUZZ_FLAGS_frame := -max_len=1514
 export FUZZ_FLAGS_fs := -max_len=4096
+export FUZZ_FLAGS_js := -max_len=4096
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
 define fuzz_rule
@@ -313,6 +331,7 @@ test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
 # fuzzer for FUZZ_SLOW_SECONDS (5 min) each, two at a time.
 test-slow: images $(FUZZ_BINS)
 	$(Q)$(PYTEST) -s tests/slow
+	$(Q)$(MAKE) --no-print-directory test262
 	$(Q)FUZZ_JOBS=2 tools/fuzz.sh run $(FUZZ_SLOW_SECONDS) $(call fuzz_args,$(FUZZERS))
 
 # make bench measures what kernel-memory accounting costs a message against this
@@ -321,8 +340,9 @@ $(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/noacct \
 		KERNEL_VARIANT_CFLAGS=-DFTL_BENCH_NO_ACCOUNTING $(BUILD)/noacct/kernel.bin
 
-bench: images $(BUILD)/noacct/kernel.bin
+bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench.py
+	$(Q)/usr/bin/python3 tools/bench_js.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
@@ -349,7 +369,8 @@ help:
 	@echo "make test-unit  host unit tests of the kernel core (ASan + UBSan)"
 	@echo "make test-os    in-OS test apps on QEMU"
 	@echo "make test-e2e   pytest end-to-end tests"
-	@echo "make test-slow  slow suites (a million random kernel calls, 5 min per fuzzer)"
+	@echo "make test-slow  slow suites (a million random kernel calls, test262, 5 min per fuzzer)"
+	@echo "make test-js    the JS app runtime on the host (js-run); make test262: QuickJS on test262"
 	@echo "make test-fuzz  every fuzzer: committed crash inputs and seeds, then 20 s each"
 	@echo "make test-wasm  the WebAssembly engine against the official spec suite"
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"

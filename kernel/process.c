@@ -25,9 +25,9 @@ size_t process_count(void)
 
 void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
-    if (p->mode == PROCESS_WASM) {
+    if (p->mode == PROCESS_WASM || p->mode == PROCESS_JS) {
         // The engine checked the address against the module's memory and passes host
-        // pointers (kernel/process_wasm.c).
+        // pointers (kernel/process_wasm.c); the JS runtime passes its own buffers.
         return (void *)(uintptr_t)addr;
     }
     uint64_t end = addr + len;
@@ -264,6 +264,9 @@ static void process_free(void *arg)
     if (p->aspace) {
         arch_aspace_destroy(p->aspace);
     }
+    if (p->js) {
+        process_free_js(p);
+    }
     if (p->mem) {
         page_free(p->mem, p->mem_pages);
     }
@@ -387,6 +390,7 @@ ftl_err_t process_start(struct process *p)
 {
     size_t kstack = process_own_space(p)      ? PROCESS_KSTACK_SIZE
                     : p->mode == PROCESS_WASM ? PROCESS_WASM_KSTACK_SIZE
+                    : p->mode == PROCESS_JS   ? PROCESS_JS_KSTACK_SIZE
                                               : 0; // inkernel: the stack is in its memory
     size_t thread_bytes = thread_footprint(kstack);
     if (charge_self(p, thread_bytes) != FTL_OK) {
@@ -400,6 +404,10 @@ ftl_err_t process_start(struct process *p)
         p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
     } else if (process_own_space(p)) {
         p->thread = thread_create(p->name, app_thread, p, NULL, PROCESS_KSTACK_SIZE);
+    } else if (p->mode == PROCESS_JS) {
+        if (process_start_js(p) != FTL_OK) {
+            p->thread = NULL;
+        }
     } else if (process_start_wasm(p) != FTL_OK) {
         p->thread = NULL;
     }

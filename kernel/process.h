@@ -12,6 +12,7 @@
 #define PROCESS_ENV_PAGES 2               // start block + environ (+ call table in user mode)
 #define PROCESS_KSTACK_SIZE (16u << 10)   // kernel stack of a user-mode thread
 #define PROCESS_WASM_KSTACK_SIZE (64u << 10) // stack of a wasm app's engine thread
+#define PROCESS_JS_KSTACK_SIZE (256u << 10)  // stack of a js app's engine thread
 #define PROCESS_REGIONS_MAX 12
 #define USER_BASE 0x400000ull             // where user-mode apps are loaded (4 MiB)
 
@@ -19,7 +20,8 @@ enum process_mode {
     PROCESS_INKERNEL,                // EL2, kernel address space, calls are function calls
     PROCESS_USER,                    // EL0, own page table, calls are svc
     PROCESS_WASM,                    // a WebAssembly module in the kernel's engine
-    PROCESS_VMM = 4,                 // EL1 guest in its own VM (stage 2), calls are hvc
+    PROCESS_JS,                      // a JavaScript app in the kernel's engine (QuickJS)
+    PROCESS_VMM,                     // EL1 guest in its own VM (stage 2), calls are hvc
 };
 
 // A range of the app's address space and what the app may do there.
@@ -59,6 +61,7 @@ struct process {
                                      // page tables, thread, kernel stack
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
+    struct js_proc *js;              // js mode: the engine's arena and CPU budget
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct list link;                // all processes
     bool exited;
@@ -73,6 +76,7 @@ struct process_limits {
     size_t kmem;                     // bytes of kernel memory, the app's own included
                                      // (its memory + KMEM_EXTRA_DEFAULT)
     struct kmem *parent;             // the spawner's account, or NULL for boot apps
+    size_t cpu_ms;                   // js: CPU per event-loop turn (0: the default)
 };
 
 /// Loads app `name` from `elf` into new memory for `mode`, with `lim`. On error,
@@ -101,6 +105,16 @@ static inline bool process_own_space(const struct process *p)
 _Noreturn void process_vmm_run(struct process *p);
 /// Creates the thread of a wasm process (process_start calls it).
 FTL_MUST_CHECK ftl_err_t process_start_wasm(struct process *p);
+/// Makes process `name` for the JS source [src, src+len) (main.js in the boot image,
+/// which must stay valid), with an arena of `lim->heap_size` and a CPU budget per
+/// event-loop turn of `lim->cpu_ms` (kernel/process_js.c). FTL_ERR_NO_MEMORY.
+FTL_MUST_CHECK ftl_err_t process_create_js(const char *name, const void *src, size_t len,
+                                           const struct process_limits *lim,
+                                           struct process **out, const char **why);
+/// Creates the thread of a js process (process_start calls it).
+FTL_MUST_CHECK ftl_err_t process_start_js(struct process *p);
+/// Frees what a js process's engine held (its arena), without calling the engine.
+void process_free_js(struct process *p);
 /// Maps [va, va+len) of user process `p` to physical `pa` with `prot`, charging the
 /// page tables it adds to the app. FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len,

@@ -9,6 +9,8 @@
 #include "syscall.h"
 #include "wasm/wasm_app.h"
 
+extern const struct wasm_app_ops process_wasm_ops;
+
 #define WASM_FUEL_SLICE 10000000   // between checks for a stop; preemption is by timer
 
 // Enter/leave the kernel's part of a call: interrupts masked, like inkernel calls.
@@ -144,7 +146,8 @@ static ftl_err_t w_irq_ack(void *ctx, ftl_handle_t irq)
     return WASM_CALL(sys_irq_ack(ctx, irq));
 }
 
-static const struct wasm_app_ops wasm_ops = {
+// Also the JS runtime's ops (kernel/process_js.c): both pass host pointers.
+const struct wasm_app_ops process_wasm_ops = {
     .handle_close = w_handle_close,
     .channel_create = w_channel_create,
     .channel_send = w_channel_send,
@@ -191,7 +194,7 @@ static void wasm_thread(void *arg)
     struct wasm_app_config cfg = {.env = p->env, .charge = w_charge, .uncharge = w_uncharge};
     char why[160];
     struct wasm_app *app;
-    if (wasm_app_create(p->wasm, p->wasm_len, &wasm_ops, p, &cfg, why, sizeof(why), &app) !=
+    if (wasm_app_create(p->wasm, p->wasm_len, &process_wasm_ops, p, &cfg, why, sizeof(why), &app) !=
         FTL_OK) {
         process_abort("cannot load module", why);
     }

@@ -111,6 +111,13 @@ static void schedule(void)
     if (next == prev) {
         return;
     }
+    if (prev->metered || next->metered) {
+        int64_t now = arch_time_ns();
+        if (prev->metered) {
+            prev->cpu_ns += now - prev->ran_since;
+        }
+        next->ran_since = now;
+    }
     next->state = THREAD_RUNNING;
     current = next;
     sched_switches++;
@@ -209,8 +216,16 @@ void thread_yield(void)
     arch_irq_restore(flags);
 }
 
+int64_t thread_cpu_ns(const struct thread *t)
+{
+    return t->cpu_ns + (t == current && t->metered ? arch_time_ns() - t->ran_since : 0);
+}
+
 void sched_preempt_if_needed(void)
 {
+    if (current->on_tick) {
+        current->on_tick(current);
+    }
     if (current == &idle_thread || arch_time_ns() >= slice_end_ns) {
         schedule();
     }

@@ -35,6 +35,11 @@ struct thread {
     bool woken;                        // set by sched_wake, cleared by sched_block
     bool killed;                       // its process was killed: waits end at once
     struct timeout sleep;              // wakes a blocked thread at its deadline
+    bool metered;                      // count CPU time in cpu_ns (JS app threads)
+    int64_t cpu_ns;                    // CPU time while metered, up to its last switch
+    int64_t ran_since;                 // when it last got the CPU, if metered
+    void (*on_tick)(struct thread *t); // after an interrupt that hit it with interrupts
+                                       // unmasked (no kernel state held); may end it
     void (*on_reap)(void *arg);        // called once the dead thread is off the CPU
     void *reap_arg;
     char name[32];
@@ -62,6 +67,8 @@ void sched_wake(struct thread *t);
 bool sched_block(int64_t deadline_ns);
 /// Lets other runnable threads run first.
 void thread_yield(void);
+/// CPU time of metered thread `t` so far (interrupts masked).
+int64_t thread_cpu_ns(const struct thread *t);
 /// Called after an interrupt: switches away if the time slice ran out.
 void sched_preempt_if_needed(void);
 

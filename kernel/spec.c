@@ -21,8 +21,8 @@ enum top_key {
 static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",     "exports",
                                                 "limits", "grants",    "preopens"};
 
-enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_COUNT };
-static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib"};
+enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_CPU_MS, LIMIT_COUNT };
+static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib", "cpu_ms"};
 
 // Indexed by enum spec_isolation and enum spec_env_kind.
 static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
@@ -550,7 +550,7 @@ static ftl_err_t parse_limits(struct parser *ps)
         int k = lookup(key, limit_keys, LIMIT_COUNT);
         if (k < 0) {
             char h[64];
-            hint(h, sizeof(h), key, limit_keys, LIMIT_COUNT, "heap_kib, handles or kmem_kib");
+            hint(h, sizeof(h), key, limit_keys, LIMIT_COUNT, "heap_kib, handles, kmem_kib or cpu_ms");
             return fail(ps, ev.line, "unknown limit '%s' (%s)", key, h);
         }
         if (seen[k]) {
@@ -558,9 +558,9 @@ static ftl_err_t parse_limits(struct parser *ps)
         }
         seen[k] = ev.line;
         int64_t *values[LIMIT_COUNT] = {&ps->out->heap_kib, &ps->out->handles,
-                                        &ps->out->kmem_kib};
+                                        &ps->out->kmem_kib, &ps->out->cpu_ms};
         static const int64_t maxes[LIMIT_COUNT] = {SPEC_HEAP_KIB_MAX, SPEC_HANDLES_MAX,
-                                                   SPEC_KMEM_KIB_MAX};
+                                                   SPEC_KMEM_KIB_MAX, SPEC_CPU_MS_MAX};
         int64_t *value = values[k];
         int64_t max = maxes[k];
         char what[40];

@@ -63,6 +63,7 @@ struct spec_grants {
 #define SPEC_HEAP_KIB_MAX (64 * 1024)  // limits.heap_kib: at most 64 MiB
 #define SPEC_HANDLES_MAX FTL_PROCESS_HANDLES_MAX
 #define SPEC_KMEM_KIB_MAX (1024 * 1024) // limits.kmem_kib: at most 1 GiB
+#define SPEC_CPU_MS_MAX (3600 * 1000)   // limits.cpu_ms: at most an hour
 
 struct spec {
     char file[SPEC_FILE_MAX];        // as given to spec_parse, for errors
@@ -71,6 +72,7 @@ struct spec {
     int64_t heap_kib;                // limits.heap_kib, or 0 for the default
     int64_t handles;                 // limits.handles, or 0 for the default
     int64_t kmem_kib;                // limits.kmem_kib, or 0 for the default
+    int64_t cpu_ms;                  // limits.cpu_ms (js: CPU per event-loop turn), or 0
     struct spec_env_item env[SPEC_ENV_MAX];
     size_t nenv;
     struct spec_export exports[SPEC_EXPORTS_MAX];

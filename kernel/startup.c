@@ -112,6 +112,8 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
         mode = PROCESS_WASM;
     } else if (s->isolation == SPEC_ISO_VMM) {
         mode = PROCESS_VMM;
+    } else if (s->isolation == SPEC_ISO_JS) {
+        mode = PROCESS_JS;
     } else {
         klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
              spec_isolation_name(s->isolation));
@@ -119,7 +121,7 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
     }
     char path[INITFS_NAME_MAX + 16];
     snprintf(path, sizeof(path), "apps/%s/%s", s->name,
-             mode == PROCESS_WASM ? "app.wasm" : "app.elf");
+             mode == PROCESS_WASM ? "app.wasm" : mode == PROCESS_JS ? "main.js" : "app.elf");
     struct initfs_file bin;
     if (initfs_find(path, &bin) != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: no %s in the boot image", s->file, path);
@@ -130,9 +132,12 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
     struct process_limits lim = {.heap_size = (size_t)s->heap_kib * 1024,
                                  .handles = (size_t)s->handles,
                                  .kmem = (size_t)s->kmem_kib * 1024,
-                                 .parent = parent};
+                                 .parent = parent,
+                                 .cpu_ms = (size_t)s->cpu_ms};
     ftl_err_t err = mode == PROCESS_WASM
                         ? process_create_wasm(s->name, bin.data, bin.size, &lim, &p, &why)
+                    : mode == PROCESS_JS
+                        ? process_create_js(s->name, bin.data, bin.size, &lim, &p, &why)
                         : process_create(s->name, mode, bin.data, bin.size, &lim, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);

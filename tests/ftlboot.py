@@ -42,6 +42,10 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
             spec = out.parent / f"{app}.spec.yaml"
             spec.write_text(specs.pop(app))
         pairs.append(f"apps/{app}/spec.yaml={spec}")
+        main_js = ROOT / "apps" / app / "main.js"
+        if main_js.exists():  # isolation: js: the source is what boots
+            pairs.append(f"apps/{app}/main.js={main_js}")
+            continue
         binary = app_binary(app)
         pairs.append(f"apps/{app}/app{binary.suffix}={binary}")
     for name, text in specs.items():
@@ -49,7 +53,8 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
         path.write_text(text)
         pairs.append(f"apps/{name}/spec.yaml={path}")
     for name, path in (binaries or {}).items():
-        pairs.append(f"apps/{name}/app{Path(path).suffix}={path}")
+        key = "main.js" if Path(path).suffix == ".js" else f"app{Path(path).suffix}"
+        pairs.append(f"apps/{name}/{key}={path}")
     subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(out)] + pairs, check=True)
     return out
 

@@ -3,7 +3,7 @@
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 13 of 13 apps started$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 15 of 15 apps started$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')
@@ -12,6 +12,7 @@ def test_default_image_runs_hello_and_echo_client(boot):
     os.wait_for(r"^\[echo_client \] INFO   done: 4 replies, channel closed$")
     os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
     os.wait_for(r'^\[upper_client\] INFO   upper replied "HELLO, FTL"$')
+    os.wait_for(r"^\[js_echo_client\] INFO   done: 4 replies, channel closed$")
     assert "ERROR" not in os.log()
     assert "\x1b[" not in os.log(), "no colors when the console is not a terminal"
 

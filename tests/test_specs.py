@@ -38,10 +38,10 @@ def test_yaml_syntax_error_is_reported_with_its_line(boot):
     os.wait_for(r"Hello from FTL!")
 
 
-def test_unsupported_isolation_is_reported_and_others_start(boot):
-    js = "name: hello\nisolation: js\n"
-    os = boot(apps=["hello", "echo", "echo_client"], specs={"hello": js})
-    os.wait_for(r"apps/hello/spec\.yaml: isolation 'js' is not supported")
+def test_a_mode_this_machine_cannot_run_is_reported_and_others_start(boot):
+    vmm = "name: hello\nisolation: vmm\n"
+    os = boot(apps=["hello", "echo", "echo_client"], specs={"hello": vmm}, el=1)
+    os.wait_for(r"apps/hello/spec\.yaml: not started: isolation 'vmm' needs EL2")
     os.wait_for(r"done: 4 replies, channel closed")
 
 

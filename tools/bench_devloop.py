@@ -62,9 +62,9 @@ def size_table():
     print(f"{'app':<14}{'isolation':>10}{'code':>9}{'packed':>9}{'unstripped':>12}")
     rows = []
     for app in default_apps():
-        full = next(p for p in (BUILD / "apps" / f"{app}.elf", BUILD / "apps" / f"{app}.wasm")
-                    if p.exists())
-        packed = BUILD / "apps" / "packed" / full.name
+        full = next(p for p in (BUILD / "apps" / f"{app}.elf", BUILD / "apps" / f"{app}.wasm",
+                                ROOT / "apps" / app / "main.js") if p.exists())
+        packed = full if full.suffix == ".js" else BUILD / "apps" / "packed" / full.name
         code = code_bytes(full) if full.suffix == ".elf" else None
         rows.append((app, isolation(app), code, packed.stat().st_size, full.stat().st_size))
         print(f"{app:<14}{rows[-1][1]:>10}{code if code is not None else '-':>9}"

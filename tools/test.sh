@@ -26,6 +26,7 @@ layer() {
 layer unit make --no-print-directory test-unit
 layer fuzz make -j2 --no-print-directory test-fuzz
 layer os make --no-print-directory test-os
+layer js make --no-print-directory test-js
 layer e2e make --no-print-directory test-e2e
 layer wasm make --no-print-directory test-wasm
 layer wasi make --no-print-directory test-wasi

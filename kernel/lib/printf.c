@@ -1,5 +1,5 @@
 // vsnprintf for the kernel: %d %i %u %x %X %p %s %c %%, with l/ll/z/j sizes,
-// width, '-' and '0' flags and precision for strings. No floating point.
+// width, '-' and '0' flags and precision for strings (also "%.*s"). No floating point.
 #include "../klib.h"
 
 struct out {
@@ -84,8 +84,14 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         int prec = -1;
         if (*p == '.') {
             prec = 0;
-            for (p++; *p >= '0' && *p <= '9'; p++) {
-                prec = prec * 10 + (*p - '0');
+            if (p[1] == '*') { // "%.*s": the precision is an argument
+                p += 2;
+                prec = va_arg(ap, int);
+                prec = prec < 0 ? -1 : prec;
+            } else {
+                for (p++; *p >= '0' && *p <= '9'; p++) {
+                    prec = prec * 10 + (*p - '0');
+                }
             }
         }
         int lng = 0;

@@ -1,0 +1,3 @@
+// test_js_syntax: the second statement does not parse.
+const fine = 1;
+const broken = fine +;

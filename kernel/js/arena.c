@@ -1,0 +1,190 @@
+// The JS app arena (see arena.h).
+#include "arena.h"
+
+#include <string.h>
+
+#define HDR 16u
+#define PAGE 4096u
+#define LARGE_CLASS 0xffu
+#define MAGIC 0x4a534152u // "JSAR"
+
+struct blk {
+    uint32_t cls;   // size class, or LARGE_CLASS
+    uint32_t magic;
+    uint64_t usable;
+};
+
+struct js_arena_large {
+    struct js_arena_large *next, *prev;
+    size_t bytes;   // of pages
+    size_t pad;
+    struct blk b;   // payload follows: 48 bytes in, 16-aligned
+};
+
+static const uint16_t class_size[JS_ARENA_CLASSES] = {
+    32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2048};
+
+// Smallest class holding `total` bytes (header included, <= JS_ARENA_SMALL_MAX).
+static unsigned class_of(size_t total)
+{
+    unsigned lo = 0, hi = JS_ARENA_CLASSES - 2;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (class_size[mid] >= total) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return lo;
+}
+
+static void *take_pages(struct js_arena *a, size_t bytes)
+{
+    if (bytes > a->limit - a->held) {
+        return NULL;
+    }
+    void *p = a->pages.alloc(a->pages.ctx, bytes);
+    if (p) {
+        a->held += bytes;
+        if (a->held > a->peak) {
+            a->peak = a->held;
+        }
+    }
+    return p;
+}
+
+void js_arena_init(struct js_arena *a, const struct js_arena_pages *pages, size_t limit)
+{
+    memset(a, 0, sizeof(*a));
+    a->pages = *pages;
+    a->limit = limit & ~(size_t)(PAGE - 1);
+}
+
+static void *malloc_large(struct js_arena *a, size_t size)
+{
+    if (size > a->limit) {
+        return NULL;
+    }
+    size_t bytes = (size + sizeof(struct js_arena_large) + PAGE - 1) & ~(size_t)(PAGE - 1);
+    struct js_arena_large *l = take_pages(a, bytes);
+    if (!l) {
+        return NULL;
+    }
+    l->bytes = bytes;
+    l->b.cls = LARGE_CLASS;
+    l->b.magic = MAGIC;
+    l->b.usable = bytes - sizeof(*l);
+    l->prev = NULL;
+    l->next = a->large;
+    if (a->large) {
+        a->large->prev = l;
+    }
+    a->large = l;
+    a->in_use += bytes;
+    return l + 1;
+}
+
+void *js_arena_malloc(struct js_arena *a, size_t size)
+{
+    size_t total = (size ? size : 1) + HDR;
+    if (total > JS_ARENA_SMALL_MAX) {
+        return malloc_large(a, size);
+    }
+    unsigned c = class_of(total);
+    struct blk *b;
+    if (a->free_list[c]) {
+        b = (struct blk *)a->free_list[c] - 1;
+        a->free_list[c] = *(void **)a->free_list[c];
+    } else {
+        size_t sz = class_size[c];
+        if ((size_t)(a->bump_end - a->bump) < sz) {
+            uint8_t *chunk = take_pages(a, JS_ARENA_CHUNK);
+            if (!chunk) {
+                return NULL;
+            }
+            // What is left of the old chunk is lost until the arena goes: under a class.
+            *(void **)chunk = a->chunks;
+            a->chunks = chunk;
+            a->bump = chunk + HDR;
+            a->bump_end = chunk + JS_ARENA_CHUNK;
+        }
+        b = (struct blk *)a->bump;
+        a->bump += sz;
+        b->cls = c;
+        b->magic = MAGIC;
+        b->usable = sz - HDR;
+    }
+    a->in_use += class_size[c];
+    return b + 1;
+}
+
+void js_arena_free(struct js_arena *a, void *p)
+{
+    if (!p) {
+        return;
+    }
+    struct blk *b = (struct blk *)p - 1;
+    if (b->cls == LARGE_CLASS) {
+        struct js_arena_large *l = (struct js_arena_large *)p - 1;
+        if (l->prev) {
+            l->prev->next = l->next;
+        } else {
+            a->large = l->next;
+        }
+        if (l->next) {
+            l->next->prev = l->prev;
+        }
+        a->in_use -= l->bytes;
+        a->held -= l->bytes;
+        a->pages.release(a->pages.ctx, l, l->bytes);
+        return;
+    }
+    a->in_use -= class_size[b->cls];
+    *(void **)p = a->free_list[b->cls];
+    a->free_list[b->cls] = p;
+}
+
+size_t js_arena_usable_size(const void *p)
+{
+    return p ? (size_t)((const struct blk *)p - 1)->usable : 0;
+}
+
+void *js_arena_realloc(struct js_arena *a, void *p, size_t size)
+{
+    if (!p) {
+        return js_arena_malloc(a, size);
+    }
+    size_t old = js_arena_usable_size(p);
+    if (size <= old && (old <= JS_ARENA_SMALL_MAX || size > old / 2)) {
+        return p;
+    }
+    void *n = js_arena_malloc(a, size);
+    if (!n) {
+        return NULL;
+    }
+    memcpy(n, p, old < size ? old : size);
+    js_arena_free(a, p);
+    return n;
+}
+
+void js_arena_release_all(struct js_arena *a)
+{
+    while (a->large) {
+        struct js_arena_large *l = a->large;
+        a->large = l->next;
+        a->pages.release(a->pages.ctx, l, l->bytes);
+    }
+    while (a->chunks) {
+        void *c = a->chunks;
+        a->chunks = *(void **)c;
+        a->pages.release(a->pages.ctx, c, JS_ARENA_CHUNK);
+    }
+    struct js_arena_pages pages = a->pages;
+    size_t limit = a->limit, peak = a->peak;
+    memset(a, 0, sizeof(*a));
+    a->pages = pages;
+    a->limit = limit;
+    a->peak = peak;
+}

@@ -1,0 +1,3 @@
+const p = ftl.env("peer");
+p.onmessage = (m) => { p.send(m.data); p.close(); };
+setTimeout(() => console.log(ftl.env("n")), 5000);
