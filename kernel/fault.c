@@ -75,20 +75,22 @@ static const char *describe(const struct process *p, const struct trap_info *inf
 }
 
 // An inkernel app's thread runs app code and, inside its calls, kernel code; the
-// program counter tells which faulted (apps are loaded outside the kernel image).
-static bool app_code_faulted(const struct thread *t, const struct trap_info *info)
+// program counter tells which faulted (apps are loaded outside the kernel image). A
+// js app's engine is in the kernel image: its thread says when it runs the engine.
+static bool app_code_faulted(const struct thread *t, const struct process *p,
+                             const struct trap_info *info)
 {
     if (info->from_user) {
         return true;
     }
-    return t->in_app && !in_kernel_image(info->pc);
+    return t->in_app && (p->mode == PROCESS_JS || !in_kernel_image(info->pc));
 }
 
 void trap_fault(const struct trap_info *info)
 {
     struct thread *t = thread_current();
     struct process *p = t->proc;
-    if (p && app_code_faulted(t, info)) {
+    if (p && app_code_faulted(t, p, info)) {
         process_crash(describe(p, info), info->pc, info->far);
     }
     kprintf("\n[kernel      ] PANIC  %s exception: %s\n", info->kind, info->what);

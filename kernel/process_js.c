@@ -30,11 +30,13 @@ extern const struct wasm_app_ops process_wasm_ops;
 // app's is: a fault the CPU reports in engine code (a bug in QuickJS reaching NULL or
 // unmapped memory) ends the app with a crash line instead of panicking the kernel.
 // The kernel's part of every call runs outside it, so a fault there stays the kernel's.
+// A killed app ends on the way back (its arena goes with the process, as below).
 #define KERNEL_PART(expr)                         \
     ({                                            \
         thread_current()->in_app = false;         \
         __typeof__(expr) r_ = (expr);             \
         thread_current()->in_app = true;          \
+        process_kill_point(thread_current()->proc); \
         r_;                                       \
     })
 
@@ -199,6 +201,7 @@ static void js_tick(struct thread *t)
 {
     struct js_proc *j = t->proc->js;
     guard_check(t);
+    process_kill_point(t->proc);
     int64_t used = thread_cpu_ns(t) - j->turn_start_cpu;
     if (used > 2 * j->cpu_limit_ns) {
         char detail[160];

@@ -1,5 +1,6 @@
 """ftl_process_kill: test_kill kills test_victim while it spins in app code and while it
-waits in a kernel call, with the victim in each isolation mode that runs a C app."""
+waits in a kernel call, with the victim in each isolation mode that runs a C app, and
+test_victim_js (the same in JavaScript)."""
 import re
 
 import pytest
@@ -12,18 +13,25 @@ def as_mode(app, mode):
     return re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
 
 
-@pytest.mark.parametrize("mode", ["inkernel", "user", "vmm"])
+@pytest.mark.parametrize("mode", ["inkernel", "user", "vmm", "js"])
 def test_a_spawned_app_is_killed_in_any_phase(boot, mode):
-    os = boot(apps=["test_kill", "test_victim"],
-              specs={"test_victim": as_mode("test_victim", mode)})
+    if mode == "js":
+        name = "test_victim_js"
+        specs = {"test_kill": (ROOT / "apps" / "test_kill" / "spec.yaml").read_text()
+                 .replace("string: test_victim }", "string: test_victim_js }")}
+    else:
+        name = "test_victim"
+        specs = {"test_victim": as_mode("test_victim", mode)}
+    os = boot(apps=["test_kill", name], specs=specs)
     m = os.wait_for(r"\[test_kill\s*\] INFO   TEST DONE passed=(\d+) failed=(\d+)",
                     timeout_s=60)
     fails = [line for line in os.lines if "TEST FAIL" in line]
     assert int(m.group(2)) == 0 and int(m.group(1)) == 3, "\n".join(fails)
     killed = [line for line in os.lines
-              if re.search(r"\[test_victim\s*\] ERROR  killed: by test_kill$", line)]
+              if re.search(rf"\[{name}\s*\] ERROR  killed: by test_kill$", line)]
     assert len(killed) == 3, os.log()  # the warm-up and the two kills
-    victim = " ".join(line.split()[3].rstrip(":") for line in os.lines if "[test_victim" in line)
+    victim = " ".join(re.match(r"\[[^]]*\]\s*\w+\s+(\w+)", line).group(1)
+                      for line in os.lines if line.startswith(f"[{name}"))
     assert "spinning killed" in victim and "waiting killed" in victim, victim
     assert not any("not killed" in line for line in os.lines)
     assert "PANIC" not in os.log()

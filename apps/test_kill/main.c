@@ -6,6 +6,7 @@
 #include <ftl/test.h>
 
 static ftl_handle_t poll;
+static const char *victim;
 
 // Waits up to `ms` for `child` to end; true if it did.
 static bool ended_within(ftl_handle_t child, int64_t ms)
@@ -20,7 +21,7 @@ static void kill_after(int64_t delay_ms)
     struct ftl_sys_stats before, after;
     CHECK_OK(ftl_sys_stats(&before));
     ftl_handle_t child;
-    CHECK_OK(ftl_process_spawn("test_victim", &child));
+    CHECK_OK(ftl_process_spawn(victim, &child));
     CHECK_OK(ftl_poll_add(poll, child, FTL_READABLE, NULL));
     CHECK(!ended_within(child, delay_ms)); // it does not end by itself
     CHECK_OK(ftl_process_kill(child));
@@ -52,9 +53,9 @@ static void kill_needs_a_process_handle(void)
 
 void app_main(const struct ftl_env *env)
 {
-    (void)env;
+    FTL_CHECK(ftl_env_string(env, "victim", &victim));
     FTL_CHECK(ftl_poll_create(&poll));
-    // The image starts test_victim at boot too: let it reach its wait first, so it
+    // The image starts the victim at boot too: let it reach its wait first, so it
     // changes no figure while the tests compare them.
     ftl_sleep_ns(500 * 1000000ll);
     kill_after(20); // warm the kernel heap's free lists
