@@ -43,15 +43,15 @@ include tools/disk.mk
 include kernel/js/js.mk
 
 # ---- kernel ----
-KERNEL_CORE := $(wildcard kernel/*.c)
-# process_wasm.c glues the engine to the kernel: not part of the host build.
+KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c)
+# kernel/isolation/ glues the modes (and the engines) to the kernel: not in the host build.
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
 KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
 	$(KERNEL_WASM) $(KERNEL_JS)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
-KERNEL_HDRS := $(wildcard kernel/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
+KERNEL_HDRS := $(wildcard kernel/*.h kernel/isolation/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
 
 $(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
 	@mkdir -p $(dir $@)
@@ -179,9 +179,8 @@ include kernel/wasm/wasm.mk
 
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
-	kernel/calls_inkernel.c kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c \
-	kernel/process_wasm.c kernel/process_js.c kernel/device.c kernel/debugger.c \
-	kernel/process_vmm.c
+	kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c kernel/device.c \
+	kernel/debugger.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 

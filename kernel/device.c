@@ -2,6 +2,7 @@
 // memory. A device belongs to one process at a time; its claim ends with it.
 #include "device.h"
 #include "fdt.h"
+#include "isolation/isolation.h"
 #include "log.h"
 #include "mm.h"
 #include "syscall.h"
@@ -104,7 +105,7 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
                         ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE) != FTL_OK) {
             return FTL_ERR_NO_MEMORY;
         }
-    } else if (p->mode != PROCESS_INKERNEL) {
+    } else if (!process_isolation(p)->native) {
         return FTL_ERR_UNSUPPORTED;
     }
     struct kirq *k = kmem_zalloc(p->kmem, sizeof(*k));
@@ -145,7 +146,7 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
     if (p->dma_bytes + size > DMA_PROCESS_MAX) {
         return FTL_ERR_NO_MEMORY; // this app's share is used up; others are unaffected
     }
-    if (p->mode != PROCESS_INKERNEL && !process_own_space(p)) {
+    if (!process_isolation(p)->native) {
         return FTL_ERR_UNSUPPORTED;
     }
     uint64_t *to_va = process_range(p, out_va, sizeof(uint64_t), ARCH_PROT_WRITE);

@@ -1,5 +1,6 @@
 // Faults and interrupt dispatch: contain what an app did, panic on what the kernel did.
 #include "log.h"
+#include "isolation/isolation.h"
 #include "process.h"
 #include "trap.h"
 
@@ -83,7 +84,7 @@ static bool app_code_faulted(const struct thread *t, const struct process *p,
     if (info->from_user) {
         return true;
     }
-    return t->in_app && (p->mode == PROCESS_JS || !in_kernel_image(info->pc));
+    return t->in_app && (process_isolation(p)->engine_in_kernel || !in_kernel_image(info->pc));
 }
 
 void trap_fault(const struct trap_info *info)

@@ -1,6 +1,7 @@
 // Process creation (memory layout, loading, the address space), the environ,
 // start, exit and crashes.
 #include "process.h"
+#include "isolation/isolation.h"
 #include "debugger.h"
 #include "device.h"
 #include "elf.h"
@@ -25,9 +26,9 @@ size_t process_count(void)
 
 void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
-    if (p->mode == PROCESS_WASM || p->mode == PROCESS_JS) {
+    if (process_isolation(p)->host_pointers) {
         // The engine checked the address against the module's memory and passes host
-        // pointers (kernel/process_wasm.c); the JS runtime passes its own buffers.
+        // pointers (kernel/isolation/wasm.c); the JS runtime passes its own buffers.
         return (void *)(uintptr_t)addr;
     }
     uint64_t end = addr + len;
@@ -109,7 +110,8 @@ static void lay_out(struct process *p, const struct elf_info *info)
     }
     p->guard = p->ubase + guard_off;
     p->stack_top = p->ubase + stack_off + PROCESS_STACK_DEFAULT;
-    if (p->mode == PROCESS_INKERNEL) {
+    const struct isolation *iso = process_isolation(p);
+    if (!iso->own_space) {
         add_region(p, 0, p->mem_pages * PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE);
     } else {
         for (size_t i = 0; i < info->nsegments; i++) {
@@ -131,15 +133,14 @@ static void lay_out(struct process *p, const struct elf_info *info)
                                                         sizeof(struct ftl_start));
     p->start->heap = (void *)(uintptr_t)(p->ubase + heap_off);
     p->start->heap_size = p->heap_size;
-    if (p->mode == PROCESS_INKERNEL) {
-        p->start->calls = &inkernel_calls;
+    if (!iso->own_space) {
+        p->start->calls = iso->calls;
         return;
     }
-    // User mode: a call table of svc stubs (vmm: hvc), at the end of the env area.
+    // Its own space: a call table of the mode's stubs, at the end of the env area.
     size_t calls_off = env_off + PROCESS_ENV_PAGES * PAGE_SIZE - sizeof(struct ftl_calls);
     struct ftl_calls *calls = (struct ftl_calls *)(void *)(p->mem + calls_off);
-    size_t stub_size = p->mode == PROCESS_VMM ? arch_guest_stubs(p->mem + stubs_off, CALLS_COUNT)
-                                              : arch_user_stubs(p->mem + stubs_off, CALLS_COUNT);
+    size_t stub_size = iso->stubs(p->mem + stubs_off, CALLS_COUNT);
     uint64_t *fn = (uint64_t *)(void *)((uint8_t *)calls + 8);
     calls->version = FTL_CALLS_VERSION;
     calls->size = sizeof(struct ftl_calls);
@@ -149,11 +150,10 @@ static void lay_out(struct process *p, const struct elf_info *info)
     p->start->calls = (const struct ftl_calls *)(uintptr_t)(p->ubase + calls_off);
 }
 
-// User mode: maps every region into a new address space (vmm: a new VM's stage 2).
+// Its own space: maps every region into a new address space (vmm: a new VM's stage 2).
 static ftl_err_t map_regions(struct process *p)
 {
-    if ((p->mode == PROCESS_VMM ? arch_vm_create(&p->aspace) : arch_aspace_create(&p->aspace)) !=
-        0) {
+    if (process_isolation(p)->space_create(&p->aspace) != 0) {
         return FTL_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < p->nregions; i++) {
@@ -264,8 +264,8 @@ static void process_free(void *arg)
     if (p->aspace) {
         arch_aspace_destroy(p->aspace);
     }
-    if (p->js) {
-        process_free_js(p);
+    if (process_isolation(p)->release) {
+        process_isolation(p)->release(p);
     }
     if (p->mem) {
         page_free(p->mem, p->mem_pages);
@@ -277,8 +277,20 @@ static void process_free(void *arg)
     kfree(p);
 }
 
-ftl_err_t process_create(const char *name, enum process_mode mode, const void *elf, size_t len,
+ftl_err_t process_create(int spec_isolation, const char *name, const void *bin, size_t len,
                          const struct process_limits *lim, struct process **out, const char **why)
+{
+    return isolation_for_spec(spec_isolation)->create(name, bin, len, lim, out, why);
+}
+
+bool process_own_space(const struct process *p)
+{
+    return process_isolation(p)->own_space;
+}
+
+ftl_err_t process_create_native(const struct isolation *iso, const char *name, const void *elf,
+                                size_t len, const struct process_limits *lim,
+                                struct process **out, const char **why)
 {
     struct elf_info info;
     ftl_err_t err = elf_inspect(elf, len, &info, why);
@@ -291,7 +303,7 @@ ftl_err_t process_create(const char *name, enum process_mode mode, const void *e
         return FTL_ERR_NO_MEMORY;
     }
     snprintf(p->name, sizeof(p->name), "%s", name);
-    p->mode = mode;
+    p->mode = iso->mode;
     list_init(&p->link);
     process_init_common(p);
     if (lim->handles) {
@@ -363,23 +375,6 @@ ftl_err_t process_set_system(struct process *p, struct object *obj)
     return handle_table_add(&p->handles, obj, FTL_RIGHTS_ALL, &p->env->system);
 }
 
-static void app_thread(void *arg)
-{
-    struct process *p = arg;
-    uint64_t start = p->ubase + (uint64_t)((uint8_t *)p->start - p->mem);
-    if (p->mode == PROCESS_USER) {
-        arch_user_enter(p->entry, p->stack_top, start);
-    }
-    if (p->mode == PROCESS_VMM) {
-        process_vmm_run(p);
-    }
-    void (*entry)(uint64_t) = (void (*)(uint64_t))(uintptr_t)p->entry;
-    thread_current()->in_app = true;
-    entry(start);
-    thread_current()->in_app = false;
-    process_exit(0);
-}
-
 void process_destroy(struct process *p)
 {
     handle_table_close_all(&p->handles);
@@ -388,28 +383,19 @@ void process_destroy(struct process *p)
 
 ftl_err_t process_start(struct process *p)
 {
-    size_t kstack = process_own_space(p)      ? PROCESS_KSTACK_SIZE
-                    : p->mode == PROCESS_WASM ? PROCESS_WASM_KSTACK_SIZE
-                    : p->mode == PROCESS_JS   ? PROCESS_JS_KSTACK_SIZE
-                                              : 0; // inkernel: the stack is in its memory
-    size_t thread_bytes = thread_footprint(kstack);
+    const struct isolation *iso = process_isolation(p);
+    size_t thread_bytes = thread_footprint(iso->kstack);
     if (charge_self(p, thread_bytes) != FTL_OK) {
         return FTL_ERR_NO_MEMORY;
     }
-    // inkernel: the app's stack is the top of its memory, and kernel calls made by
-    // the app run on it too (they are plain function calls). user: the thread has a
-    // kernel stack of its own for exceptions and calls.
-    if (p->mode == PROCESS_INKERNEL) {
+    // No kernel stack of its own (inkernel): the thread runs on the app's stack, the
+    // top of its memory, and so do its kernel calls (plain function calls). Else the
+    // thread has a kernel stack for exceptions and calls, or for the engine.
+    if (iso->kstack == 0) {
         uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
-        p->thread = thread_create(p->name, app_thread, p, stack, PROCESS_STACK_DEFAULT);
-    } else if (process_own_space(p)) {
-        p->thread = thread_create(p->name, app_thread, p, NULL, PROCESS_KSTACK_SIZE);
-    } else if (p->mode == PROCESS_JS) {
-        if (process_start_js(p) != FTL_OK) {
-            p->thread = NULL;
-        }
-    } else if (process_start_wasm(p) != FTL_OK) {
-        p->thread = NULL;
+        p->thread = thread_create(p->name, iso->thread, p, stack, PROCESS_STACK_DEFAULT);
+    } else {
+        p->thread = thread_create(p->name, iso->thread, p, NULL, iso->kstack);
     }
     if (!p->thread) {
         kmem_uncharge(p->kmem, thread_bytes);

@@ -11,8 +11,6 @@
 #define PROCESS_STACK_DEFAULT (64u << 10) // main thread stack
 #define PROCESS_ENV_PAGES 2               // start block + environ (+ call table in user mode)
 #define PROCESS_KSTACK_SIZE (16u << 10)   // kernel stack of a user-mode thread
-#define PROCESS_WASM_KSTACK_SIZE (64u << 10) // stack of a wasm app's engine thread
-#define PROCESS_JS_KSTACK_SIZE (256u << 10)  // stack of a js app's engine thread
 #define PROCESS_REGIONS_MAX 12
 #define USER_BASE 0x400000ull             // where user-mode apps are loaded (4 MiB)
 
@@ -79,42 +77,24 @@ struct process_limits {
     size_t cpu_ms;                   // js: CPU per event-loop turn (0: the default)
 };
 
-/// Loads app `name` from `elf` into new memory for `mode`, with `lim`. On error,
-/// FTL_ERR_PARSE or FTL_ERR_NO_MEMORY with a reason in *why; nothing is left allocated.
-FTL_MUST_CHECK ftl_err_t process_create(const char *name, enum process_mode mode,
-                                        const void *elf, size_t len,
-                                        const struct process_limits *lim, struct process **out,
-                                        const char **why);
-
-/// Makes process `name` for the WebAssembly module [module, module+len), which must
-/// stay valid for the process's life. The module is loaded when the app starts;
-/// a module the engine rejects ends the app with the reason. FTL_ERR_NO_MEMORY.
-FTL_MUST_CHECK ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
-                                             const struct process_limits *lim,
-                                             struct process **out, const char **why);
+/// Makes process `name` of the mode (kernel/isolation/) a spec's `isolation:` names,
+/// from its binary [bin, bin+len) (which must stay valid for the process's life),
+/// with `lim`. On error, FTL_ERR_PARSE or FTL_ERR_NO_MEMORY with a reason in *why;
+/// nothing is left allocated.
+FTL_MUST_CHECK ftl_err_t process_create(int spec_isolation, const char *name, const void *bin,
+                                        size_t len, const struct process_limits *lim,
+                                        struct process **out, const char **why);
 /// Gives a new process its kernel-memory account and charges it `self_bytes` (the
 /// process's own memory) under `lim`. FTL_ERR_NO_MEMORY with a reason in *why.
 FTL_MUST_CHECK ftl_err_t process_account(struct process *p, const struct process_limits *lim,
                                          size_t self_bytes, const char **why);
 /// True if `p` has an address space of its own at USER_BASE (user and vmm modes).
-static inline bool process_own_space(const struct process *p)
+bool process_own_space(const struct process *p);
+/// The argument of the app's entry point: its struct ftl_start, at the app's address.
+static inline uint64_t process_start_arg(const struct process *p)
 {
-    return p->mode == PROCESS_USER || p->mode == PROCESS_VMM;
+    return p->ubase + (uint64_t)((uint8_t *)p->start - p->mem);
 }
-/// Runs vmm process `p` on its own thread until it ends (kernel/process_vmm.c).
-_Noreturn void process_vmm_run(struct process *p);
-/// Creates the thread of a wasm process (process_start calls it).
-FTL_MUST_CHECK ftl_err_t process_start_wasm(struct process *p);
-/// Makes process `name` for the JS source [src, src+len) (main.js in the boot image,
-/// which must stay valid), with an arena of `lim->heap_size` and a CPU budget per
-/// event-loop turn of `lim->cpu_ms` (kernel/process_js.c). FTL_ERR_NO_MEMORY.
-FTL_MUST_CHECK ftl_err_t process_create_js(const char *name, const void *src, size_t len,
-                                           const struct process_limits *lim,
-                                           struct process **out, const char **why);
-/// Creates the thread of a js process (process_start calls it).
-FTL_MUST_CHECK ftl_err_t process_start_js(struct process *p);
-/// Frees what a js process's engine held (its arena), without calling the engine.
-void process_free_js(struct process *p);
 /// Maps [va, va+len) of user process `p` to physical `pa` with `prot`, charging the
 /// page tables it adds to the app. FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len,
@@ -209,5 +189,3 @@ static inline bool process_has_grant(const struct process *p, uint32_t grant)
     return (p->grants.bits & grant) == grant;
 }
 
-/// The call table for inkernel apps.
-extern const struct ftl_calls inkernel_calls;

@@ -6,6 +6,7 @@
 #include "channel.h"
 #include "device.h"
 #include "initfs.h"
+#include "isolation/isolation.h"
 #include "log.h"
 #include "process.h"
 #include "spec.h"
@@ -83,45 +84,21 @@ static struct app *exporter_of(const char *service)
     return NULL;
 }
 
-// Isolation modes that run their app as a virtual machine: they need the CPU's
-// virtualization level (arch_has_el2), which FTL lacks when a hypervisor started it
-// at EL1 (a KVM guest, a cloud VM, QEMU without virtualization=on).
-static bool needs_virtualization(enum spec_isolation iso)
-{
-    return iso == SPEC_ISO_VMM;
-}
-
 // Loads the app's binary and makes its process with a system channel, or says why
 // it cannot. The kernel's end of the system channel goes to *out_system.
 static bool create_process(const struct spec *s, struct kmem *parent, struct process **out,
                            struct channel **out_system)
 {
-    if (needs_virtualization(s->isolation) && !arch_has_el2()) {
+    const struct isolation *iso = isolation_for_spec(s->isolation);
+    if (iso->needs_el2 && !arch_has_el2()) {
         klog(FTL_LOG_ERROR,
              "%s: not started: isolation '%s' needs EL2 (hardware virtualization) and FTL "
              "runs at %s here",
-             s->file, spec_isolation_name(s->isolation), arch_boot_mode());
-        return false;
-    }
-    enum process_mode mode;
-    if (s->isolation == SPEC_ISO_INKERNEL) {
-        mode = PROCESS_INKERNEL;
-    } else if (s->isolation == SPEC_ISO_USER) {
-        mode = PROCESS_USER;
-    } else if (s->isolation == SPEC_ISO_WASM) {
-        mode = PROCESS_WASM;
-    } else if (s->isolation == SPEC_ISO_VMM) {
-        mode = PROCESS_VMM;
-    } else if (s->isolation == SPEC_ISO_JS) {
-        mode = PROCESS_JS;
-    } else {
-        klog(FTL_LOG_ERROR, "%s: isolation '%s' is not supported by this kernel yet", s->file,
-             spec_isolation_name(s->isolation));
+             s->file, iso->name, arch_boot_mode());
         return false;
     }
     char path[INITFS_NAME_MAX + 16];
-    snprintf(path, sizeof(path), "apps/%s/%s", s->name,
-             mode == PROCESS_WASM ? "app.wasm" : mode == PROCESS_JS ? "main.js" : "app.elf");
+    snprintf(path, sizeof(path), "apps/%s/%s", s->name, iso->binary);
     struct initfs_file bin;
     if (initfs_find(path, &bin) != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: no %s in the boot image", s->file, path);
@@ -134,11 +111,7 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
                                  .kmem = (size_t)s->kmem_kib * 1024,
                                  .parent = parent,
                                  .cpu_ms = (size_t)s->cpu_ms};
-    ftl_err_t err = mode == PROCESS_WASM
-                        ? process_create_wasm(s->name, bin.data, bin.size, &lim, &p, &why)
-                    : mode == PROCESS_JS
-                        ? process_create_js(s->name, bin.data, bin.size, &lim, &p, &why)
-                        : process_create(s->name, mode, bin.data, bin.size, &lim, &p, &why);
+    ftl_err_t err = process_create(s->isolation, s->name, bin.data, bin.size, &lim, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;

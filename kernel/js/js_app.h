@@ -2,7 +2,7 @@
 // `ftl` API (kernel/js/prelude.js) and an event loop over one poll handle. It
 // reaches the outside world only through struct wasm_app_ops (kernel/wasm/wasm_app.h:
 // the same table, with host pointers), and allocates only from the arena it is
-// given, so the same code serves the kernel (`isolation: js`, kernel/process_js.c),
+// given, so the same code serves the kernel (`isolation: js`, kernel/isolation/js.c),
 // the Linux runner js-run and the fuzzer.
 #pragma once
 

@@ -1,8 +1,11 @@
-// The call table for inkernel apps: plain function calls into the sys_* layer.
+// isolation: inkernel. The app's ELF runs in the kernel's address space at the
+// kernel's level, on its own stack; its call table holds plain function calls into
+// the sys_* layer.
 // Each entry masks interrupts for the kernel's part (the kernel runs one thing at a
 // time). A fault while in here is the kernel's: fault.c tells by the program counter.
-#include "sched.h"
-#include "syscall.h"
+#include "isolation.h"
+#include "../sched.h"
+#include "../syscall.h"
 
 struct kcall {
     uint64_t irq;
@@ -159,7 +162,7 @@ static _Noreturn void k_exit(int code)
     process_exit(code);
 }
 
-const struct ftl_calls inkernel_calls = {
+static const struct ftl_calls inkernel_calls = {
     .version = FTL_CALLS_VERSION,
     .size = sizeof(struct ftl_calls),
     .handle_close = k_handle_close,
@@ -184,4 +187,32 @@ const struct ftl_calls inkernel_calls = {
     .ps = k_ps,
     .log_read = k_log_read,
     .process_kill = k_process_kill,
+};
+
+static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,
+                                 const struct process_limits *lim, struct process **out,
+                                 const char **why)
+{
+    return process_create_native(&isolation_inkernel, name, elf, len, lim, out, why);
+}
+
+// Calls the app's entry point like a function; its return is the app's exit.
+static void inkernel_thread(void *arg)
+{
+    struct process *p = arg;
+    void (*entry)(uint64_t) = (void (*)(uint64_t))(uintptr_t)p->entry;
+    thread_current()->in_app = true;
+    entry(process_start_arg(p));
+    thread_current()->in_app = false;
+    process_exit(0);
+}
+
+const struct isolation isolation_inkernel = {
+    .mode = PROCESS_INKERNEL,
+    .name = "inkernel",
+    .binary = "app.elf",
+    .native = true,
+    .calls = &inkernel_calls,
+    .create = inkernel_create,
+    .thread = inkernel_thread,
 };

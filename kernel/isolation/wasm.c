@@ -3,14 +3,15 @@
 // address the module passes and hands the calls below host pointers it has
 // checked, so these wrappers pass them on to the same sys_* functions every other
 // mode uses (process_range trusts them for wasm processes).
+#include "isolation.h"
 #include "log.h"
 #include "mm.h"
-#include "process.h"
 #include "syscall.h"
 #include "wasm/wasm_app.h"
 
 extern const struct wasm_app_ops process_wasm_ops;
 
+#define WASM_KSTACK_SIZE (64u << 10) // the engine thread's stack
 #define WASM_FUEL_SLICE 10000000   // between checks for a stop; preemption is by timer
 
 // Enter/leave the kernel's part of a call: interrupts masked, like inkernel calls.
@@ -146,7 +147,7 @@ static ftl_err_t w_irq_ack(void *ctx, ftl_handle_t irq)
     return WASM_CALL(sys_irq_ack(ctx, irq));
 }
 
-// Also the JS runtime's ops (kernel/process_js.c): both pass host pointers.
+// Also the JS runtime's ops (kernel/isolation/js.c): both pass host pointers.
 const struct wasm_app_ops process_wasm_ops = {
     .handle_close = w_handle_close,
     .channel_create = w_channel_create,
@@ -216,9 +217,9 @@ static void wasm_thread(void *arg)
     process_exit(code);
 }
 
-ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
-                              const struct process_limits *lim, struct process **out,
-                              const char **why)
+ftl_err_t process_create_engine(enum process_mode mode, const char *name, const void *module,
+                                size_t len, const struct process_limits *lim,
+                                struct process **out, const char **why)
 {
     struct process *p = kzalloc(sizeof(*p));
     if (!p) {
@@ -226,7 +227,7 @@ ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
         return FTL_ERR_NO_MEMORY;
     }
     snprintf(p->name, sizeof(p->name), "%s", name);
-    p->mode = PROCESS_WASM;
+    p->mode = mode;
     p->wasm = module;
     p->wasm_len = len;
     list_init(&p->link);
@@ -253,8 +254,21 @@ ftl_err_t process_create_wasm(const char *name, const void *module, size_t len,
     return FTL_OK;
 }
 
-ftl_err_t process_start_wasm(struct process *p)
+// The module is loaded when the app starts; one the engine rejects ends the app with
+// the reason.
+static ftl_err_t wasm_create(const char *name, const void *module, size_t len,
+                             const struct process_limits *lim, struct process **out,
+                             const char **why)
 {
-    p->thread = thread_create(p->name, wasm_thread, p, NULL, PROCESS_WASM_KSTACK_SIZE);
-    return p->thread ? FTL_OK : FTL_ERR_NO_MEMORY;
+    return process_create_engine(PROCESS_WASM, name, module, len, lim, out, why);
 }
+
+const struct isolation isolation_wasm = {
+    .mode = PROCESS_WASM,
+    .name = "wasm",
+    .binary = "app.wasm",
+    .host_pointers = true,
+    .kstack = WASM_KSTACK_SIZE,
+    .create = wasm_create,
+    .thread = wasm_thread,
+};

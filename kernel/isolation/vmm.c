@@ -3,14 +3,21 @@
 // VM's stage-2 table (kernel/arch/arm64/vmm.c) and its call stubs are `hvc`. This
 // loop runs on the app's kernel thread: each exit is a call (the same syscall
 // dispatch as user mode), an interrupt for the kernel, or a fault that ends the app.
-#include "process.h"
-#include "syscall.h"
-#include "trap.h"
+#include "isolation.h"
+#include "../syscall.h"
+#include "../trap.h"
 
-_Noreturn void process_vmm_run(struct process *p)
+static ftl_err_t vmm_create(const char *name, const void *elf, size_t len,
+                            const struct process_limits *lim, struct process **out,
+                            const char **why)
 {
-    uint64_t start = p->ubase + (uint64_t)((uint8_t *)p->start - p->mem);
-    arch_vm_reset(p->aspace, p->entry, p->stack_top, start);
+    return process_create_native(&isolation_vmm, name, elf, len, lim, out, why);
+}
+
+static void vmm_thread(void *arg)
+{
+    struct process *p = arg;
+    arch_vm_reset(p->aspace, p->entry, p->stack_top, process_start_arg(p));
     uint64_t *x = arch_vm_regs(p->aspace);
     arch_irq_save(); // the guest runs with the kernel's interrupts masked (they exit it)
     for (;;) {
@@ -32,3 +39,17 @@ _Noreturn void process_vmm_run(struct process *p)
         }
     }
 }
+
+const struct isolation isolation_vmm = {
+    .mode = PROCESS_VMM,
+    .name = "vmm",
+    .binary = "app.elf",
+    .native = true,
+    .own_space = true,
+    .needs_el2 = true,
+    .kstack = PROCESS_KSTACK_SIZE,
+    .create = vmm_create,
+    .stubs = arch_guest_stubs,
+    .space_create = arch_vm_create,
+    .thread = vmm_thread,
+};

@@ -13,12 +13,13 @@
 //   by the kernel at twice the budget, from the timer interrupt: the engine runs with
 //   interrupts unmasked and holds no kernel state then, so its thread is ended where
 //   it stands, and its arena, stack and handles are freed without calling the engine.
+#include "isolation.h"
 #include "js/js_app.h"
 #include "log.h"
 #include "mm.h"
-#include "process.h"
 
 #define JS_CPU_MS_DEFAULT 1000
+#define JS_KSTACK_SIZE (256u << 10)   // the engine thread's stack
 #define JS_STACK_MARGIN (64u << 10)   // of the thread's stack, never given to the engine
 #define JS_GUARD_ZONE (16u << 10)     // the bottom of that margin: filled, and checked
 #define JS_GUARD_WORD 0x6a73677561726421ull
@@ -218,7 +219,7 @@ static void js_thread(void *arg)
     struct process *p = arg;
     struct thread *t = thread_current();
     struct js_app_config cfg = {.env = p->env,
-                                .stack_size = PROCESS_JS_KSTACK_SIZE - JS_STACK_MARGIN,
+                                .stack_size = JS_KSTACK_SIZE - JS_STACK_MARGIN,
                                 .interrupt = over_budget,
                                 .turn_begin = turn_begin};
     char why[JS_APP_ERROR_MAX];
@@ -242,17 +243,16 @@ static void js_thread(void *arg)
     process_exit(js_app_exit_code(app));
 }
 
-ftl_err_t process_create_js(const char *name, const void *src, size_t len,
-                            const struct process_limits *lim, struct process **out,
-                            const char **why)
+// An arena of lim->heap_size and a CPU budget per event-loop turn of lim->cpu_ms.
+static ftl_err_t js_create(const char *name, const void *src, size_t len,
+                           const struct process_limits *lim, struct process **out,
+                           const char **why)
 {
-    struct process_limits wl = *lim;
-    ftl_err_t err = process_create_wasm(name, src, len, &wl, out, why);
+    ftl_err_t err = process_create_engine(PROCESS_JS, name, src, len, lim, out, why);
     if (err != FTL_OK) {
         return err;
     }
     struct process *p = *out;
-    p->mode = PROCESS_JS;
     p->js = kmem_zalloc(p->kmem, sizeof(*p->js));
     if (!p->js) {
         process_destroy(p);
@@ -265,15 +265,25 @@ ftl_err_t process_create_js(const char *name, const void *src, size_t len,
     return FTL_OK;
 }
 
-ftl_err_t process_start_js(struct process *p)
+// What the engine held (its arena), freed without calling the engine.
+static void js_release(struct process *p)
 {
-    p->thread = thread_create(p->name, js_thread, p, NULL, PROCESS_JS_KSTACK_SIZE);
-    return p->thread ? FTL_OK : FTL_ERR_NO_MEMORY;
-}
-
-void process_free_js(struct process *p)
-{
+    if (!p->js) {
+        return; // js_create failed before the arena was made
+    }
     js_arena_release_all(&p->js->arena);
     kmem_free(p->kmem, p->js, sizeof(*p->js));
     p->js = NULL;
 }
+
+const struct isolation isolation_js = {
+    .mode = PROCESS_JS,
+    .name = "js",
+    .binary = "main.js",
+    .host_pointers = true,
+    .engine_in_kernel = true,
+    .kstack = JS_KSTACK_SIZE,
+    .create = js_create,
+    .thread = js_thread,
+    .release = js_release,
+};
