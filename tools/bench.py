@@ -149,13 +149,15 @@ def main() -> int:
     uu0 = results[("user", "user")][0][0][0]
     boot_ratio = linux_boot_ns / boot_ns
     print("targets")
-    print(f"  inkernel round trip <= 1/10 of a Linux pipe ({linux_pipe_ns // 10:,} ns): "
+    # The channel fast path's goals (1,000 and 2,000 ns against a 15 us pipe round
+    # trip) as ratios to the pipe measured in this run.
+    print(f"  inkernel round trip <= 1/15 of a Linux pipe ({linux_pipe_ns // 15:,} ns): "
           f"{ink0:,} ns "
-          f"({'met' if ink0 * 10 <= linux_pipe_ns else 'missed'})")
-    print(f"  user<->user round trip <= 1/5 of a Linux pipe ({linux_pipe_ns // 5:,} ns) "
+          f"({'met' if ink0 * 15 <= linux_pipe_ns else 'missed'})")
+    print(f"  user<->user round trip <= 1/7.5 of a Linux pipe ({linux_pipe_ns * 2 // 15:,} ns) "
           f"and <= 3x inkernel: "
           f"{uu0:,} ns, {uu0 / ink0:.2f}x "
-          f"({'met' if uu0 * 5 <= linux_pipe_ns and uu0 <= 3 * ink0 else 'missed'})")
+          f"({'met' if uu0 * 15 <= linux_pipe_ns * 2 and uu0 <= 3 * ink0 else 'missed'})")
     print(f"  spawn a user app and wait for its exit <= 100 us (Linux fork+exec+wait "
           f"{linux_spawn_ns / 1000:.0f} us): {spawn_ns / 1000:.1f} us, "
           f"{linux_spawn_ns / spawn_ns:.1f}x faster ({'met' if spawn_ns <= 100_000 else 'missed'})")

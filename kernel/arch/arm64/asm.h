@@ -43,3 +43,28 @@
 #define SCTLR_EL1_RES1 0x30d00800
 #define SCTLR_VALUE (SCTLR_EL1_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 12) | (1 << 14) | \
                      (1 << 15))
+
+#ifdef __ASSEMBLER__
+// Zeroes x1-x18 (the scratch registers but the return value x0), so that no kernel
+// value reaches an app on the way back to it.
+.macro CLEAR_X1_TO_X18
+    mov     x1, xzr
+    mov     x2, xzr
+    mov     x3, xzr
+    mov     x4, xzr
+    mov     x5, xzr
+    mov     x6, xzr
+    mov     x7, xzr
+    mov     x8, xzr
+    mov     x9, xzr
+    mov     x10, xzr
+    mov     x11, xzr
+    mov     x12, xzr
+    mov     x13, xzr
+    mov     x14, xzr
+    mov     x15, xzr
+    mov     x16, xzr
+    mov     x17, xzr
+    mov     x18, xzr
+.endm
+#endif

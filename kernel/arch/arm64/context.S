@@ -1,5 +1,6 @@
 // Thread context switch: saves the callee-saved state of `from` (AAPCS64: x19-x30,
 // sp, d8-d15, plus tpidr_el0 and the FP control registers) and loads `to`'s.
+#include "asm.h"
 
     .section .text
     // void arch_switch_to(struct arch_context *from, struct arch_context *to)
@@ -67,24 +68,7 @@ arch_user_enter:
 2:  msr     sp_el0, x1
     msr     tpidr_el0, xzr
     mov     x0, x2
-    mov     x1, xzr
-    mov     x2, xzr
-    mov     x3, xzr
-    mov     x4, xzr
-    mov     x5, xzr
-    mov     x6, xzr
-    mov     x7, xzr
-    mov     x8, xzr
-    mov     x9, xzr
-    mov     x10, xzr
-    mov     x11, xzr
-    mov     x12, xzr
-    mov     x13, xzr
-    mov     x14, xzr
-    mov     x15, xzr
-    mov     x16, xzr
-    mov     x17, xzr
-    mov     x18, xzr
+    CLEAR_X1_TO_X18
     mov     x19, xzr
     mov     x20, xzr
     mov     x21, xzr

@@ -217,24 +217,7 @@ svc_fast_el\el:
     ldp     x30, x2, [sp, #240]
     msr     elr_el\el, x2
     ldr     x0, [sp, #0]
-    mov     x1, xzr
-    mov     x2, xzr
-    mov     x3, xzr
-    mov     x4, xzr
-    mov     x5, xzr
-    mov     x6, xzr
-    mov     x7, xzr
-    mov     x8, xzr
-    mov     x9, xzr
-    mov     x10, xzr
-    mov     x11, xzr
-    mov     x12, xzr
-    mov     x13, xzr
-    mov     x14, xzr
-    mov     x15, xzr
-    mov     x16, xzr
-    mov     x17, xzr
-    mov     x18, xzr
+    CLEAR_X1_TO_X18
     add     sp, sp, #FRAME_SIZE
     eret
 .endm
