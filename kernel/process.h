@@ -60,6 +60,7 @@ struct process {
     const void *wasm;                // wasm mode: the module (in the boot image)
     size_t wasm_len;
     struct js_proc *js;              // js mode: the engine's arena and CPU budget
+    struct wasm_app *wasm_app;       // wasm mode: the running module (isolation/wasm.c)
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct list link;                // all processes
     bool exited;

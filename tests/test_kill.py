@@ -1,6 +1,7 @@
 """ftl_process_kill: test_kill kills test_victim while it spins in app code and while it
 waits in a kernel call, with the victim in each isolation mode that runs a C app, and
-test_victim_js (the same in JavaScript)."""
+test_victim_js and test_victim_wasm (the same in JavaScript and as a WebAssembly
+module)."""
 import re
 
 import pytest
@@ -13,12 +14,12 @@ def as_mode(app, mode):
     return re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
 
 
-@pytest.mark.parametrize("mode", ["inkernel", "user", "vmm", "js"])
+@pytest.mark.parametrize("mode", ["inkernel", "user", "vmm", "js", "wasm"])
 def test_a_spawned_app_is_killed_in_any_phase(boot, mode):
-    if mode == "js":
-        name = "test_victim_js"
+    if mode in ("js", "wasm"):
+        name = f"test_victim_{mode}"
         specs = {"test_kill": (ROOT / "apps" / "test_kill" / "spec.yaml").read_text()
-                 .replace("string: test_victim }", "string: test_victim_js }")}
+                 .replace("string: test_victim }", f"string: {name} }}")}
     else:
         name = "test_victim"
         specs = {"test_victim": as_mode("test_victim", mode)}

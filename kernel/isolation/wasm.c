@@ -15,13 +15,24 @@ extern const struct wasm_app_ops process_wasm_ops;
 #define WASM_FUEL_SLICE 10000000   // between checks for a stop; preemption is by timer
 
 // Enter/leave the kernel's part of a call: interrupts masked, like inkernel calls.
+// A killed module unwinds when the call returns (wasm_app_stop); its thread then
+// ends it (wasm_thread).
 #define WASM_CALL(expr)                      \
     ({                                       \
         uint64_t flags_ = arch_irq_save();   \
         ftl_err_t err_ = (expr);             \
+        stop_if_killed(ctx);                 \
         arch_irq_restore(flags_);            \
         err_;                                \
     })
+
+static inline void stop_if_killed(void *ctx)
+{
+    struct process *p = ctx;
+    if (p->killed && p->wasm_app) {
+        wasm_app_stop(p->wasm_app, -1);
+    }
+}
 
 static inline uaddr_t ua(const volatile void *p)
 {
@@ -88,7 +99,7 @@ static ftl_err_t w_timer_set(void *ctx, ftl_handle_t t, int64_t deadline_ns)
 
 static int64_t w_time_now(void *ctx)
 {
-    (void)ctx;
+    stop_if_killed(ctx); // a module spinning on the clock unwinds at its next read
     return arch_time_ns();
 }
 
@@ -199,12 +210,14 @@ static void wasm_thread(void *arg)
         FTL_OK) {
         process_abort("cannot load module", why);
     }
+    p->wasm_app = app;
     enum wasm_app_status st;
-    while ((st = wasm_app_run(app, WASM_FUEL_SLICE)) == WASM_APP_RUNNING) {
-        if (p->killed) {
-            wasm_app_destroy(app);
-            process_end_killed(p);
-        }
+    while ((st = wasm_app_run(app, WASM_FUEL_SLICE)) == WASM_APP_RUNNING && !p->killed) {
+    }
+    p->wasm_app = NULL;
+    if (p->killed) { // a slice ended, or the module unwound from a call (WASM_CALL)
+        wasm_app_destroy(app);
+        process_end_killed(p);
     }
     if (st == WASM_APP_TRAPPED) {
         char reason[160];
