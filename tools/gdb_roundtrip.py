@@ -2,22 +2,18 @@
 its next one (a whole round trip through echo), single-steps every instruction and
 writes the program counters to $FTL_PROFILE_OUT, one per line.
 
-The anchor is the entry of `sys_channel_send` for inkernel apps; a user app's calls
-reach it inlined into the svc path, so there the anchor is `svc_handler` entered with
-call number 2 (x8 of the saved frame: the send)."""
+The anchor is the entry of `channel_send` (kernel/channel.c), which every send reaches
+in every mode and nothing else does (the kernel's `sys_*` functions may be inlined
+into the svc path; a breakpoint with a condition would stop at every call)."""
 import os
 
 import gdb
 
 SKIP = int(os.environ.get("FTL_PROFILE_SKIP", "300"))  # warm-up round trips
 out = os.environ["FTL_PROFILE_OUT"]
-USER = os.environ.get("FTL_PROFILE_USER") == "1"
-SEND = "((unsigned long *)$x0)[8] == 2"
 
 # "*": the function's entry address; by name, gdb may pick a line inside it
-bp = gdb.Breakpoint("*svc_handler" if USER else "*sys_channel_send", internal=True)
-if USER:
-    bp.condition = SEND
+bp = gdb.Breakpoint("*channel_send", internal=True)
 bp.ignore_count = 2 * SKIP  # the client's and echo's sends
 gdb.execute("continue", to_string=True)
 bp.enabled = False
@@ -27,7 +23,7 @@ sends = 0
 while len(pcs) < 200000:
     gdb.execute("stepi", to_string=True)
     pc = int(gdb.parse_and_eval("$pc"))
-    if pc == start and (not USER or bool(gdb.parse_and_eval(SEND))):
+    if pc == start:
         sends += 1
         if sends == 2:  # echo's send, then the client's next one
             break

@@ -36,8 +36,7 @@ def main() -> int:
                               "echo": spec_in_mode("echo", server)})
         out = tmp / "pcs.txt"
         names = tmp / "names.txt"
-        env = dict(os.environ, FTL_PROFILE_OUT=str(out),
-                   FTL_PROFILE_USER="1" if client == server == "user" else "0")
+        env = dict(os.environ, FTL_PROFILE_OUT=str(out))
         # One gdb session: trace, then name every program counter seen.
         sym = tmp / "sym.py"
         sym.write_text(
