@@ -45,10 +45,8 @@ APPEND = "console=ttyAMA0 rdinit=/init quiet"
 QEMU_TIMEOUT_S = 300
 RESULT_KEYS = ["pipe_rt_1b_ns", "pipe_rt_4k_ns", "socketpair_rt_1b_ns",
                "fork_exec_wait_ns", "boot_to_init_ns", "boottime_at_init_ns"]
-# --fs: fsbench.c as /init, an ext4 image as a virtio-blk device, and FTL's own clock
-# flags (tools/run.sh): sleep=off keeps the time spent waiting for the disk from
-# counting as host wall time.
-FS_QEMU_FLAGS = [f if f != "shift=0" else "shift=0,sleep=off" for f in QEMU_FLAGS]
+# --fs-mib: fsbench.c as /init and an ext4 image as a virtio-blk device, with
+# --fs-icount as the -icount option (tools/bench_fs.py gives FTL the same).
 FS_RESULT_KEYS = ["fs_mib", "fs_write_ns", "fs_read_ns", "fs_files", "fs_create_ns"]
 # Debian's cloud kernel has ext4 built in, virtio-mmio and virtio-blk as modules:
 # /init loads these (in this order) from /modules.
@@ -316,10 +314,11 @@ def fresh_disk():
 def run_fs(kinfo, cpio, args, t0):
     disk = fresh_disk()
     append = f"console=ttyAMA0 rdinit=/fsbench quiet fs_mib={args.fs_mib} fs_files={args.fs_files}"
+    flags = [f if f != "shift=0" else args.fs_icount for f in QEMU_FLAGS]
     log(f"storage: {args.fs_mib} MiB, {args.fs_files} small files on {disk.name} "
-        "under QEMU -icount shift=0,sleep=off")
+        f"under QEMU -icount {args.fs_icount}")
     # The same drive options as tools/run.sh gives FTL's disk.
-    res = parse(boot(WORK / "Image", cpio, args.timeout, FS_QEMU_FLAGS, append,
+    res = parse(boot(WORK / "Image", cpio, args.timeout, flags, append,
                      ["-drive", f"file={disk},if=none,format=raw,id=disk0",
                       "-device", "virtio-blk-device,drive=disk0"]), FS_RESULT_KEYS)
     for k in ("uname_release", "uname_version"):
@@ -328,7 +327,7 @@ def run_fs(kinfo, cpio, args, t0):
     res.update({
         "e2fsck_clean": fsck.returncode == 0,
         "kernel_version": f"{kinfo['kernel_release']} (Debian {kinfo['kernel_package_version']})",
-        "qemu_flags": " ".join(FS_QEMU_FLAGS + ["-append", repr(append)]),
+        "qemu_flags": " ".join(flags + ["-append", repr(append)]),
         "wall_s": round(time.monotonic() - t0, 1),
     })
     disk.unlink(missing_ok=True)
@@ -351,6 +350,8 @@ def main():
                     help="storage only: write and read back this many MiB, then create "
                     "--fs-files small files, on an ext4 image (writes --out)")
     ap.add_argument("--fs-files", type=int, default=200, help="small files (default %(default)s)")
+    ap.add_argument("--fs-icount", default="shift=0",
+                    help="storage only: QEMU's -icount option (default %(default)s)")
     args = ap.parse_args()
     t0 = time.monotonic()
     try:
