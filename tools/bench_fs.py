@@ -4,7 +4,7 @@ rate through FTL's fs server, against Debian's Linux on the same virtio-blk devi
 the same QEMU, both under -icount shift=0,sleep=on (guest clock: 1 ns = 1 guest
 instruction; while the guest idles waiting for the disk, its clock runs with the host's).
 
-FTL: apps/test_fs_bench with mib = FS_MIB on a fresh copy of build/disk.img: it writes
+FTL: apps/test_fs_bench with mib = FS_MIB on a fresh image made like build/disk.img: it writes
 FS_MIB MiB in 4 KiB writes and syncs the file, reads them back in 4 KiB reads (the fs
 server's cache holds 8 MiB), creates 200 files of 100 bytes and syncs the file system.
 Linux: tools/linux-baseline/run.py --fs-mib FS_MIB (fsbench.c) does the same on a fresh
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from ftlboot import DISK_IMG, ROOT, Qemu, make_initfs  # noqa: E402
+from ftlboot import ROOT, Qemu, make_initfs  # noqa: E402
 
 FS_MIB = int(os.environ.get("FTL_BENCH_FS_MIB", "64"))
 FS_FILES = 200
@@ -34,15 +34,24 @@ FS_APPS = ["virtio_blk", "fs", "test_fs_bench"]
 LINUX_OUT = ROOT / "build" / "linux-baseline" / "fs-results.json"
 
 
+def fresh_disk(disk):
+    """A new ext4 image made like build/disk.img (tools/disk.mk) and like the Linux
+    side's (tools/linux-baseline/run.py): 256 MiB, no journal, 4 KiB blocks, from disk/."""
+    subprocess.run(["truncate", "-s", "256M", str(disk)], check=True)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-b", "4096",
+                    "-m", "0", "-L", "ftl", "-E", "root_owner=0:0", "-d", str(ROOT / "disk"),
+                    str(disk)], check=True)
+    return disk
+
+
 def run_ftl():
-    """Boots test_fs_bench under -icount on a copy of build/disk.img; returns
+    """Boots test_fs_bench under -icount on a fresh image; returns
     (write MB/s, read MB/s, files/s, e2fsck clean)."""
     spec = (ROOT / "apps" / "test_fs_bench" / "spec.yaml").read_text()
     spec = re.sub(r"mib: \{ number: \d+ \}", f"mib: {{ number: {FS_MIB} }}", spec)
     spec = re.sub(r"files: \{ number: \d+ \}", f"files: {{ number: {FS_FILES} }}", spec)
     with tempfile.TemporaryDirectory() as tmp:
-        disk = Path(tmp) / "disk.img"
-        subprocess.run(["cp", "--sparse=always", str(DISK_IMG), str(disk)], check=True)
+        disk = fresh_disk(Path(tmp) / "disk.img")
         initfs = make_initfs(Path(tmp) / "initfs.bin", FS_APPS, {"test_fs_bench": spec})
         # tools/run.sh adds no -icount of its own with icount=False.
         q = Qemu(initfs, timeout_s=1500, disk=disk, extra=["-icount", ICOUNT])
