@@ -8,6 +8,11 @@ clock: 1 ns = 1 guest instruction) and writes the figures as JSON:
 
     python3 tools/linux-baseline/run.py --out build/linux-baseline/results.json
 
+    python3 tools/linux-baseline/run.py --fs-mib 64 --out build/linux-baseline/fs-results.json
+
+boots fsbench.c as /init instead, with an ext4 image as a virtio-blk device (storage:
+fs_write_ns, fs_read_ns, fs_create_ns; tools/bench_fs.py runs it).
+
 Keys: pipe_rt_1b_ns, pipe_rt_4k_ns, socketpair_rt_1b_ns, fork_exec_wait_ns,
 boot_to_init_ns, boottime_at_init_ns, kernel_version, kernel_package,
 kernel_package_version, kernel_pinned, qemu_flags.
