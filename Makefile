@@ -344,7 +344,13 @@ bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench_js.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
+	$(Q)/usr/bin/python3 tools/bench_fs.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
+
+# Storage alone: FTL's fs server against Linux on the same virtio-blk disk (make bench runs it).
+.PHONY: bench-fs
+bench-fs: images
+	$(Q)/usr/bin/python3 tools/bench_fs.py
 
 # The image size table and edit->boot alone (make bench runs them too).
 bench-devloop: images
@@ -375,4 +381,5 @@ help:
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
+	@echo "make bench-fs   storage alone: fs server vs Linux ext4, MB/s and files/s"
 	@echo "make disk-image-new  make build/disk.img again from disk/ (what apps wrote is lost)"

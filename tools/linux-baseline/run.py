@@ -8,6 +8,11 @@ clock: 1 ns = 1 guest instruction) and writes the figures as JSON:
 
     python3 tools/linux-baseline/run.py --out build/linux-baseline/results.json
 
+    python3 tools/linux-baseline/run.py --fs-mib 64 --out build/linux-baseline/fs-results.json
+
+boots fsbench.c as /init instead, with an ext4 image as a virtio-blk device (storage:
+fs_write_ns, fs_read_ns, fs_create_ns; tools/bench_fs.py runs it).
+
 Keys: pipe_rt_1b_ns, pipe_rt_4k_ns, socketpair_rt_1b_ns, fork_exec_wait_ns,
 boot_to_init_ns, boottime_at_init_ns, kernel_version, kernel_package,
 kernel_package_version, kernel_pinned, qemu_flags.
@@ -45,6 +50,13 @@ APPEND = "console=ttyAMA0 rdinit=/init quiet"
 QEMU_TIMEOUT_S = 300
 RESULT_KEYS = ["pipe_rt_1b_ns", "pipe_rt_4k_ns", "socketpair_rt_1b_ns",
                "fork_exec_wait_ns", "boot_to_init_ns", "boottime_at_init_ns"]
+# --fs-mib: fsbench.c as /init and an ext4 image as a virtio-blk device, with
+# --fs-icount as the -icount option (tools/bench_fs.py gives FTL the same).
+FS_RESULT_KEYS = ["fs_mib", "fs_write_ns", "fs_read_ns", "fs_files", "fs_create_ns"]
+# Debian's cloud kernel has ext4 built in, virtio-mmio and virtio-blk as modules:
+# /init loads these (in this order) from /modules.
+MODULES = ["drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+           "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko"]
 
 
 class StepError(Exception):
@@ -125,7 +137,8 @@ def deb_field(deb, field):
 def fetch_kernel():
     image = WORK / "Image"
     meta_file = WORK / "kernel.json"
-    if image.exists() and meta_file.exists():
+    if image.exists() and meta_file.exists() and all(
+            (WORK / "modules" / Path(m).name).exists() for m in MODULES):
         info = json.loads(meta_file.read_text())
         # A fallback kernel stays cached; a pinned one only while the pin is unchanged.
         if not info.get("kernel_pinned") or (
@@ -167,12 +180,20 @@ def fetch_kernel():
     if head[56:60] != b"ARM\x64":
         raise StepError(step, f"{found[0].name} is not an uncompressed arm64 Image "
                         "(no ARM\\x64 magic at offset 56); -kernel would not boot it")
+    mods = WORK / "modules"
+    mods.mkdir(exist_ok=True)
+    for m in MODULES:
+        ko = sorted((x / "lib" / "modules").glob(f"*/kernel/{m}"))
+        if not ko:
+            raise StepError(step, f"no lib/modules/*/kernel/{m} in {deb.name} "
+                            "(compressed modules are not handled)")
+        shutil.copyfile(ko[0], mods / ko[0].name)
     shutil.copyfile(found[0], image.with_suffix(".tmp"))
     image.with_suffix(".tmp").replace(image)
     info = {"kernel_package": img_pkg, "kernel_package_version": img_ver,
             "kernel_release": found[0].name[len("vmlinuz-"):], "kernel_pinned": pinned}
     meta_file.write_text(json.dumps(info, indent=2) + "\n")
-    shutil.rmtree(dl, ignore_errors=True)  # 100+ MB of modules: only the Image is kept
+    shutil.rmtree(dl, ignore_errors=True)  # 100+ MB of modules: the Image and 4 are kept
     return info
 
 
@@ -205,10 +226,12 @@ def newc(entries):
 
 
 def build_initramfs():
-    srcs = [HERE / "bench.c", HERE / "true.c"]
+    srcs = [HERE / "bench.c", HERE / "true.c", HERE / "fsbench.c"]
     h = hashlib.sha256(" ".join([CC] + CFLAGS).encode() + Path(__file__).read_bytes())
     for s in srcs:
         h.update(s.read_bytes())
+    for m in MODULES:
+        h.update((WORK / "modules" / Path(m).name).read_bytes())
     stamp, cpio = WORK / "initramfs.stamp", WORK / "initramfs.cpio"
     if cpio.exists() and stamp.exists() and stamp.read_text() == h.hexdigest():
         return cpio
@@ -225,19 +248,24 @@ def build_initramfs():
         ("proc", 0o040755, b"", 0, 0),
         ("init", 0o100755, bins["bench"], 0, 0),
         ("true", 0o100755, bins["true"], 0, 0),
-    ]))
+        ("fsbench", 0o100755, bins["fsbench"], 0, 0),
+        ("devtmp", 0o040755, b"", 0, 0),
+        ("mnt", 0o040755, b"", 0, 0),
+        ("modules", 0o040755, b"", 0, 0),
+    ] + [("modules/" + Path(m).name, 0o100644,
+          (WORK / "modules" / Path(m).name).read_bytes(), 0, 0) for m in MODULES]))
     stamp.write_text(h.hexdigest())
     return cpio
 
 
 # ---------------------------------------------------------------- 3. boot
 
-def boot(image, cpio, timeout_s):
+def boot(image, cpio, timeout_s, flags=QEMU_FLAGS, append=APPEND, extra=()):
     step = "boot Linux under QEMU"
     if not shutil.which(QEMU):
         raise StepError(step, f"{QEMU} not found (package qemu-system-arm; run tools/setup.sh)")
-    cmd = (["timeout", "--kill-after=5", str(timeout_s), QEMU] + QEMU_FLAGS +
-           ["-kernel", str(image), "-initrd", str(cpio), "-append", APPEND])
+    cmd = (["timeout", "--kill-after=5", str(timeout_s), QEMU] + flags + list(extra) +
+           ["-kernel", str(image), "-initrd", str(cpio), "-append", append])
     logfile = WORK / "qemu.log"
     proc = None
     try:
@@ -262,18 +290,60 @@ def boot(image, cpio, timeout_s):
     return text
 
 
-def parse(text):
+def parse(text, keys=RESULT_KEYS):
     vals = dict(re.findall(r"^LINUXBENCH (\w+)=(.*?)\s*$", text, re.M))
     if "error" in vals:
         raise StepError("run benchmarks", f"benchmark failed in the guest: {vals['error']}",
                         None, text)
-    missing = [k for k in RESULT_KEYS if k not in vals]
+    missing = [k for k in keys if k not in vals]
     if missing:
         raise StepError("parse output", f"missing {', '.join(missing)}", None, text)
-    res = {k: int(vals[k]) for k in RESULT_KEYS}
+    res = {k: int(vals[k]) for k in keys}
     res["uname_release"] = vals.get("uname_release", "")
     res["uname_version"] = vals.get("uname_version", "")
     return res
+
+
+def fresh_disk():
+    """A new ext4 image made like build/disk.img (tools/disk.mk): 256 MiB, no journal,
+    4 KiB blocks, from disk/."""
+    disk = WORK / "fs-disk.img"
+    disk.unlink(missing_ok=True)
+    run("make the disk image", ["truncate", "-s", "256M", disk])
+    run("make the disk image", ["mke2fs", "-q", "-F", "-t", "ext4", "-O", "^has_journal",
+                                "-b", "4096", "-m", "0", "-L", "ftl", "-E", "root_owner=0:0",
+                                "-d", ROOT / "disk", disk])
+    return disk
+
+
+def run_fs(kinfo, cpio, args, t0):
+    disk = fresh_disk()
+    append = f"console=ttyAMA0 rdinit=/fsbench quiet fs_mib={args.fs_mib} fs_files={args.fs_files}"
+    flags = [f if f != "shift=0" else args.fs_icount for f in QEMU_FLAGS]
+    log(f"storage: {args.fs_mib} MiB, {args.fs_files} small files on {disk.name} "
+        f"under QEMU -icount {args.fs_icount}")
+    # The same drive options as tools/run.sh gives FTL's disk.
+    res = parse(boot(WORK / "Image", cpio, args.timeout, flags, append,
+                     ["-drive", f"file={disk},if=none,format=raw,id=disk0",
+                      "-device", "virtio-blk-device,drive=disk0"]), FS_RESULT_KEYS)
+    for k in ("uname_release", "uname_version"):
+        res.pop(k)
+    fsck = run("e2fsck the image", ["e2fsck", "-fn", disk], check=False)
+    res.update({
+        "e2fsck_clean": fsck.returncode == 0,
+        "kernel_version": f"{kinfo['kernel_release']} (Debian {kinfo['kernel_package_version']})",
+        "qemu_flags": " ".join(flags + ["-append", repr(append)]),
+        "wall_s": round(time.monotonic() - t0, 1),
+    })
+    disk.unlink(missing_ok=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2) + "\n")
+    size = res["fs_mib"] << 20
+    log(f"storage: write {size / (res['fs_write_ns'] / 1e9) / 1e6:.1f} MB/s, read "
+        f"{size / (res['fs_read_ns'] / 1e9) / 1e6:.1f} MB/s, "
+        f"{res['fs_files'] / (res['fs_create_ns'] / 1e9):.0f} files/s  -> {out}")
+    return 0
 
 
 def main():
@@ -281,12 +351,20 @@ def main():
     ap.add_argument("--out", default=str(WORK / "results.json"), help="results JSON path")
     ap.add_argument("--timeout", type=int, default=QEMU_TIMEOUT_S,
                     help="seconds QEMU may run (default %(default)s)")
+    ap.add_argument("--fs-mib", type=int, default=0,
+                    help="storage only: write and read back this many MiB, then create "
+                    "--fs-files small files, on an ext4 image (writes --out)")
+    ap.add_argument("--fs-files", type=int, default=200, help="small files (default %(default)s)")
+    ap.add_argument("--fs-icount", default="shift=0",
+                    help="storage only: QEMU's -icount option (default %(default)s)")
     args = ap.parse_args()
     t0 = time.monotonic()
     try:
         WORK.mkdir(parents=True, exist_ok=True)
         kinfo = fetch_kernel()
         cpio = build_initramfs()
+        if args.fs_mib:
+            return run_fs(kinfo, cpio, args, t0)
         log(f"booting {kinfo['kernel_package']} {kinfo['kernel_package_version']} "
             "under QEMU -icount shift=0")
         res = parse(boot(WORK / "Image", cpio, args.timeout))
