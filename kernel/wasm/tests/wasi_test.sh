@@ -97,6 +97,7 @@ compare_dir() {
 }
 
 compare_dir io_match_node wasi_io
+compare_dir dirs_match_node wasi_dirs
 compare hello_args_env "$T/empty.txt" hello GREETING=bonjour "args=one two  three" EXIT_CODE=3
 compare sort_stdin "$T/numbers.txt" sort
 compare sort_generated "$T/empty.txt" sort args=20000
