@@ -361,6 +361,15 @@ static enum wasm_status poll_oneoff(struct wasm_exec *ex, void *ctx, union wasm_
     return wasm_app_ret(app, ex, args, E_SUCCESS);
 }
 
+// Advice only: checked and accepted, as runtimes do.
+static enum wasm_status fd_advise(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    wasi_fs_setup(app);
+    int e = !wasi_fs_file(app, A(0)) ? E_BADF : A(3) > 5 ? E_INVAL : E_SUCCESS;
+    return wasm_app_ret(app, ex, args, e);
+}
+
 static enum wasm_status not_supported(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     return wasm_app_ret(wasm_app_of(ctx), ex, args, E_NOTSUP);
@@ -391,8 +400,8 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "fd_filestat_set_size", "iI:i", fd_filestat_set_size},
     {W, "fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags},
     {W, "sched_yield", ":i", sched_yield},
+    {W, "fd_advise", "iIIi:i", fd_advise},
     // Not supported here (ENOTSUP, as runtimes without them answer): see docs/wasm.md.
-    {W, "fd_advise", "iIIi:i", not_supported},
     {W, "fd_allocate", "iII:i", not_supported},
     {W, "fd_fdstat_set_rights", "iII:i", not_supported},
     {W, "fd_filestat_set_times", "iIIi:i", not_supported},

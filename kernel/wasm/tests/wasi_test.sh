@@ -98,6 +98,8 @@ compare_dir() {
 
 compare_dir io_match_node wasi_io
 compare_dir dirs_match_node wasi_dirs
+compare_dir misc_match_node wasi_misc "args=one two" GREETING=bonjour
+[ "$ours" -eq 42 ] && ok misc_proc_exit_code || bad misc_proc_exit_code "exit code $ours, want 42"
 compare hello_args_env "$T/empty.txt" hello GREETING=bonjour "args=one two  three" EXIT_CODE=3
 compare sort_stdin "$T/numbers.txt" sort
 compare sort_generated "$T/empty.txt" sort args=20000
