@@ -80,7 +80,8 @@ $(WASM_RUN_BIN): $(WASM_RUN_SRCS) $(WASM_HDRS)
 	@mkdir -p $(WASM_BUILD)
 	$(WASM_CC) $(WASM_CFLAGS) $(WASM_INC) -o $@ $(WASM_RUN_SRCS) -lm
 
-$(WASM_BUILD)/wasi/%.wasm: $(WASM_DIR)/tests/wasi/%.c $(WASM_DIR)/tests/sha256_impl.h
+$(WASM_BUILD)/wasi/%.wasm: $(WASM_DIR)/tests/wasi/%.c $(WASM_DIR)/tests/sha256_impl.h \
+		$(WASM_DIR)/tests/wasi/wasi_check.h
 	@mkdir -p $(dir $@)
 	$(WASM_WASI_CC) $(WASM_WASI_CFLAGS) -o $@ $<
 

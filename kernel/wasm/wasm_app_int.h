@@ -22,7 +22,6 @@ struct wasm_app_file {
     bool append; // FDFLAG_APPEND: every write goes to the end
     bool can_write;
     ftl_handle_t ch; // the file's channel; -1 for the preopen (fd 3)
-    uint32_t depth;  // path components below the preopen
     char path[1024]; // the fs server's absolute path
 };
 

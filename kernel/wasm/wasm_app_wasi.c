@@ -322,6 +322,17 @@ static enum wasm_status wasi_clock_time_get(struct wasm_exec *ex, void *ctx, uni
     return wasm_app_ret(app, ex, args, ok ? WASI_ESUCCESS : WASI_EFAULT);
 }
 
+// Both clocks count nanoseconds.
+static enum wasm_status wasi_clock_res_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    if (A(0) != WASI_CLOCK_MONOTONIC && A(0) != WASI_CLOCK_REALTIME) {
+        return wasm_app_ret(app, ex, args, WASI_EINVAL);
+    }
+    bool ok = wasm_app_put_u64(app, A(1), 1);
+    return wasm_app_ret(app, ex, args, ok ? WASI_ESUCCESS : WASI_EFAULT);
+}
+
 static enum wasm_status wasi_random_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
@@ -354,6 +365,7 @@ const struct wasm_app_import wasm_app_wasi_imports[] = {
     {W, "fd_seek", "iIii:i", wasi_fd_seek},
     {W, "fd_close", "i:i", wasi_fd_close},
     {W, "fd_prestat_get", "ii:i", wasi_fd_prestat_get},
+    {W, "clock_res_get", "ii:i", wasi_clock_res_get},
     {W, "clock_time_get", "iIi:i", wasi_clock_time_get},
     {W, "random_get", "ii:i", wasi_random_get},
     {W, "proc_exit", "i:", wasi_proc_exit},

@@ -3,8 +3,8 @@
 // one preopened directory, fd 3, named "/" for the guest (or the string item `fs_name`);
 // it is the fs server's directory given by the string item `fs_root` (default "/").
 // wasm-run --dir serves the same protocol from a host directory (tests/host_fs.c).
-// Paths are resolved here, relative to a directory fd: absolute paths and ".." above the
-// preopen are refused with ENOTCAPABLE before the server sees them. Every call is one
+// Paths are resolved here, relative to a directory fd: absolute paths and ".." above that
+// directory are refused with ENOTCAPABLE before the server sees them. Every call is one
 // request and its reply. The other WASI file functions are in wasm_app_wasi_path.c.
 #include "wasm_app_wasi_fs.h"
 
@@ -168,7 +168,7 @@ int wasi_fs_file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op
 }
 
 // Resolves `len` bytes of guest path at `addr`, relative to directory fd `dirfd`, into an
-// absolute fs server path. Refuses absolute paths and ".." above the preopen.
+// absolute fs server path. Refuses absolute paths and ".." above `dirfd`.
 int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_t len,
                     char out[FTL_FS_PATH_MAX])
 {
@@ -194,10 +194,11 @@ int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_
     if (rel[0] == '/') {
         return E_NOTCAPABLE;
     }
-    // The directory's own path below the preopen counts: ".." may climb back to it.
+    // A directory fd is the capability: ".." may not climb above it, not even to
+    // another directory inside the preopen (as node:wasi and wasmtime refuse it).
     size_t n = strlen(d->path);
     memcpy(out, d->path, n + 1);
-    int depth = (int)d->depth;
+    int depth = 0;
     for (char *c = rel; *c;) {
         char *end = strchr(c, '/');
         size_t clen = end ? (size_t)(end - c) : strlen(c);
@@ -226,15 +227,6 @@ int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_
         c += clen + (end ? 1 : 0);
     }
     return E_SUCCESS;
-}
-
-static int depth_of(const char *root, const char *path)
-{
-    int depth = 0;
-    for (const char *p = path + strlen(root); *p; p++) {
-        depth += *p == '/' && p[1] != '\0';
-    }
-    return depth + (strlen(path) > strlen(root) && strcmp(root, "/") == 0);
 }
 
 void wasi_fs_put_filestat(uint8_t out[64], const struct ftl_fs_stat *st)
@@ -296,7 +288,6 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
     f->append = fdflags & FDFLAG_APPEND;
     f->can_write = write;
     memcpy(f->path, path, strlen(path) + 1);
-    f->depth = (uint32_t)depth_of(app->files[0].path, path);
     uint32_t fd = ROOT_FD + (uint32_t)(f - app->files);
     bool ok = wasm_app_put_u32(app, A(8), fd);
     return wasm_app_ret(app, ex, args, ok ? E_SUCCESS : E_FAULT);

@@ -57,7 +57,7 @@ int wasi_fs_call(struct wasm_app *app, ftl_handle_t ch, uint32_t type, const voi
 int wasi_fs_file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op, const void *a,
                       size_t len);
 /// The fs server's absolute path of guest path (addr, len) relative to `dirfd`; refuses
-/// absolute paths and ".." above the preopen (ENOTCAPABLE).
+/// absolute paths and ".." above `dirfd` (ENOTCAPABLE).
 int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_t len,
                     char out[FTL_FS_PATH_MAX]);
 /// A WASI filestat (64 bytes) from a file protocol stat.

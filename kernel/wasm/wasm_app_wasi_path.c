@@ -192,6 +192,24 @@ static enum wasm_status path_readlink(struct wasm_exec *ex, void *ctx, union was
     return wasm_app_ret(app, ex, args, e);
 }
 
+// Opens the preopen's own directory on the server, for fd_readdir on fd 3.
+static int open_root_dir(struct wasm_app *app, struct wasm_app_file *f)
+{
+    char uri[FTL_FS_PATH_MAX + 16];
+    int n = snprintf(uri, sizeof(uri), "file:%s?rd", f->path);
+    if (n < 0 || (size_t)n >= sizeof(uri)) {
+        return E_NAMETOOLONG;
+    }
+    int e = wasi_fs_call(app, app->fs_ch, FTL_MSG_OPEN, uri, (size_t)n);
+    if (e == E_SUCCESS && (app->msg.type != FTL_MSG_OPEN_REPLY || app->msg.nhandles != 1)) {
+        e = E_IO;
+    }
+    if (e == E_SUCCESS) {
+        f->ch = app->msg.handles[0];
+    }
+    return e;
+}
+
 static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
@@ -200,8 +218,8 @@ static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_v
     uint64_t cookie = args[3].i64;
     uint32_t buf = A(1), cap = A(2), used = 0;
     int e = !f ? E_BADF : !f->is_dir ? E_NOTDIR : E_SUCCESS;
-    if (e == E_SUCCESS && A(0) == ROOT_FD) {
-        e = E_NOTSUP; // the preopen has no channel of its own: open "." to list it
+    if (e == E_SUCCESS && f->ch < 0) {
+        e = open_root_dir(app, f); // the preopen gets its channel when first listed
     }
     while (e == E_SUCCESS && used < cap) {
         e = wasi_fs_file_call(app, f, FTL_FS_READDIR, &cookie, 8);
@@ -343,6 +361,15 @@ static enum wasm_status poll_oneoff(struct wasm_exec *ex, void *ctx, union wasm_
     return wasm_app_ret(app, ex, args, E_SUCCESS);
 }
 
+// Advice only: checked and accepted, as runtimes do.
+static enum wasm_status fd_advise(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    wasi_fs_setup(app);
+    int e = !wasi_fs_file(app, A(0)) ? E_BADF : A(3) > 5 ? E_INVAL : E_SUCCESS;
+    return wasm_app_ret(app, ex, args, e);
+}
+
 static enum wasm_status not_supported(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     return wasm_app_ret(wasm_app_of(ctx), ex, args, E_NOTSUP);
@@ -373,8 +400,8 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "fd_filestat_set_size", "iI:i", fd_filestat_set_size},
     {W, "fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags},
     {W, "sched_yield", ":i", sched_yield},
+    {W, "fd_advise", "iIIi:i", fd_advise},
     // Not supported here (ENOTSUP, as runtimes without them answer): see docs/wasm.md.
-    {W, "fd_advise", "iIIi:i", not_supported},
     {W, "fd_allocate", "iII:i", not_supported},
     {W, "fd_fdstat_set_rights", "iII:i", not_supported},
     {W, "fd_filestat_set_times", "iIIi:i", not_supported},

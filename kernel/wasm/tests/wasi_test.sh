@@ -69,6 +69,37 @@ elif ! diff -r "$T/files.ours" "$T/files.node" >/dev/null; then
 else
     ok files_match_node
 fi
+# compare_dir <test> <program> [args...]: like files above, for the programs that call
+# wasi_snapshot_preview1 directly (wasi/wasi_*.c); the exit code must match too.
+compare_dir() {
+    name=$1
+    prog=$2
+    shift 2
+    rm -rf "$T/$name.ours.d" "$T/$name.node.d"
+    mkdir -p "$T/$name.ours.d" "$T/$name.node.d"
+    "$RUN" --dir "$T/$name.ours.d::/sandbox" "$B/wasi/$prog.wasm" "$@" </dev/null \
+        >"$T/$name.ours" 2>"$T/$name.ours.err"
+    ours=$?
+    "$NODE" --no-warnings "$HERE/node_wasi.mjs" --dir "$T/$name.node.d::/sandbox" \
+        "$B/wasi/$prog.wasm" "$@" </dev/null >"$T/$name.node" 2>"$T/$name.node.err"
+    node=$?
+    if [ $ours -ne $node ]; then
+        bad "$name" "exit code $ours, node:wasi $node ($(head -c 300 "$T/$name.ours.err"))"
+    elif ! cmp -s "$T/$name.ours" "$T/$name.node"; then
+        bad "$name" "stdout differs from node:wasi: diff $T/$name.ours $T/$name.node"
+    elif grep -q "BROKEN" "$T/$name.ours"; then
+        bad "$name" "$(grep BROKEN "$T/$name.ours" | head -3)"
+    elif ! diff -r "$T/$name.ours.d" "$T/$name.node.d" >/dev/null; then
+        bad "$name" "the directories differ afterwards"
+    else
+        ok "$name"
+    fi
+}
+
+compare_dir io_match_node wasi_io
+compare_dir dirs_match_node wasi_dirs
+compare_dir misc_match_node wasi_misc "args=one two" GREETING=bonjour
+[ "$ours" -eq 42 ] && ok misc_proc_exit_code || bad misc_proc_exit_code "exit code $ours, want 42"
 compare hello_args_env "$T/empty.txt" hello GREETING=bonjour "args=one two  three" EXIT_CODE=3
 compare sort_stdin "$T/numbers.txt" sort
 compare sort_generated "$T/empty.txt" sort args=20000
