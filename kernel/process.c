@@ -59,6 +59,7 @@ static void forget_handle(void *owner, ftl_handle_t h, struct object *obj)
 void process_init_common(struct process *p)
 {
     handle_table_init(&p->handles, FTL_PROCESS_HANDLES_MAX, p, forget_handle);
+    p->fast_region = &p->regions[0];
     list_init(&p->dma);
     p->log_tokens = LOG_BURST_LINES;
 }
@@ -122,6 +123,7 @@ static void lay_out(struct process *p, const struct elf_info *info)
         add_region(p, stubs_off, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC);
         add_region(p, heap_off, p->heap_size, ARCH_PROT_READ | ARCH_PROT_WRITE);
         add_region(p, stack_off, PROCESS_STACK_DEFAULT, ARCH_PROT_READ | ARCH_PROT_WRITE);
+        p->fast_region = &p->regions[p->nregions - 1];
     }
     uint8_t *env_area = p->mem + env_off;
     p->start = (struct ftl_start *)(void *)env_area;

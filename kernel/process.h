@@ -47,6 +47,8 @@ struct process {
     size_t env_capacity;             // items that fit
     struct app_region regions[PROCESS_REGIONS_MAX];
     size_t nregions;
+    const struct app_region *fast_region; // checked first by process_range: where calls'
+                                     // buffers mostly are (inkernel: all its memory; else the stack)
     struct object *system_peer;      // kernel end of the system channel, if the process owns it
     struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
     struct list dma;                 // struct dma_block: DMA memory it holds
@@ -175,7 +177,7 @@ void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uin
 static inline void *process_range(const struct process *p, uint64_t addr, size_t len,
                                   uint32_t prot)
 {
-    const struct app_region *r = &p->regions[0];
+    const struct app_region *r = p->fast_region;
     if (p->nregions && addr >= r->start && addr <= r->end && len <= r->end - addr &&
         (r->prot & prot) == prot) {
         return p->mem + (addr - p->ubase);
