@@ -35,6 +35,10 @@ void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uin
     if (end < addr) {
         return NULL;
     }
+    const struct app_region *d = p->data_region; // the other common place of buffers
+    if (d && addr >= d->start && end <= d->end && (d->prot & prot) == prot) {
+        return p->mem + (addr - p->ubase);
+    }
     // Walk the range region by region; every byte must be in a region allowing `prot`.
     uint64_t at = addr;
     while (at < end) {
@@ -118,6 +122,9 @@ static void lay_out(struct process *p, const struct elf_info *info)
         for (size_t i = 0; i < info->nsegments; i++) {
             add_region(p, info->segments[i].vaddr, info->segments[i].memsz,
                        segment_prot(info->segments[i].prot));
+            if (p->regions[p->nregions - 1].prot & ARCH_PROT_WRITE) {
+                p->data_region = &p->regions[p->nregions - 1];
+            }
         }
         add_region(p, env_off, PROCESS_ENV_PAGES * PAGE_SIZE, ARCH_PROT_READ);
         add_region(p, stubs_off, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC);

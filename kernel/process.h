@@ -49,6 +49,7 @@ struct process {
     size_t nregions;
     const struct app_region *fast_region; // checked first by process_range: where calls'
                                      // buffers mostly are (inkernel: all its memory; else the stack)
+    const struct app_region *data_region; // checked next: the app's writable data and bss
     struct object *system_peer;      // kernel end of the system channel, if the process owns it
     struct process_watch *watch;     // what ftl_process_spawn handed out, or NULL
     struct list dma;                 // struct dma_block: DMA memory it holds
@@ -173,7 +174,7 @@ void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uin
 
 /// Returns the kernel view of app range [addr, addr+len) if all of it lies in
 /// regions that allow `prot`, else NULL. Inline for the common case: the range sits
-/// in the first region (an inkernel app's only one).
+/// in the app's stack (or an inkernel app's only region).
 static inline void *process_range(const struct process *p, uint64_t addr, size_t len,
                                   uint32_t prot)
 {
