@@ -91,8 +91,8 @@ ftl_err_t console_attach(struct process *p)
         return err;
     }
     err = process_env_add(p, "console", FTL_ENV_CHANNEL, "console", 0, &theirs->obj);
-    object_unref(&theirs->obj); // the app's handle holds it now (or nothing does)
-    if (err != FTL_OK) {
+    if (err != FTL_OK) { // else the app's handle holds the reference to its end
+        object_unref(&theirs->obj);
         object_unref(&mine->obj);
         return err;
     }
