@@ -311,7 +311,8 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; \
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
-	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto
+	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto \
+		test-lineedit
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:
