@@ -99,6 +99,10 @@ ftl_err_t console_attach(struct process *p)
     holder = mine;
     line_open = false;
     erased = false;
+    if (dropped > 0) {
+        KINFO("console: %s holds it now; %llu bytes typed before were dropped", p->name,
+              (unsigned long long)dropped);
+    }
     return FTL_OK;
 }
 
