@@ -125,3 +125,11 @@ def test_log_lines_never_garble_the_prompt(shell):
     shell.run("start hello\r", r"^\[hello ended\]$")
     garbled = [line for line in shell.q.lines if re.search(r"ftl> .*\[\w+\s*\] (INFO|WARN)", line)]
     assert not garbled, garbled
+
+
+def test_one_app_holds_the_console_at_a_time(boot):
+    hello = (ROOT / "apps" / "hello" / "spec.yaml").read_text() + "grants: { console: true }\n"
+    os = boot(apps=["shell", "hello"], specs={"hello": hello}, disk=False)
+    os.wait_for(r"^\[kernel      \] ERROR  apps/hello/spec.yaml: cannot give it the console: "
+                r"FTL_ERR_BUSY$")
+    os.wait_for(r"FTL shell: type help")
