@@ -180,7 +180,7 @@ include kernel/wasm/wasm.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c kernel/device.c \
-	kernel/debugger.c
+	kernel/debugger.c kernel/console.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 
@@ -311,7 +311,8 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 	$(Q)set -e; for t in $(UNIT_TESTS) spec_test; do echo "== $$t"; \
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
-	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto
+	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto \
+		test-lineedit
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:

@@ -29,6 +29,10 @@ void arch_context_init(struct arch_context *ctx, void *stack_top, void (*entry)(
 
 /// Writes bytes to the boot console (the UART), polling.
 void arch_console_write(const char *s, size_t len);
+/// Turns on the console UART's receive interrupt; false if this UART has none FTL drives.
+bool arch_console_rx_enable(void);
+/// Reads up to `max` received bytes without waiting; returns how many.
+size_t arch_console_read(char *buf, size_t max);
 /// Makes freshly written code at [addr, addr+len) visible to instruction fetch.
 void arch_sync_icache(void *addr, size_t len);
 /// Powers the machine off (QEMU exits). Never returns.

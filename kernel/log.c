@@ -2,6 +2,7 @@
 // optional ANSI colors, a ring of recent lines for later readers, and panic().
 #include "log.h"
 #include "kernel.h"
+#include "console.h"
 
 static bool use_color;
 static bool first_app_line_seen;
@@ -47,6 +48,7 @@ void log_line(const char *name, int level, const char *msg, size_t len)
     char head[64];
     int n = snprintf(head, sizeof(head), "[%-12s] %-6s ", name, level_names[level]);
     uint64_t flags = arch_irq_save();
+    console_log_hook(false);
     ring_write(head, (size_t)n);
     ring_write(msg, len);
     ring_write("\n", 1);
@@ -60,6 +62,7 @@ void log_line(const char *name, int level, const char *msg, size_t len)
     }
     arch_console_write(msg, len);
     arch_console_write("\n", 1);
+    console_log_hook(true);
     arch_irq_restore(flags);
     if (!first_app_line_seen && strcmp(name, "kernel") != 0) {
         first_app_line_seen = true;

@@ -1,4 +1,5 @@
 // kmain: from the device tree to running apps.
+#include "console.h"
 #include "debugger.h"
 #include "device.h"
 #include "fdt.h"
@@ -94,6 +95,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
     if (irq_register(timer, timer_irq, NULL) != FTL_OK) {
         panic("timer interrupt %u already taken", timer);
     }
+    console_init(&board);
     // The apps come in an initfs that QEMU loads with -initrd (tools/run.sh): the
     // kernel binary holds no app, so changing an app never relinks the kernel.
     if (board.initrd_end <= board.initrd_start) {

@@ -52,6 +52,7 @@ enum spec_grant {
     SPEC_GRANT_STATS = 1u << 3,      // ftl_sys_stats: system-wide memory and process counts
     SPEC_GRANT_DMA = 1u << 4,        // ftl_dma_alloc
     SPEC_GRANT_DEVICE = 1u << 5,     // `device` env items, ftl_irq_ack
+    SPEC_GRANT_CONSOLE = 1u << 6,    // the `console` env item (typed bytes), ftl_console_write
 };
 
 struct spec_grants {

@@ -4,6 +4,7 @@
 // the rest of the system comes up.
 #include "startup.h"
 #include "channel.h"
+#include "console.h"
 #include "device.h"
 #include "initfs.h"
 #include "isolation/isolation.h"
@@ -11,7 +12,6 @@
 #include "process.h"
 #include "spec.h"
 
-#define APPS_MAX 64
 
 struct app {
     struct spec *spec;
@@ -188,6 +188,13 @@ static ftl_err_t build_environ(const struct spec *s, struct process *p)
             return err;
         }
     }
+    if (s->grants.bits & SPEC_GRANT_CONSOLE) {
+        ftl_err_t err = console_attach(p);
+        if (err != FTL_OK) {
+            klog(FTL_LOG_ERROR, "%s: cannot give it the console: %s", s->file, ftl_err_name(err));
+            return err;
+        }
+    }
     if (s->preopen_guest[0]) { // read by the WASI runtime (kernel/wasm/wasm_app_wasi_fs.c)
         ftl_err_t err = process_env_add(p, "fs_name", FTL_ENV_STRING, s->preopen_guest, 0, NULL);
         if (err == FTL_OK) {
@@ -278,4 +285,17 @@ ftl_err_t startup_spawn(const char *name, struct kmem *parent, struct process **
     }
     *out = p;
     return FTL_OK;
+}
+
+size_t startup_list(struct ftl_app_entry *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < napps && n < max; i++) {
+        struct ftl_app_entry *e = &out[n++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->name, sizeof(e->name), "%s", apps[i].spec->name);
+        e->isolation = (uint32_t)apps[i].spec->isolation;
+        e->flags = (apps[i].spec_ok ? FTL_APP_STARTS : 0) | (apps[i].ok ? FTL_APP_RUNNING : 0);
+    }
+    return n;
 }

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <ftl/abi.h>
+#include <ftl/calls.h>
+#include <stddef.h>
+
+#define APPS_MAX 64 // apps one image may hold
 
 /// Reads the specs in the boot image, reports errors, wires services, starts apps.
 void startup_run(void);
@@ -16,3 +20,7 @@ struct kmem;
 /// which the new app's charges count against); an environ error (a service's app is gone).
 FTL_MUST_CHECK ftl_err_t startup_spawn(const char *name, struct kmem *parent,
                                        struct process **out);
+
+/// Fills `out` with up to `max` of the image's apps (name, isolation, FTL_APP_* flags);
+/// returns how many.
+size_t startup_list(struct ftl_app_entry *out, size_t max);

@@ -2,6 +2,7 @@
 // svc for user mode next).
 #include "syscall.h"
 #include "channel.h"
+#include "console.h"
 #include "log.h"
 #include "mm.h"
 #include "startup.h"
@@ -486,6 +487,31 @@ ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
     return err;
 }
 
+ftl_err_t sys_apps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
+{
+    if (!process_has_grant(p, SPEC_GRANT_PS)) {
+        return FTL_ERR_DENIED;
+    }
+    if (max > APPS_MAX) {
+        max = APPS_MAX;
+    }
+    if (!app_writable(p, out, max * sizeof(struct ftl_app_entry)) ||
+        !app_writable(p, out_n, sizeof(size_t))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    struct ftl_app_entry *list = kmalloc(APPS_MAX * sizeof(*list));
+    if (!list) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    size_t n = startup_list(list, max);
+    ftl_err_t err = app_copy_out(p, out, list, n * sizeof(*list));
+    kfree(list);
+    if (err == FTL_OK) {
+        err = app_copy_out(p, out_n, &n, sizeof(n));
+    }
+    return err;
+}
+
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len)
 {
     if (!process_has_grant(p, SPEC_GRANT_LOG_READ)) {
@@ -526,6 +552,8 @@ enum call_no {
     CALL_PS,
     CALL_LOG_READ,
     CALL_PROCESS_KILL,
+    CALL_CONSOLE_WRITE,
+    CALL_APPS,
     CALL_COUNT,
 };
 
@@ -588,6 +616,10 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_process_kill(p, h0);
     case CALL_LOG_READ:
         return sys_log_read(p, a[0], a[1], a[2]);
+    case CALL_CONSOLE_WRITE:
+        return sys_console_write(p, a[0], a[1]);
+    case CALL_APPS:
+        return sys_apps(p, a[0], a[1], a[2]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

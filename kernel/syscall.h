@@ -34,6 +34,7 @@ ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t irq);
 ftl_err_t sys_process_kill(struct process *p, ftl_handle_t process);
 ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len);
+ftl_err_t sys_apps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 
 /// Runs call `no` (its position in struct ftl_calls) with arguments `a` for a
 /// user-mode app and returns what goes back in x0. Unknown numbers get

@@ -68,10 +68,11 @@ class Qemu:
     `disk`: None attaches build/disk.img as a virtio-blk device in snapshot mode (the
     boot sees the image, its writes are discarded), a path attaches that image writable
     (writes persist), False attaches no disk. Extra arguments with a -drive of their
-    own replace it."""
+    own replace it. `console_input` True connects QEMU's stdin to a pipe that type()
+    writes to (the serial console's input); else stdin is /dev/null."""
 
     def __init__(self, initfs=None, timeout_s=300, icount=False, extra=(), kernel=None,
-                 el=None, gic=None, disk=None):
+                 el=None, gic=None, disk=None, console_input=False):
         cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
                str(kernel or KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
         cmd += list(extra)
@@ -86,7 +87,8 @@ class Qemu:
         else:
             env["FTL_DISK"] = "none"
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+                                     stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
+                                     start_new_session=True, env=env)
         self.lines = []
         self._new = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -95,6 +97,8 @@ class Qemu:
     def _read(self):
         for raw in self.proc.stdout:
             line = raw.decode(errors="replace").rstrip("\r\n")
+            if "\r" in line:  # "\r" then "ESC [K": what follows replaced the line (the shell)
+                line = line.rsplit("\r", 1)[1].replace("\x1b[K", "")
             self.lines.append(line)
             self._new.put(line)
         self._new.put(None)
@@ -123,6 +127,13 @@ class Qemu:
                 return m
         raise AssertionError(f"no line matching {pattern!r} within {timeout_s}s; log:\n" +
                              "\n".join(self.lines[-60:]))
+
+    def type(self, text):
+        """Sends `text` (str or bytes) to the serial console, as if typed (needs
+        console_input=True)."""
+        data = text.encode() if isinstance(text, str) else text
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
     def stop(self):
         if self.proc.poll() is None:

@@ -67,7 +67,9 @@ class Lines:
     def _read(self, stream):
         for raw in stream:
             with self.cond:
-                self.lines.append(raw.decode(errors="replace").rstrip("\r\n"))
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                # What follows a line's last "\r" is what shows (the shell's prompt before it).
+                self.lines.append(line.rsplit("\r", 1)[-1].replace("\x1b[K", ""))
                 self.cond.notify_all()
 
     def wait_for(self, pattern, start=0, timeout_s=120):

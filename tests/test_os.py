@@ -75,7 +75,7 @@ def test_calls_without_their_grant_are_denied(boot, mode):
               specs={"test_grants": spec})
     m = os.wait_for(r"^\[test_grants \] INFO   TEST DONE passed=(\d+) failed=(\d+)$")
     fails = [line for line in os.lines if "TEST FAIL" in line]
-    assert int(m.group(2)) == 0 and int(m.group(1)) == 10, "\n".join(fails)
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 13, "\n".join(fails)
     # test_grants_child runs twice: started at boot, then spawned by test_grants.
     child = [line for line in os.lines if "TEST PASS grants.child_does_not_inherit_spawn" in line]
     assert len(child) == 2

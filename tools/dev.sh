@@ -66,6 +66,7 @@ while true; do
         esac
     done
     while read -r -t 0.3 _ <&3; do :; done
+    printf '\r\033[K' # the shell's prompt may be showing: start a clean line
     echo "FTL dev: $path changed"
     stop_qemu
 done

@@ -51,6 +51,12 @@ static void ungranted_calls_are_denied(const struct ftl_env *env)
     check_err("grants.dma_alloc_is_denied", ftl_dma_alloc(4096, &va, &bus), FTL_ERR_DENIED);
     // The grant is checked before the handle: no grant, no way to learn about handles.
     check_err("grants.irq_ack_is_denied", ftl_irq_ack(ftl_env_system(env)), FTL_ERR_DENIED);
+    check_err("grants.console_write_is_denied", ftl_console_write("x", 1), FTL_ERR_DENIED);
+    struct ftl_app_entry apps[4];
+    check_err("grants.apps_is_denied", ftl_apps(apps, 4, &n), FTL_ERR_DENIED);
+    ftl_handle_t console;
+    check_err("grants.no_console_item", ftl_env_channel(env, "console", &console),
+              FTL_ERR_NOT_FOUND);
 }
 
 static void spawn_needs_the_name_granted(void)

@@ -5,6 +5,7 @@
 // time). A fault while in here is the kernel's: fault.c tells by the program counter.
 #include "isolation.h"
 #include "../sched.h"
+#include "../console.h"
 #include "../syscall.h"
 
 struct kcall {
@@ -157,6 +158,18 @@ static ftl_err_t k_log_read(char *buf, size_t len, size_t *out_len)
     return kleave(k, sys_log_read(k.p, ua(buf), len, ua(out_len)));
 }
 
+static ftl_err_t k_console_write(const void *buf, size_t len)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_console_write(k.p, ua(buf), len));
+}
+
+static ftl_err_t k_apps(struct ftl_app_entry *out, size_t max, size_t *out_n)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_apps(k.p, ua(out), max, ua(out_n)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -187,6 +200,8 @@ static const struct ftl_calls inkernel_calls = {
     .ps = k_ps,
     .log_read = k_log_read,
     .process_kill = k_process_kill,
+    .console_write = k_console_write,
+    .apps = k_apps,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -144,6 +144,30 @@ void arch_console_write(const char *s, size_t len)
     }
 }
 
+// PL011 receive: FR.RXFE (bit 4) set means no byte; IMSC's RXIM (bit 4) and RTIM
+// (bit 6) raise the interrupt on a byte or on a quiet FIFO; ICR clears them.
+bool arch_console_rx_enable(void)
+{
+    if (!uart) {
+        return false;
+    }
+    uart[0x44 / 4] = (1u << 4) | (1u << 6);
+    uart[0x38 / 4] |= (1u << 4) | (1u << 6);
+    return true;
+}
+
+size_t arch_console_read(char *buf, size_t max)
+{
+    size_t n = 0;
+    while (uart && n < max && !(uart[0x18 / 4] & (1u << 4))) {
+        buf[n++] = (char)(uart[0] & 0xff);
+    }
+    if (uart) {
+        uart[0x44 / 4] = (1u << 4) | (1u << 6);
+    }
+    return n;
+}
+
 void arch_sync_icache(void *addr, size_t len)
 {
     uintptr_t start = (uintptr_t)addr & ~63ul, end = (uintptr_t)addr + len;

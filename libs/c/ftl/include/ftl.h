@@ -178,6 +178,14 @@ FTL_MUST_CHECK ftl_err_t ftl_ps(struct ftl_ps_entry *out, size_t max, size_t *ou
 /// FTL_ERR_DENIED without `grants: { log_read: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len);
 
+/// Writes `len` (<= FTL_MSG_DATA_MAX) bytes to the serial console as they are: no log
+/// prefix. FTL_ERR_DENIED without `grants: { console: true }` (docs/shell.md).
+ftl_err_t ftl_console_write(const void *buf, size_t len);
+
+/// Fills `out` with up to `max` of the apps the image holds, with their isolation modes
+/// and whether they started at boot. FTL_ERR_DENIED without `grants: { ps: true }`.
+FTL_MUST_CHECK ftl_err_t ftl_apps(struct ftl_app_entry *out, size_t max, size_t *out_n);
+
 // ---- logging and exit ----
 
 /// Logs one line at `level` (FTL_LOG_*), printf-style. Lines longer than 1000

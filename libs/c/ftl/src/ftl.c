@@ -237,3 +237,13 @@ _Noreturn void ftl_check_failed(const char *expr, ftl_err_t err, const char *fil
     FTL_ERROR("%s failed: %s (%s:%d)", expr, ftl_err_str(err), file, line);
     ftl_exit(1);
 }
+
+ftl_err_t ftl_console_write(const void *buf, size_t len)
+{
+    return ftl_calls_->console_write(buf, len);
+}
+
+ftl_err_t ftl_apps(struct ftl_app_entry *out, size_t max, size_t *out_n)
+{
+    return ftl_calls_->apps(out, max, out_n);
+}

@@ -88,6 +88,15 @@ struct ftl_ps_entry {
     uint64_t kmem_peak;                       // highest kmem_used so far
 };
 
+// One app of the image, from ftl_apps.
+#define FTL_APP_STARTS 1u                     // its spec passed the checks: it may start
+#define FTL_APP_RUNNING 2u                    // its boot instance started
+struct ftl_app_entry {
+    char name[FTL_ENV_NAME_MAX];
+    uint32_t isolation;                       // as in struct ftl_ps_entry
+    uint32_t flags;                           // FTL_APP_*
+};
+
 struct ftl_calls {
     uint32_t version;                         // FTL_CALLS_VERSION
     uint32_t size;                            // sizeof(struct ftl_calls)
@@ -113,6 +122,8 @@ struct ftl_calls {
     ftl_err_t (*ps)(struct ftl_ps_entry *out, size_t max, size_t *out_n);
     ftl_err_t (*log_read)(char *buf, size_t len, size_t *out_len);
     ftl_err_t (*process_kill)(ftl_handle_t process);
+    ftl_err_t (*console_write)(const void *buf, size_t len);
+    ftl_err_t (*apps)(struct ftl_app_entry *out, size_t max, size_t *out_n);
 };
 
 // What the kernel passes to the app's entry point (x0).
