@@ -43,7 +43,7 @@ include tools/disk.mk
 include kernel/js/js.mk
 
 # ---- kernel ----
-KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c)
+KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c kernel/vm/*.c)
 # kernel/isolation/ glues the modes (and the engines) to the kernel: not in the host build.
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
@@ -51,7 +51,7 @@ KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/
 	$(KERNEL_WASM) $(KERNEL_JS)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
-KERNEL_HDRS := $(wildcard kernel/*.h kernel/isolation/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
+KERNEL_HDRS := $(wildcard kernel/*.h kernel/isolation/*.h kernel/vm/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
 
 $(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
 	@mkdir -p $(dir $@)

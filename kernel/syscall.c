@@ -8,6 +8,7 @@
 #include "startup.h"
 #include "poll.h"
 #include "timer.h"
+#include "vm/vm.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -554,6 +555,12 @@ enum call_no {
     CALL_PROCESS_KILL,
     CALL_CONSOLE_WRITE,
     CALL_APPS,
+    CALL_VM_CREATE,
+    CALL_VM_LOAD,
+    CALL_VM_BOOT,
+    CALL_VM_RUN,
+    CALL_VM_IRQ,
+    CALL_VM_STATS,
     CALL_COUNT,
 };
 
@@ -620,6 +627,18 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_console_write(p, a[0], a[1]);
     case CALL_APPS:
         return sys_apps(p, a[0], a[1], a[2]);
+    case CALL_VM_CREATE:
+        return sys_vm_create(p, a[0], a[1], a[2]);
+    case CALL_VM_LOAD:
+        return sys_vm_load(p, h0, a[1], a[2], a[3]);
+    case CALL_VM_BOOT:
+        return sys_vm_boot(p, h0, a[1], a[2]);
+    case CALL_VM_RUN:
+        return sys_vm_run(p, h0, h1, a[2]);
+    case CALL_VM_IRQ:
+        return sys_vm_irq(p, h0, (uint32_t)a[1], (uint32_t)a[2]);
+    case CALL_VM_STATS:
+        return sys_vm_stats(p, h0, a[1]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -5,6 +5,7 @@
 // time). A fault while in here is the kernel's: fault.c tells by the program counter.
 #include "isolation.h"
 #include "../sched.h"
+#include "../vm/vm.h"
 #include "../console.h"
 #include "../syscall.h"
 
@@ -170,6 +171,42 @@ static ftl_err_t k_apps(struct ftl_app_entry *out, size_t max, size_t *out_n)
     return kleave(k, sys_apps(k.p, ua(out), max, ua(out_n)));
 }
 
+static ftl_err_t k_vm_create(size_t ram_bytes, ftl_handle_t *out_vm, void **out_ram)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_create(k.p, ram_bytes, ua(out_vm), ua(out_ram)));
+}
+
+static ftl_err_t k_vm_load(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *out_size)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_load(k.p, vm, ua(name), gpa, ua(out_size)));
+}
+
+static ftl_err_t k_vm_boot(ftl_handle_t vm, uint64_t pc, uint64_t x0)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_boot(k.p, vm, pc, x0));
+}
+
+static ftl_err_t k_vm_run(ftl_handle_t vm, ftl_handle_t poll, struct ftl_vm_exit *exit)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_run(k.p, vm, poll, ua(exit)));
+}
+
+static ftl_err_t k_vm_irq(ftl_handle_t vm, uint32_t spi, uint32_t level)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_irq(k.p, vm, spi, level));
+}
+
+static ftl_err_t k_vm_stats(ftl_handle_t vm, struct ftl_vm_stats *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_vm_stats(k.p, vm, ua(out)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -202,6 +239,12 @@ static const struct ftl_calls inkernel_calls = {
     .process_kill = k_process_kill,
     .console_write = k_console_write,
     .apps = k_apps,
+    .vm_create = k_vm_create,
+    .vm_load = k_vm_load,
+    .vm_boot = k_vm_boot,
+    .vm_run = k_vm_run,
+    .vm_irq = k_vm_irq,
+    .vm_stats = k_vm_stats,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

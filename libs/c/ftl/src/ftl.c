@@ -247,3 +247,33 @@ ftl_err_t ftl_apps(struct ftl_app_entry *out, size_t max, size_t *out_n)
 {
     return ftl_calls_->apps(out, max, out_n);
 }
+
+ftl_err_t ftl_vm_create(size_t ram_bytes, ftl_handle_t *out_vm, void **out_ram)
+{
+    return ftl_calls_->vm_create(ram_bytes, out_vm, out_ram);
+}
+
+ftl_err_t ftl_vm_load(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *out_size)
+{
+    return ftl_calls_->vm_load(vm, name, gpa, out_size);
+}
+
+ftl_err_t ftl_vm_boot(ftl_handle_t vm, uint64_t pc, uint64_t x0)
+{
+    return ftl_calls_->vm_boot(vm, pc, x0);
+}
+
+ftl_err_t ftl_vm_run(ftl_handle_t vm, ftl_handle_t poll, struct ftl_vm_exit *exit)
+{
+    return ftl_calls_->vm_run(vm, poll, exit);
+}
+
+ftl_err_t ftl_vm_irq(ftl_handle_t vm, uint32_t spi, uint32_t level)
+{
+    return ftl_calls_->vm_irq(vm, spi, level);
+}
+
+ftl_err_t ftl_vm_stats(ftl_handle_t vm, struct ftl_vm_stats *out)
+{
+    return ftl_calls_->vm_stats(vm, out);
+}
