@@ -160,13 +160,19 @@ $(BUILD)/apps/packed/%.wasm: $(BUILD)/apps/%.wasm
 	$(Q)$(OBJCOPY) --strip-all $< $@
 
 # ---- boot images: an initfs of apps, booted with the kernel ----
+# An app's app.mk may list more files for the initfs as APP_FILES_<name> := LEAF=PATH...:
+# each is packed as apps/<name>/LEAF, which the app reads with ftl_vm_load (e.g. the
+# linux app's guest kernel).
+app_file_paths = $(foreach f,$(APP_FILES_$(1)),$(lastword $(subst =, ,$(f))))
+app_file_args = $(foreach f,$(APP_FILES_$(1)),apps/$(1)/$(f))
+
 # $(1) = image name, $(2) = apps -> build/images/$(1)/initfs.bin
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
 	@echo "  INITFS  $$@: $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
-	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call packed_bin,$(a)))
+	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call packed_bin,$(a)) $(call app_file_args,$(a)))
 endef
 $(eval $(call image_rule,default,$(DEFAULT_APPS)))
 DEFAULT_INITFS := $(BUILD)/images/default/initfs.bin
