@@ -212,7 +212,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -223,6 +223,12 @@ $(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/ini
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/initfs.c
+
+# The virtual GIC a guest OS drives (kernel/vm/): portable C, fuzzed on its own.
+$(BUILD)/host/vgic_fuzz: kernel/tests/vgic_fuzz.c kernel/vm/vgic.c kernel/vm/vgic.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/vm/vgic.c $(HOST_CORE)
 
 FUZZ_BIN_spec := build/host/spec_fuzz
 FUZZ_BIN_fdt := $(BUILD)/host/fdt_fuzz
@@ -235,6 +241,7 @@ FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
 FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
 FUZZ_BIN_js := $(JS_FUZZ_BIN)
+FUZZ_BIN_vgic := $(BUILD)/host/vgic_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
@@ -245,6 +252,7 @@ export FUZZ_FLAGS_http := -max_len=4096
 export FUZZ_FLAGS_frame := -max_len=1514
 export FUZZ_FLAGS_fs := -max_len=4096
 export FUZZ_FLAGS_js := -max_len=4096
+export FUZZ_FLAGS_vgic := -max_len=2048
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
 define fuzz_rule
