@@ -755,10 +755,10 @@ static void every_grant_sets_its_bit(void **state)
 {
     (void)state;
     parse_ok(MIN_SPEC "grants:\n  spawn: [hello]\n  log_read: true\n  ps: true\n"
-                      "  stats: true\n  dma: true\n  device: true\n  console: true\n");
+                      "  stats: true\n  dma: true\n  device: true\n  console: true\n  vm: true\n");
     assert_int_equal(spec.grants.bits, SPEC_GRANT_SPAWN | SPEC_GRANT_LOG_READ | SPEC_GRANT_PS |
                                            SPEC_GRANT_STATS | SPEC_GRANT_DMA |
-                                           SPEC_GRANT_DEVICE | SPEC_GRANT_CONSOLE);
+                                           SPEC_GRANT_DEVICE | SPEC_GRANT_CONSOLE | SPEC_GRANT_VM);
     parse_ok(MIN_SPEC "grants: { ps: true, stats: false, dma: false }\n");
     assert_int_equal(spec.grants.bits, SPEC_GRANT_PS);
 }
@@ -783,8 +783,8 @@ static void unknown_grant_is_reported_with_its_line(void **state)
     expect_error(MIN_SPEC "grants:\n  ps: true\n  spwan: [hello]\n", 5,
                  "unknown grant 'spwan' (did you mean 'spawn'?)");
     expect_error(MIN_SPEC "grants:\n  network: true\n", 4,
-                 "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device or "
-                 "console)");
+                 "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device, "
+                 "console or vm)");
     expect_error(MIN_SPEC "grant:\n  ps: true\n", 3, "unknown key 'grant' (did you mean 'grants'?)");
 }
 
