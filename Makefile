@@ -39,6 +39,7 @@ include libs/c/http/http.mk
 include libs/c/ext2fs/ext2fs.mk
 include libs/c/fsproto/fsproto.mk
 include tools/disk.mk
+include tools/linux.mk
 # QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
 include kernel/js/js.mk
 
