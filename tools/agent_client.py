@@ -9,7 +9,7 @@ in tools/linux_guest_check.py, or whatever else carries /dev/hvc0's bytes.
 It keeps the credit rules and checks that the agent keeps them too: it never sends a
 command more STDIN than the agent granted, and raises ProtocolError if the agent sends
 more STDOUT+STDERR than this side granted, a frame of an unknown type, or output after
-EXIT. By default every output byte is granted back as it arrives; a Command created
+EXIT. By default output is granted back as it arrives (a WINDOW per 16 KiB); a Command created
 with auto_grant=False is granted only by Command.grant() (a slow reader).
 """
 import collections
@@ -49,6 +49,7 @@ class Command:
         self.in_credit = WINDOW_INITIAL   # STDIN bytes the agent lets us send
         self.out_credit = WINDOW_INITIAL  # output bytes we let the agent send
         self.out_bytes = 0
+        self.ungranted = 0  # auto_grant: bytes received, not yet granted back
 
     @property
     def done(self):
@@ -101,7 +102,11 @@ class Command:
         else:
             (self.stdout if ftype == STDOUT else self.stderr).extend(data)
         if self.auto_grant:
-            self.grant(len(data))
+            # Granted back in batches: one WINDOW per quarter window, not per frame.
+            self.ungranted += len(data)
+            if self.ungranted >= WINDOW_INITIAL // 4:
+                self.grant(self.ungranted)
+                self.ungranted = 0
 
 
 class AgentClient:
@@ -162,15 +167,19 @@ class AgentClient:
         if not data:
             raise ConnectionError("the agent's console closed")
         self.rx += data
-        while len(self.rx) >= HDR.size:
-            length, ftype, fid = HDR.unpack_from(self.rx)
-            if length > PAYLOAD_MAX:
-                raise ProtocolError(f"frame of {length} bytes (type {ftype}, id {fid})")
-            if len(self.rx) < HDR.size + length:
-                break
-            payload = bytes(self.rx[HDR.size:HDR.size + length])
-            del self.rx[:HDR.size + length]
-            self._dispatch(ftype, fid, payload)
+        pos = 0
+        try:
+            while len(self.rx) - pos >= HDR.size:
+                length, ftype, fid = HDR.unpack_from(self.rx, pos)
+                if length > PAYLOAD_MAX:
+                    raise ProtocolError(f"frame of {length} bytes (type {ftype}, id {fid})")
+                if len(self.rx) - pos < HDR.size + length:
+                    break
+                payload = bytes(self.rx[pos + HDR.size:pos + HDR.size + length])
+                pos += HDR.size + length
+                self._dispatch(ftype, fid, payload)
+        finally:
+            del self.rx[:pos]
 
     def _dispatch(self, ftype, fid, payload):
         self.frames[NAMES.get(ftype, str(ftype))] += 1
