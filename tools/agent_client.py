@@ -11,6 +11,12 @@ command more STDIN than the agent granted, and raises ProtocolError if the agent
 more STDOUT+STDERR than this side granted, a frame of an unknown type, or output after
 EXIT. By default output is granted back as it arrives (a WINDOW per 16 KiB); a Command created
 with auto_grant=False is granted only by Command.grant() (a slow reader).
+
+Over QEMU's virtconsole socket, keep each command's outstanding output credit near
+the initial 64 KiB: QEMU drops console-port bytes its socket cannot take at once
+(hw/char/virtio-console.c, flush_buf: console ports are never throttled, because
+Linux's hvc driver transmits with a spinlock held). The auto grant keeps to that.
+FTL's VMM takes every transmit into credit-bounded buffers, so it loses nothing.
 """
 import collections
 import select

@@ -275,7 +275,7 @@ static void serve(int hvc)
             }
             at += nfds[i];
         }
-        if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && rx_len < RX_CAP) {
             ssize_t r = read(hvc, rx_buf + rx_len, RX_CAP - rx_len);
             if (r > 0) {
                 rx_len += (size_t)r;
