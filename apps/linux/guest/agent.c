@@ -297,12 +297,14 @@ static unsigned long long ns_since_reset(void)
 
 int main(void)
 {
+    unsigned long long start_ns = ns_since_reset();
     setup_system();
     int hvc = open_hvc();
     static const char hello[] = "ftl-agent " AGENT_VERSION;
     tx_frame(AGENT_HELLO, 0, hello, sizeof(hello) - 1);
     // tools/linux_guest_check.py --bench reads this line back with dmesg.
-    agent_log(6, "ready on /dev/hvc0, %llu ns after reset", ns_since_reset());
+    agent_log(6, "ready on /dev/hvc0, %llu ns after reset (started at %llu ns)", ns_since_reset(),
+              start_ns);
     serve(hvc);
     return 0; // not reached: PID 1 never returns
 }
