@@ -110,7 +110,10 @@ static int spawn(struct command *c, char *cmd)
 void command_exec(uint32_t id, const uint8_t *line, size_t len)
 {
     if (command_find(id)) {
-        // The host reused a running id: this EXIT carries that id too (agent_proto.h).
+        // The host reused a running id. agent_proto.h asks for STDERR and EXIT 126 at
+        // once, and they can only carry that same id: the host sees an EXIT for its
+        // running command, whose real EXIT comes later. A protocol problem (a refusal
+        // frame of its own would fix it); a host that never reuses ids never meets it.
         refuse(id, 126, "command id in use");
         return;
     }
