@@ -230,6 +230,31 @@ def check_bad_frames(g):
     assert int(out) >= 1, out
 
 
+def check_exec_flood(g):
+    """200 EXECs at once: those beyond 16 running are refused with 126 (the agent
+    stops reading frames while its queue to the host is short of room); each gets its
+    EXIT and the agent goes on."""
+    cmds = [g.client.start("true") for _ in range(200)]
+    statuses = [c.wait() for c in cmds]
+    print(f"    {statuses.count(126)} of 200 refused")
+    assert set(statuses) <= {0, 126} and 0 in statuses, statuses
+    assert g.client.run("echo after") == (0, b"after\n", b"")
+
+
+def check_credit_abuse(g):
+    """STDIN beyond the granted window is dropped (not buffered); a huge output grant
+    is clamped; both leave the command and the agent working."""
+    cmd = g.client.start("cat >/dev/null; echo done")
+    chunk = b"z" * agent_client.PAYLOAD_MAX
+    for _ in range(40):  # 160 KiB at once, with no regard for WINDOW
+        g.client.send(frame(agent_client.STDIN, cmd.id, chunk))
+    for _ in range(3):
+        cmd.grant(0xFFFFFFFF)
+    cmd.close_stdin()
+    assert cmd.wait() == 0 and bytes(cmd.stdout) == b"done\n", (cmd.status, cmd.stdout)
+    assert g.client.run("echo ok") == (0, b"ok\n", b"")
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in sorted(globals().items())
           if name.startswith("check_")}
 
