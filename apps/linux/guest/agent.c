@@ -56,6 +56,15 @@ static void on_sigchld(int sig)
     errno = saved;
 }
 
+// Nanoseconds since reset: the generic timer's virtual counter starts at 0 then.
+static unsigned long long ns_since_reset(void)
+{
+    unsigned long long cnt, frq;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(cnt));
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frq));
+    return frq ? (unsigned long long)((__uint128_t)cnt * 1000000000u / frq) : 0;
+}
+
 static void mount_one(const char *src, const char *dir, const char *type, const char *opts)
 {
     mkdir(dir, 0755);
@@ -96,9 +105,11 @@ static void setup_system(void)
             agent_log(3, "%s: %s", modules[i], strerror(errno));
             continue;
         }
+        unsigned long long t0 = ns_since_reset();
         if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
             agent_log(3, "finit_module %s: %s", modules[i], strerror(errno));
         }
+        agent_log(7, "%s loaded in %llu ns", modules[i], ns_since_reset() - t0);
         close(fd);
     }
 }
@@ -284,15 +295,6 @@ static void serve(int hvc)
             }
         }
     }
-}
-
-// Nanoseconds since reset: the generic timer's virtual counter starts at 0 then.
-static unsigned long long ns_since_reset(void)
-{
-    unsigned long long cnt, frq;
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(cnt));
-    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frq));
-    return frq ? (unsigned long long)((__uint128_t)cnt * 1000000000u / frq) : 0;
 }
 
 int main(void)
