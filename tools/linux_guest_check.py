@@ -304,6 +304,17 @@ def bench(args):
         assert status == 0 and len(out) == total and len(ups) == 2, (status, len(out), err)
         res["stdout_mb_s_wall"] = round(total / wall / 1e6, 1)
         res["stdout_mb_s_guest"] = round(total / (ups[1] - ups[0]) / 1e6, 1)
+        # And 16 MiB the other way, into `cat >/dev/null` (64 KiB reads).
+        total = 16 << 20
+        cmd = c.start("cat /proc/uptime >&2; cat >/dev/null; cat /proc/uptime >&2")
+        t0 = time.monotonic()
+        cmd.write(os.urandom(1 << 20) * 16, timeout=600)
+        cmd.close_stdin()
+        assert cmd.wait(600) == 0, cmd.stderr
+        wall = time.monotonic() - t0
+        ups = [float(line.split()[0]) for line in cmd.stderr.decode().splitlines()]
+        res["stdin_mb_s_wall"] = round(total / wall / 1e6, 1)
+        res["stdin_mb_s_guest"] = round(total / (ups[1] - ups[0]) / 1e6, 1)
         res["frames"] = dict(c.frames)
     res["initrd"] = str(Path(args.initrd or WORK / "initramfs.cpio").name)
     res["initrd_bytes"] = Path(args.initrd or WORK / "initramfs.cpio").stat().st_size
