@@ -39,6 +39,7 @@ include libs/c/http/http.mk
 include libs/c/ext2fs/ext2fs.mk
 include libs/c/fsproto/fsproto.mk
 include tools/disk.mk
+include tools/linux.mk
 # QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
 include kernel/js/js.mk
 
@@ -396,5 +397,6 @@ help:
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
+	@echo "make linux-guest  the Linux VM's kernel and initramfs in build/linux (docs/linux-guest.md)"
 	@echo "make bench-fs   storage alone: fs server vs Linux ext4, MB/s and files/s"
 	@echo "make disk-image-new  make build/disk.img again from disk/ (what apps wrote is lost)"
