@@ -824,7 +824,7 @@ static void spawn_grant_holds_at_most_spawn_max_apps(void **state)
     parse_ok(text);
     assert_int_equal(spec.grants.nspawn, SPEC_SPAWN_MAX);
     strcat(text, "    - one_more\n");
-    expect_error(text, 5 + SPEC_SPAWN_MAX, "too many apps in grant 'spawn' (at most 8)");
+    expect_error(text, 5 + SPEC_SPAWN_MAX, "too many apps in grant 'spawn' (at most 24)");
 }
 
 static void device_item_without_the_device_grant_is_an_error(void **state)
