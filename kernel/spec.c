@@ -773,9 +773,9 @@ static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
     case TOP_PREOPENS:
         return parse_preopens(ps);
     case TOP_BOOT: {
-        bool boot;
+        bool boot = true;
         ftl_err_t err = read_bool(ps, "'boot'", &boot);
-        ps->out->no_boot = !boot;
+        ps->out->no_boot = err == FTL_OK && !boot;
         return err;
     }
     default:
