@@ -1,6 +1,7 @@
 """Pipelines (docs/pipes.md): ftl_process_spawn_ex and the stages in one boot of the
 in-OS suite (apps/test_pipes), then the shell running pipelines of the tools over the
 serial console in one boot, their output checked against what the host computes."""
+import os
 import re
 import time
 
@@ -8,7 +9,7 @@ import pytest
 
 from ftlboot import ROOT, Qemu, make_initfs
 
-TOOLS = ["cat", "grep", "wc", "head", "tail", "upper", "sort", "tee", "yes", "seq"]
+TOOLS = ["cat", "grep", "wc", "head", "tail", "upper", "sort", "tee", "yes", "seq", "rev"]
 
 
 def test_spawn_ex_and_stages_in_os(boot):
@@ -124,6 +125,16 @@ def test_a_stage_runs_in_the_mode_asked(shell):
     assert out == ["shell: inkernel:cat: FTL_ERR_INVALID_ARG (only its spec may choose inkernel)"]
     out, _ = shell.run("linux tr a-z A-Z", r"^shell: ")
     assert out == ["shell: linux stages need the Linux VM, which this image does not hold"]
+
+
+def test_a_js_stage_and_every_mode_in_one_pipeline(shell):
+    out, _ = shell.run("seq 8 12 | rev", r"^21$")
+    assert out == ["8", "9", "01", "11", "21"]
+    # cat user, upper inkernel (its spec), rev js, upper again in a VM (user at EL1), wc wasm.
+    vmm = "user" if os.environ.get("FTL_EL") == "1" else "vmm"
+    motd = (ROOT / "disk" / "motd").read_bytes()
+    out, _ = shell.run(f"cat file:/motd | upper | rev | {vmm}:upper | wc -c", r"^\d+$")
+    assert out == [str(len(motd))]
 
 
 def test_ctrl_c_stops_yes_cat(shell):
