@@ -352,6 +352,7 @@ bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
 	$(Q)/usr/bin/python3 tools/bench_fs.py
+	$(Q)/usr/bin/python3 tools/bench_pipes.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 # Storage alone: FTL's fs server against Linux on the same virtio-blk disk (make bench runs it).
@@ -375,6 +376,7 @@ clean:
 help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
 	@echo "                EL=1: at EL1 as in a VM; GIC=2: with a GICv2 (docs/booting.md)"
+	@echo "                IMAGE=tools: with the pipe tools, cat grep wc ... (docs/pipes.md)"
 	@echo "make dev        rebuild and reboot on every save (kernel/, libs/, apps/)"
 	@echo "make debug      boot under gdb with every symbol; APP=hello stops in its app_main"
 	@echo "make test       every test: host unit tests, fuzzers, in-OS tests, end-to-end tests"

@@ -13,10 +13,17 @@ static long long count(const char *s)
     char *end;
     long long n = strtoll(s, &end, 10);
     switch (*end) {
-    case 'k': case 'K': return n << 10;
-    case 'm': case 'M': return n << 20;
-    case 'g': case 'G': return n << 30;
-    default: return n;
+    case 'k':
+    case 'K':
+        return n << 10;
+    case 'm':
+    case 'M':
+        return n << 20;
+    case 'g':
+    case 'G':
+        return n << 30;
+    default:
+        return n;
     }
 }
 

@@ -13,16 +13,16 @@
 
 struct stage {
     char app[FTL_ENV_NAME_MAX];
-    int mode;                       // FTL_SPAWN_SPEC_MODE or a mode number
+    int mode; // FTL_SPAWN_SPEC_MODE or a mode number
     char args[FTL_ENV_STRING_MAX];
-    ftl_handle_t proc;              // 0: not running
+    ftl_handle_t proc; // 0: not running
 };
 
 static struct stage stages[STAGES_MAX];
 static size_t nstages;
-static ftl_handle_t out_ch;         // the last stage's stdout; 0: closed
+static ftl_handle_t out_ch; // the last stage's stdout; 0: closed
 static bool running;
-static bool line_open;              // the last byte shown was not a newline
+static bool line_open; // the last byte shown was not a newline
 static struct ftl_spawn_opts opts;
 static struct ftl_msg out_msg;
 static const char *const modes[] = {"inkernel", "user", "wasm", "js", "vmm"};
@@ -89,8 +89,7 @@ static bool parse_stage(char **w, size_t n)
         len += (size_t)snprintf(args + len, len < sizeof(args) ? sizeof(args) - len : 0, "%s%s",
                                 i > 1 ? " " : "", w[i]);
         if (len >= sizeof(args)) {
-            say("shell: %s: arguments too long (at most %d bytes)\n", app,
-                FTL_ENV_STRING_MAX - 1);
+            say("shell: %s: arguments too long (at most %d bytes)\n", app, FTL_ENV_STRING_MAX - 1);
             return false;
         }
     }
@@ -251,7 +250,7 @@ bool pipe_start(char *line)
         if (err != FTL_OK) {
             say("shell: %s%s%s: %s%s\n", stages[i].mode >= 0 ? modes[stages[i].mode] : "",
                 stages[i].mode >= 0 ? ":" : "", stages[i].app, ftl_err_str(err),
-                stages[i].mode < 0                ? ""
+                stages[i].mode < 0           ? ""
                 : err == FTL_ERR_UNSUPPORTED ? " (the image has no build of it for that mode)"
                 : err == FTL_ERR_INVALID_ARG ? " (only its spec may choose inkernel)"
                                              : "");

@@ -151,19 +151,47 @@ static void bad_spawns_are_refused_and_move_nothing(void)
         stage_opts(FTL_SPAWN_SPEC_MODE, a, b, "x");
         const char *app = "upper";
         switch (c) {
-        case 0: opts.nitems = FTL_SPAWN_ITEMS_MAX + 1; break;
-        case 1: strcpy(opts.items[0].name, "Std-in"); break;
-        case 2: strcpy(opts.items[1].name, "stdin"); break;
-        case 3: opts.items[1].handle = a; break;
-        case 4: opts.items[2].kind = 99; break;
-        case 5: memset(opts.items[2].str, 'x', sizeof(opts.items[2].str)); break;
-        case 6: opts.items[1].handle = poll; break;
-        case 7: opts.items[1].handle = 250; break;
-        case 8: opts.isolation = 42; break;
-        case 9: app = "wc"; opts.isolation = 0; break;
-        case 10: opts.isolation = 2; break;
-        case 11: app = "hello"; strcpy(opts.items[2].name, "greeting"); break;
-        case 12: app = "test_exit"; break;
+        case 0:
+            opts.nitems = FTL_SPAWN_ITEMS_MAX + 1;
+            break;
+        case 1:
+            strcpy(opts.items[0].name, "Std-in");
+            break;
+        case 2:
+            strcpy(opts.items[1].name, "stdin");
+            break;
+        case 3:
+            opts.items[1].handle = a;
+            break;
+        case 4:
+            opts.items[2].kind = 99;
+            break;
+        case 5:
+            memset(opts.items[2].str, 'x', sizeof(opts.items[2].str));
+            break;
+        case 6:
+            opts.items[1].handle = poll;
+            break;
+        case 7:
+            opts.items[1].handle = 250;
+            break;
+        case 8:
+            opts.isolation = 42;
+            break;
+        case 9:
+            app = "wc";
+            opts.isolation = 0;
+            break;
+        case 10:
+            opts.isolation = 2;
+            break;
+        case 11:
+            app = "hello";
+            strcpy(opts.items[2].name, "greeting");
+            break;
+        case 12:
+            app = "test_exit";
+            break;
         }
         FTL_INFO("case: %s", cases[c].what);
         refused(app, cases[c].want, a, b);
@@ -194,7 +222,7 @@ static void a_stalled_pipe_holds_a_bounded_amount(void)
             continue;
         }
         CHECK_ERR(err, FTL_ERR_FULL);
-        ftl_sleep_ns(20000000); // let the stage run: it fills its stdout, then stops
+        ftl_sleep_ns(20000000);   // let the stage run: it fills its stdout, then stops
         if (tries == sent + 20) { // FULL for a while: the stage is stuck writing
             CHECK_OK(ftl_sys_stats(&mid));
         }
@@ -229,7 +257,7 @@ static void stages_give_back_everything(void)
 void app_main(const struct ftl_env *env)
 {
     (void)env;
-    ftl_sleep_ns(300000000); // the boot apps settle first
+    ftl_sleep_ns(300000000);             // the boot apps settle first
     run_stage("upper", 1, NULL, "warm"); // warm the kernel heap's free lists
     run_stage("wc", FTL_SPAWN_SPEC_MODE, NULL, "warm");
     test_state.passed = test_state.failed = 0;

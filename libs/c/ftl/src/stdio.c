@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static ftl_handle_t in_ch, out_ch;   // 0: absent or closed
+static ftl_handle_t in_ch, out_ch;     // 0: absent or closed
 static ftl_handle_t in_poll, out_poll; // made on the first wait
-static bool out_to_log;              // no `stdout`: lines go to the log
+static bool out_to_log;                // no `stdout`: lines go to the log
 static bool in_eof;
-static struct ftl_msg in_msg;        // the DATA message being read, from in_pos on
+static struct ftl_msg in_msg; // the DATA message being read, from in_pos on
 static uint32_t in_pos;
 static uint8_t out_buf[FTL_MSG_DATA_MAX];
 static size_t out_len;
