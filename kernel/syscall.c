@@ -419,11 +419,15 @@ static ftl_err_t check_spawn_items(struct process *p, const char *app,
     if (o->nitems > FTL_SPAWN_ITEMS_MAX) {
         return FTL_ERR_TOO_LARGE;
     }
+    if (o->isolation < FTL_SPAWN_SPEC_MODE) {
+        return FTL_ERR_INVALID_ARG;
+    }
     for (uint32_t i = 0; i < o->nitems; i++) {
         const struct ftl_spawn_item *it = &o->items[i];
         objs[i] = NULL;
-        if (!is_terminated(it->name, sizeof(it->name)) || !is_terminated(it->str, sizeof(it->str)) ||
-            !spec_name_is_valid(it->name) || startup_env_uses(app, it->name)) {
+        if (!is_terminated(it->name, sizeof(it->name)) ||
+            !is_terminated(it->str, sizeof(it->str)) || !spec_name_is_valid(it->name) ||
+            startup_env_uses(app, it->name)) {
             return FTL_ERR_INVALID_ARG;
         }
         for (uint32_t j = 0; j < i; j++) {

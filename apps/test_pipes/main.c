@@ -142,7 +142,7 @@ static void bad_spawns_are_refused_and_move_nothing(void)
         {"not a channel", FTL_ERR_WRONG_TYPE},  {"closed handle", FTL_ERR_BAD_HANDLE},
         {"bad mode", FTL_ERR_INVALID_ARG},      {"inkernel", FTL_ERR_INVALID_ARG},
         {"no wasm build", FTL_ERR_UNSUPPORTED}, {"spec's name", FTL_ERR_INVALID_ARG},
-        {"not granted", FTL_ERR_DENIED},
+        {"not granted", FTL_ERR_DENIED},        {"negative mode", FTL_ERR_INVALID_ARG},
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         ftl_handle_t a, b, poll;
@@ -191,6 +191,9 @@ static void bad_spawns_are_refused_and_move_nothing(void)
             break;
         case 12:
             app = "test_exit";
+            break;
+        case 13:
+            opts.isolation = -7;
             break;
         }
         FTL_INFO("case: %s", cases[c].what);
