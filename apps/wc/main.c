@@ -22,6 +22,9 @@ int main(int argc, char **argv)
     ssize_t n;
     while ((n = read(0, buf, sizeof(buf))) > 0) {
         nc += (unsigned long long)n;
+        if (!lines && !words) {
+            continue; // bytes only: no need to look at them
+        }
         for (ssize_t i = 0; i < n; i++) {
             unsigned char c = buf[i];
             nl += c == '\n';
