@@ -137,6 +137,18 @@ def test_a_js_stage_and_every_mode_in_one_pipeline(shell):
     assert out == [str(len(motd))]
 
 
+def test_a_stage_failing_mid_stream_ends_the_others(shell):
+    # sort holds every line in its 1 MiB heap: a million lines do not fit. It ends with
+    # an error; seq, writing to it, ends on its next write; wc sees EOF and counts 0.
+    mark = len(shell.q.lines)
+    out, _ = shell.run("seq 1 1000000 | sort | wc -l", r"^\d+$", timeout_s=120)
+    assert out == ["0"]
+    shell.wait_line(r"^\[sort        \] ERROR  sort: out of memory", mark)
+    shell.run("ps", r"^shell\s+user")
+    time.sleep(0.5)
+    assert not [line for line in shell.q.lines[-20:] if re.match(r"^(seq|sort|wc)\s", line)]
+
+
 def test_ctrl_c_stops_yes_cat(shell):
     q = shell.q
     mark = len(q.lines)
