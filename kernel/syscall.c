@@ -398,6 +398,21 @@ ftl_err_t sys_process_kill(struct process *p, ftl_handle_t h)
     return FTL_OK;
 }
 
+ftl_err_t sys_process_status(struct process *p, ftl_handle_t h, uaddr_t out_code)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_PROCESS, FTL_RIGHT_READ, &e);
+    if (err != FTL_OK) {
+        return err;
+    }
+    const struct process_watch *w = (const struct process_watch *)e->obj;
+    if (!w->exited) {
+        return FTL_ERR_EMPTY;
+    }
+    int32_t code = w->code;
+    return app_copy_out(p, out_code, &code, sizeof(code));
+}
+
 static bool is_terminated(const char *s, size_t size)
 {
     for (size_t i = 0; i < size; i++) {
@@ -662,6 +677,7 @@ enum call_no {
     CALL_VM_IRQ,
     CALL_VM_STATS,
     CALL_PROCESS_SPAWN_EX,
+    CALL_PROCESS_STATUS,
     CALL_COUNT,
 };
 
@@ -742,6 +758,8 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_vm_stats(p, h0, a[1]);
     case CALL_PROCESS_SPAWN_EX:
         return sys_process_spawn_ex(p, a[0], a[1], a[2], a[3]);
+    case CALL_PROCESS_STATUS:
+        return sys_process_status(p, h0, a[1]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -16,7 +16,7 @@ def test_spawn_ex_and_stages_in_os(boot):
     os = boot(apps=["test_pipes", "upper", "wc", "hello"], disk=False)
     m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=120)
     fails = [line for line in os.lines if "TEST FAIL" in line]
-    assert int(m.group(2)) == 0 and int(m.group(1)) == 6, "\n".join(fails)
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 7, "\n".join(fails)
     assert "PANIC" not in os.log()
 
 
@@ -139,10 +139,11 @@ def test_a_js_stage_and_every_mode_in_one_pipeline(shell):
 
 def test_a_stage_failing_mid_stream_ends_the_others(shell):
     # sort holds every line in its 1 MiB heap: a million lines do not fit. It ends with
-    # an error; seq, writing to it, ends on its next write; wc sees EOF and counts 0.
+    # an error; seq, writing to it, ends on its next write; wc sees EOF and counts 0. The
+    # shell says which stage failed, with its exit code.
     mark = len(shell.q.lines)
-    out, _ = shell.run("seq 1 1000000 | sort | wc -l", r"^\d+$", timeout_s=120)
-    assert out == ["0"]
+    out, _ = shell.run("seq 1 1000000 | sort | wc -l", r"^shell: stage", timeout_s=120)
+    assert out == ["0", "shell: stage 2 (sort) exited with code 1"]
     shell.wait_line(r"^\[sort        \] ERROR  sort: out of memory", mark)
     shell.run("ps", r"^shell\s+user")
     time.sleep(0.5)

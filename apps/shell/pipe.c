@@ -16,6 +16,7 @@ struct stage {
     int mode; // FTL_SPAWN_SPEC_MODE or a mode number
     char args[FTL_ENV_STRING_MAX];
     ftl_handle_t proc; // 0: not running
+    int32_t code;      // how it ended (ftl_process_status)
 };
 
 static struct stage stages[STAGES_MAX];
@@ -298,6 +299,20 @@ static void show_output(void)
     }
 }
 
+// Says which stages failed, once the pipeline has ended by itself.
+static void report_failures(void)
+{
+    for (size_t i = 0; i < nstages; i++) {
+        if (stages[i].code == -1) {
+            say("shell: stage %zu (%s) crashed or was killed (see the log)\n", i + 1,
+                stages[i].app);
+        } else if (stages[i].code != 0) {
+            say("shell: stage %zu (%s) exited with code %d\n", i + 1, stages[i].app,
+                (int)stages[i].code);
+        }
+    }
+}
+
 bool pipe_event(const struct ftl_event *ev, bool *out_done)
 {
     *out_done = false;
@@ -305,7 +320,11 @@ bool pipe_event(const struct ftl_event *ev, bool *out_done)
     if (ctx == &ctx_out) {
         show_output();
     } else if (ctx >= (void *)&stages[0] && ctx < (void *)&stages[STAGES_MAX]) {
-        close_handle(&((struct stage *)ctx)->proc); // that stage has ended
+        struct stage *s = ctx; // it has ended
+        if (ftl_process_status(s->proc, &s->code) != FTL_OK) {
+            s->code = 0;
+        }
+        close_handle(&s->proc);
     } else {
         return false;
     }
@@ -316,6 +335,7 @@ bool pipe_event(const struct ftl_event *ev, bool *out_done)
         }
         if (all_ended) {
             finish(false);
+            report_failures();
             *out_done = true;
         }
     }

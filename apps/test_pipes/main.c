@@ -242,6 +242,34 @@ static void a_stalled_pipe_holds_a_bounded_amount(void)
     CHECK_OK(ftl_handle_close(r1));
 }
 
+static void status_tells_how_a_stage_ended(void)
+{
+    ftl_handle_t w0, r0, w1, r1, proc, p;
+    int32_t code = 42;
+    struct ftl_event ev;
+    CHECK_OK(ftl_poll_create(&p));
+    for (int kill = 0; kill < 2; kill++) {
+        CHECK_OK(ftl_channel_create(&w0, &r0));
+        CHECK_OK(ftl_channel_create(&w1, &r1));
+        stage_opts(1, r0, w1, NULL);
+        CHECK_OK(ftl_process_spawn_ex("upper", &opts, &proc));
+        CHECK_ERR(ftl_process_status(proc, &code), FTL_ERR_EMPTY); // waits for stdin
+        CHECK_OK(ftl_poll_add(p, proc, FTL_READABLE, NULL));
+        CHECK_OK(kill ? ftl_process_kill(proc) : ftl_handle_close(w0)); // killed, or EOF
+        CHECK_OK(ftl_poll_wait(p, 5000000000ll, &ev));
+        CHECK_OK(ftl_process_status(proc, &code));
+        CHECK(code == (kill ? -1 : 0));
+        CHECK_OK(ftl_handle_close(proc));
+        CHECK_OK(ftl_handle_close(r1));
+        if (kill) {
+            CHECK_OK(ftl_handle_close(w0));
+        }
+    }
+    CHECK_ERR(ftl_process_status(p, &code), FTL_ERR_WRONG_TYPE);
+    CHECK_ERR(ftl_process_status(999, &code), FTL_ERR_BAD_HANDLE);
+    CHECK_OK(ftl_handle_close(p));
+}
+
 static void stages_give_back_everything(void)
 {
     struct ftl_sys_stats before, after;
@@ -270,6 +298,7 @@ void app_main(const struct ftl_env *env)
     run_test("pipes.bad_spawns_are_refused_and_move_nothing",
              bad_spawns_are_refused_and_move_nothing);
     run_test("pipes.a_stalled_pipe_holds_a_bounded_amount", a_stalled_pipe_holds_a_bounded_amount);
+    run_test("pipes.status_tells_how_a_stage_ended", status_tells_how_a_stage_ended);
     run_test("pipes.stages_give_back_everything", stages_give_back_everything);
     FTL_INFO("TEST DONE passed=%d failed=%d", test_state.passed, test_state.failed);
 }

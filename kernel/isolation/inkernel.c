@@ -214,6 +214,12 @@ static ftl_err_t k_process_spawn_ex(const char *app, size_t len, const struct ft
     return kleave(k, sys_process_spawn_ex(k.p, ua(app), len, ua(o), ua(out)));
 }
 
+static ftl_err_t k_process_status(ftl_handle_t process, int32_t *out_code)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_status(k.p, process, ua(out_code)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -253,6 +259,7 @@ static const struct ftl_calls inkernel_calls = {
     .vm_irq = k_vm_irq,
     .vm_stats = k_vm_stats,
     .process_spawn_ex = k_process_spawn_ex,
+    .process_status = k_process_status,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

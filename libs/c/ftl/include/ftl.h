@@ -179,6 +179,11 @@ FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_pr
 /// FTL_ERR_BAD_ADDRESS if `opts` is not the app's memory.
 FTL_MUST_CHECK ftl_err_t ftl_process_spawn_ex(const char *app, const struct ftl_spawn_opts *opts,
                                               ftl_handle_t *out_process);
+/// How a process this app spawned ended: `*out_code` is the code it passed to exit (0
+/// when app_main returned, 1 after a failed FTL_CHECK), or -1 if it crashed or was
+/// killed. FTL_ERR_EMPTY while it still runs; FTL_ERR_BAD_HANDLE / FTL_ERR_WRONG_TYPE if
+/// `process` is not a process handle.
+FTL_MUST_CHECK ftl_err_t ftl_process_status(ftl_handle_t process, int32_t *out_code);
 /// Ends a process this app spawned (`process` is the handle ftl_process_spawn gave):
 /// whatever it is doing, in any isolation mode, it ends at once with the log line
 /// `killed: by <this app>` and everything it held is freed; the handle turns READABLE.

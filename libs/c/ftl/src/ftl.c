@@ -115,6 +115,11 @@ ftl_err_t ftl_process_spawn_ex(const char *app, const struct ftl_spawn_opts *opt
     return ftl_calls_->process_spawn_ex(app, strlen(app), opts, out_process);
 }
 
+ftl_err_t ftl_process_status(ftl_handle_t process, int32_t *out_code)
+{
+    return ftl_calls_->process_status(process, out_code);
+}
+
 ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
 {
     return ftl_calls_->sys_stats(out);

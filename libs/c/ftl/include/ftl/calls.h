@@ -153,6 +153,7 @@ struct ftl_calls {
     ftl_err_t (*vm_stats)(ftl_handle_t vm, struct ftl_vm_stats *out);
     ftl_err_t (*process_spawn_ex)(const char *app, size_t len, const struct ftl_spawn_opts *opts,
                                   ftl_handle_t *out_process);
+    ftl_err_t (*process_status)(ftl_handle_t process, int32_t *out_code);
 };
 
 // What the kernel passes to the app's entry point (x0).
