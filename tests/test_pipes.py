@@ -59,8 +59,8 @@ class Shell:
 
 
 @pytest.fixture(scope="module")
-def shell():
-    initfs = make_initfs(ROOT / "build" / "test_pipes_initfs.bin",
+def shell(tmp_path_factory):
+    initfs = make_initfs(tmp_path_factory.mktemp("pipes") / "initfs.bin",
                          ["shell", "virtio_blk", "fs", "hello"] + TOOLS)
     q = Qemu(initfs, timeout_s=600, console_input=True)
     try:
