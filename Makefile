@@ -10,7 +10,7 @@ Q := $(if $(V),,@)
 # packed at test time (tests/ftlboot.py).
 # The pipe tools (docs/pipes.md) would take the default image past its size budget
 # (tests/test_devloop.py): they boot in the `tools` image, `make run IMAGE=tools`.
-TOOL_APPS := cat grep wc head tail sort tee yes seq rev
+TOOL_APPS := cat grep wc head tail sort tee yes seq rev cksum
 NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink $(TOOL_APPS)
 IMAGE ?= default
 

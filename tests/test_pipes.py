@@ -3,13 +3,14 @@ in-OS suite (apps/test_pipes), then the shell running pipelines of the tools ove
 serial console in one boot, their output checked against what the host computes."""
 import os
 import re
+import subprocess
 import time
 
 import pytest
 
 from ftlboot import ROOT, Qemu, make_initfs
 
-TOOLS = ["cat", "grep", "wc", "head", "tail", "upper", "sort", "tee", "yes", "seq", "rev"]
+TOOLS = ["cat", "grep", "wc", "head", "tail", "upper", "sort", "tee", "yes", "seq", "rev", "cksum"]
 
 
 def test_spawn_ex_and_stages_in_os(boot):
@@ -102,6 +103,29 @@ def test_sort_tail_and_long_streams(shell):
     assert out == ["100000"]
     out, _ = shell.run("yes | head -c 1M | wc -c", r"^\d+$", timeout_s=120)
     assert out == [str(1 << 20)]
+
+
+def host(cmd):
+    """What the host's coreutils print for `cmd`."""
+    return subprocess.run(["sh", "-c", cmd], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def test_16_mib_through_three_stages_and_a_file_match_the_host(shell):
+    want = host("yes abcdefgh | head -c 16M | tr a-z A-Z | cksum")
+    out, _ = shell.run("yes abcdefgh | head -c 16M | upper | cksum", r"^\d+ \d+$",
+                       timeout_s=300)
+    assert out == want
+    out, _ = shell.run("yes abcdefgh | head -c 16M > file:/big", None, timeout_s=300)
+    assert out == []
+    out, _ = shell.run("cat file:/big | upper | cksum", r"^\d+ \d+$", timeout_s=300)
+    assert out == want
+
+
+def test_grep_sort_head_match_the_host(shell):
+    readme = ROOT / "disk" / "data" / "readme.txt"
+    out, _ = shell.run("cat file:/data/readme.txt | grep -i E | sort | head -n 5", r"\.$")
+    assert out == host(f"LC_ALL=C grep -i E {readme} | LC_ALL=C sort | head -n 5")
 
 
 def test_redirects_go_through_the_fs_server(shell):
