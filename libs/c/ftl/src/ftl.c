@@ -109,6 +109,17 @@ ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process)
     return ftl_calls_->process_spawn(app, strlen(app), out_process);
 }
 
+ftl_err_t ftl_process_spawn_ex(const char *app, const struct ftl_spawn_opts *opts,
+                               ftl_handle_t *out_process)
+{
+    return ftl_calls_->process_spawn_ex(app, strlen(app), opts, out_process);
+}
+
+ftl_err_t ftl_process_status(ftl_handle_t process, int32_t *out_code)
+{
+    return ftl_calls_->process_status(process, out_code);
+}
+
 ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
 {
     return ftl_calls_->sys_stats(out);
@@ -159,6 +170,16 @@ ftl_handle_t ftl_env_system(const struct ftl_env *env)
 const char *ftl_env_app_name(const struct ftl_env *env)
 {
     return env->app_name;
+}
+
+const struct ftl_env_item *ftl_env_find(const struct ftl_env *env, const char *name)
+{
+    for (uint32_t i = 0; i < env->nitems; i++) {
+        if (strcmp(env->items[i].name, name) == 0) {
+            return &env->items[i];
+        }
+    }
+    return NULL;
 }
 
 static ftl_err_t env_find(const struct ftl_env *env, const char *name, uint32_t kind,
