@@ -8,7 +8,7 @@ Q := $(if $(V),,@)
 # The default boot image (`make run`) holds every app in apps/ except test and
 # benchmark apps. Tests and benchmarks boot the same kernel with other app sets,
 # packed at test time (tests/ftlboot.py).
-NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux uname
 
 QEMU := qemu-system-aarch64
 
