@@ -12,7 +12,10 @@
 #define STREAM_OUT 0u
 #define STREAM_ERR 1u
 #define NOT_REGISTERED UINT32_MAX
-#define GRANT_MIN 4096u // WINDOW frames are sent for at least this much, or when idle
+// WINDOW frames grant at least this much: a quarter of the window keeps the agent
+// streaming and never deadlocks (output the client has not taken is never owed, and
+// with nothing queued the agent still has more than 3/4 of its window).
+#define GRANT_MIN (AGENT_WINDOW_INITIAL / 4)
 
 void exec_init(struct exec_mux *m, struct agent_link *l, ftl_handle_t poll)
 {
@@ -383,7 +386,7 @@ static bool send_pending(struct exec_mux *m, struct cmd *c)
         c->state = CMD_RUNNING;
         c->exec_sent = true;
     }
-    if (c->window_owed >= GRANT_MIN || (c->window_owed > 0 && c->q.len == 0)) {
+    if (c->window_owed >= GRANT_MIN && !c->exited) {
         if (!link_has_room(l, 4)) {
             return false;
         }
