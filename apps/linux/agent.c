@@ -66,8 +66,8 @@ static void put_le32(uint8_t *p, uint32_t v)
 static void mark_broken(struct agent_link *l, const char *why)
 {
     l->broken = true;
-    snprintf(l->why, sizeof(l->why), "%s (type %u, len %u, id %u)", why, l->type,
-             (unsigned)l->len, (unsigned)l->id);
+    snprintf(l->why, sizeof(l->why), "%s (type %u, len %u, id %u)", why, l->type, (unsigned)l->len,
+             (unsigned)l->id);
 }
 
 // Checks a header from the guest: only guest -> host types, fixed payload sizes where

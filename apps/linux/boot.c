@@ -5,11 +5,11 @@
 
 #include <string.h>
 
-#define IMAGE_MAGIC 0x644d5241u  // "ARM\x64" at offset 0x38
+#define IMAGE_MAGIC 0x644d5241u // "ARM\x64" at offset 0x38
 #define IMAGE_HDR_SIZE 64u
-#define IMAGE_FLAG_BE 1u         // flags bit 0: a big-endian kernel
+#define IMAGE_FLAG_BE 1u // flags bit 0: a big-endian kernel
 #define SZ_2M (2ull << 20)
-#define DTB_MAX SZ_2M            // booting.rst: at most 2 MiB, in its own 2 MiB block
+#define DTB_MAX SZ_2M // booting.rst: at most 2 MiB, in its own 2 MiB block
 
 static uint64_t get_le64(const uint8_t *p)
 {
@@ -66,7 +66,8 @@ static ftl_err_t load_image(struct guest_ram *g, uint64_t *out_entry, uint64_t *
     struct image_info info;
     if (image_parse(guest_ptr(g, base, size), size, &info) != FTL_OK) {
         FTL_ERROR("linux: 'Image' (%zu bytes) is not an arm64 Linux Image (no 'ARM\\x64' "
-                  "magic at 0x38, or big-endian, or a bad text_offset)", size);
+                  "magic at 0x38, or big-endian, or a bad text_offset)",
+                  size);
         return FTL_ERR_PARSE;
     }
     uint64_t image_size = info.image_size ? info.image_size : align_up(size, SZ_2M) + SZ_2M;
@@ -126,7 +127,6 @@ ftl_err_t linux_boot(struct guest_ram *g, const char *bootargs)
     FTL_INFO("linux: booting: kernel %llu KiB at %#llx, initramfs %zu KiB at %#llx, "
              "device tree %zu bytes at %#llx",
              (unsigned long long)((kernel_end - entry) >> 10), (unsigned long long)entry,
-             initrd_size >> 10, (unsigned long long)initrd, dtb_len,
-             (unsigned long long)dtb_gpa);
+             initrd_size >> 10, (unsigned long long)initrd, dtb_len, (unsigned long long)dtb_gpa);
     return FTL_OK;
 }

@@ -45,7 +45,7 @@ static void watch(struct cmd *c, ftl_handle_t h, uint32_t *cur, uint32_t events,
 
 static bool can_read_stdin(const struct exec_mux *m, const struct cmd *c)
 {
-    return c->state == CMD_RUNNING && c->exec_sent && !c->client_gone && c->ch &&
+    return c->state == CMD_RUNNING && c->exec_sent && !c->exited && !c->client_gone && c->ch &&
            !c->eof_pending && !c->eof_sent && c->stash_len == 0 && c->stdin_credit > 0 &&
            link_has_room(m->link, AGENT_PAYLOAD_MAX);
 }
@@ -87,8 +87,7 @@ static void cmd_free(struct cmd *c)
 static void cmd_fail(struct cmd *c, ftl_err_t why)
 {
     if (c->ch && !c->client_gone) {
-        ftl_err_t err = ftl_channel_send(c->ch, FTL_MSG_ERROR_REPLY, 0, &why, sizeof(why),
-                                         NULL, 0);
+        ftl_err_t err = ftl_channel_send(c->ch, FTL_MSG_ERROR_REPLY, 0, &why, sizeof(why), NULL, 0);
         (void)err; // a full or closed client queue: the close says it as well
     }
     cmd_free(c);
@@ -122,8 +121,7 @@ void exec_open(struct exec_mux *m, ftl_handle_t ch, uint64_t cookie, const void 
     }
     if (err != FTL_OK) {
         m->refused++;
-        ftl_err_t e = ftl_channel_send(ch, FTL_MSG_ERROR_REPLY, cookie, &err, sizeof(err), NULL,
-                                       0);
+        ftl_err_t e = ftl_channel_send(ch, FTL_MSG_ERROR_REPLY, cookie, &err, sizeof(err), NULL, 0);
         (void)e; // a client that does not read its replies loses them
         return;
     }
@@ -334,8 +332,11 @@ void exec_on_frame(void *ctx, const struct agent_hdr *h, const uint8_t *payload)
             }
         }
         m->agent_ready = true;
-        FTL_INFO("linux: agent ready (%.*s)", (int)(h->len < 64 ? h->len : 64),
-                 (const char *)payload);
+        size_t n = h->len < sizeof(m->agent_version) - 1 ? h->len : sizeof(m->agent_version) - 1;
+        for (size_t i = 0; i < n; i++) { // for the log: printable bytes only
+            m->agent_version[i] = payload[i] >= 0x20 && payload[i] < 0x7f ? (char)payload[i] : '.';
+        }
+        m->agent_version[n] = '\0';
         exec_pump(m);
         return;
     }
@@ -385,6 +386,9 @@ static bool send_pending(struct exec_mux *m, struct cmd *c)
         (void)err; // room was checked
         c->state = CMD_RUNNING;
         c->exec_sent = true;
+    }
+    if (c->exited) {
+        return true; // the agent freed the id: nothing more goes to it
     }
     if (c->window_owed >= GRANT_MIN && !c->exited) {
         if (!link_has_room(l, 4)) {

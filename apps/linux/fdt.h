@@ -13,10 +13,10 @@
 struct fdt_writer {
     uint8_t *buf;
     size_t cap;
-    size_t off;           // end of the structure block written so far
-    int depth;            // open nodes
-    bool overflow;        // something did not fit: fdt_finish fails
-    bool bad_nesting;     // end_node without begin_node, or a property at depth 0
+    size_t off;       // end of the structure block written so far
+    int depth;        // open nodes
+    bool overflow;    // something did not fit: fdt_finish fails
+    bool bad_nesting; // end_node without begin_node, or a property at depth 0
     char strings[FDT_STRINGS_MAX];
     size_t strings_len;
 };

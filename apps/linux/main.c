@@ -23,10 +23,10 @@ enum vm_state { VM_OFF, VM_RUNNING, VM_BACKOFF, VM_DOWN };
 static struct {
     enum vm_state state;
     struct guest_ram g;
-    int restarts;              // stops since the VM last was healthy
+    int restarts; // stops since the VM last was healthy
     int64_t boot_ns, ready_ns, restart_ns;
     int64_t boot_timeout_ns;
-    struct ftl_vm_stats last;  // at the previous tick
+    struct ftl_vm_stats last; // at the previous tick
     int stall_ticks;
     uint64_t unknown_mmio;
     const char *bootargs;
@@ -165,12 +165,23 @@ static void on_connect(void)
 static void dispatch(const struct ftl_event *ev)
 {
     switch (CTX_KIND(ev->ctx)) {
-    case CTX_SYSTEM: on_connect(); break;
-    case CTX_CLIENT: on_client(ev->handle, ev->events); break;
-    case CTX_CMD_OUT: exec_on_event(&mux, CTX_INDEX(ev->ctx), false, ev->events); break;
-    case CTX_CMD_ERR: exec_on_event(&mux, CTX_INDEX(ev->ctx), true, ev->events); break;
-    case CTX_TIMER: on_tick(); break;
-    default: break;
+    case CTX_SYSTEM:
+        on_connect();
+        break;
+    case CTX_CLIENT:
+        on_client(ev->handle, ev->events);
+        break;
+    case CTX_CMD_OUT:
+        exec_on_event(&mux, CTX_INDEX(ev->ctx), false, ev->events);
+        break;
+    case CTX_CMD_ERR:
+        exec_on_event(&mux, CTX_INDEX(ev->ctx), true, ev->events);
+        break;
+    case CTX_TIMER:
+        on_tick();
+        break;
+    default:
+        break;
     }
 }
 
@@ -201,14 +212,31 @@ static void on_mmio(struct ftl_vm_exit *e)
     } else {
         if (vm.unknown_mmio++ == 0) {
             FTL_WARN("linux: the guest %s unmapped address %#llx (pc %#llx); reads give 0, "
-                     "writes are ignored", e->write ? "wrote" : "read",
-                     (unsigned long long)e->addr, (unsigned long long)e->pc);
+                     "writes are ignored",
+                     e->write ? "wrote" : "read", (unsigned long long)e->addr,
+                     (unsigned long long)e->pc);
         }
         data = 0;
     }
     if (!e->write) {
         e->data = e->size >= 8 ? data : data & ((1ull << (8 * e->size)) - 1);
     }
+}
+
+// The agent said HELLO: how long the boot took and the exits it cost, by kind.
+static void log_ready(void)
+{
+    vm.ready_ns = ftl_time_now();
+    struct ftl_vm_stats s;
+    if (ftl_vm_stats(vm.g.vm, &s) != FTL_OK) {
+        memset(&s, 0, sizeof(s));
+    }
+    FTL_INFO("linux: agent ready (%s) %lld ms after boot; exits: mmio %llu, gicd %llu, "
+             "gicr %llu, icc %llu, sysreg %llu, wfi %llu, hvc %llu; %llu guest log lines",
+             mux.agent_version, (long long)((vm.ready_ns - vm.boot_ns) / 1000000),
+             (unsigned long long)s.mmio, (unsigned long long)s.gicd, (unsigned long long)s.gicr,
+             (unsigned long long)s.icc, (unsigned long long)s.sysreg, (unsigned long long)s.wfi,
+             (unsigned long long)s.hvc, (unsigned long long)uart.lines);
 }
 
 static void run_once(void)
@@ -220,10 +248,18 @@ static void run_once(void)
         return;
     }
     switch (e.kind) {
-    case FTL_VM_EXIT_MMIO: on_mmio(&e); break;
-    case FTL_VM_EXIT_POLL: serve(0); break;
-    case FTL_VM_EXIT_OFF: vm_stopped("it powered off (PSCI SYSTEM_OFF)"); return;
-    case FTL_VM_EXIT_RESET: vm_stopped("it reset (PSCI SYSTEM_RESET)"); return;
+    case FTL_VM_EXIT_MMIO:
+        on_mmio(&e);
+        break;
+    case FTL_VM_EXIT_POLL:
+        serve(0);
+        break;
+    case FTL_VM_EXIT_OFF:
+        vm_stopped("it powered off (PSCI SYSTEM_OFF)");
+        return;
+    case FTL_VM_EXIT_RESET:
+        vm_stopped("it reset (PSCI SYSTEM_RESET)");
+        return;
     default:
         e.detail[sizeof(e.detail) - 1] = '\0';
         vm_stopped(e.kind == FTL_VM_EXIT_FAULT ? e.detail : "an unknown exit");
@@ -235,8 +271,7 @@ static void run_once(void)
         return;
     }
     if (mux.agent_ready && !vm.ready_ns) {
-        vm.ready_ns = ftl_time_now();
-        FTL_INFO("linux: agent ready %lld ms after boot", (long long)((vm.ready_ns - vm.boot_ns) / 1000000));
+        log_ready();
     }
     exec_pump(&mux);
     vcon_fill_rx(&con);

@@ -113,18 +113,30 @@ static void put_char(struct pl011 *u, uint8_t c)
 static uint32_t read_reg(struct pl011 *u, uint64_t off)
 {
     switch (off) {
-    case UART_FR: return FR_TXFE | FR_RXFE; // never BUSY, never full, nothing to read
-    case UART_ILPR: return u->ilpr;
-    case UART_IBRD: return u->ibrd;
-    case UART_FBRD: return u->fbrd;
-    case UART_LCR_H: return u->lcr_h;
-    case UART_CR: return u->cr;
-    case UART_IFLS: return u->ifls;
-    case UART_IMSC: return u->imsc;
-    case UART_RIS: return u->ris;
-    case UART_MIS: return u->ris & u->imsc;
-    case UART_DMACR: return u->dmacr;
-    default: break;
+    case UART_FR:
+        return FR_TXFE | FR_RXFE; // never BUSY, never full, nothing to read
+    case UART_ILPR:
+        return u->ilpr;
+    case UART_IBRD:
+        return u->ibrd;
+    case UART_FBRD:
+        return u->fbrd;
+    case UART_LCR_H:
+        return u->lcr_h;
+    case UART_CR:
+        return u->cr;
+    case UART_IFLS:
+        return u->ifls;
+    case UART_IMSC:
+        return u->imsc;
+    case UART_RIS:
+        return u->ris;
+    case UART_MIS:
+        return u->ris & u->imsc;
+    case UART_DMACR:
+        return u->dmacr;
+    default:
+        break;
     }
     if (off >= UART_ID && off < UART_ID + 32 && (off & 3) == 0) {
         return uart_id[(off - UART_ID) / 4];
@@ -139,16 +151,35 @@ static void write_reg(struct pl011 *u, uint64_t off, uint32_t v)
         put_char(u, (uint8_t)v);
         u->ris |= INT_TX; // sent at once: the FIFO is below its trigger level again
         break;
-    case UART_ILPR: u->ilpr = v & 0xff; break;
-    case UART_IBRD: u->ibrd = v & 0xffff; break;
-    case UART_FBRD: u->fbrd = v & 0x3f; break;
-    case UART_LCR_H: u->lcr_h = v & 0xff; break;
-    case UART_CR: u->cr = v & 0xffff; break;
-    case UART_IFLS: u->ifls = v & 0x3f; break;
-    case UART_IMSC: u->imsc = v & INT_ALL; break;
-    case UART_ICR: u->ris &= ~v; break;
-    case UART_DMACR: u->dmacr = v & 7; break;
-    default: break; // RSR/ECR (clears errors we never have), read-only, reserved
+    case UART_ILPR:
+        u->ilpr = v & 0xff;
+        break;
+    case UART_IBRD:
+        u->ibrd = v & 0xffff;
+        break;
+    case UART_FBRD:
+        u->fbrd = v & 0x3f;
+        break;
+    case UART_LCR_H:
+        u->lcr_h = v & 0xff;
+        break;
+    case UART_CR:
+        u->cr = v & 0xffff;
+        break;
+    case UART_IFLS:
+        u->ifls = v & 0x3f;
+        break;
+    case UART_IMSC:
+        u->imsc = v & INT_ALL;
+        break;
+    case UART_ICR:
+        u->ris &= ~v;
+        break;
+    case UART_DMACR:
+        u->dmacr = v & 7;
+        break;
+    default:
+        break; // RSR/ECR (clears errors we never have), read-only, reserved
     }
     update_irq(u);
 }

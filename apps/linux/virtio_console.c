@@ -8,10 +8,10 @@
 
 #include <string.h>
 
-#define VIRTIO_MAGIC 0x74726976u // "virt"
+#define VIRTIO_MAGIC 0x74726976u  // "virt"
 #define VIRTIO_VENDOR 0x46544c00u // "FTL"
 #define VIRTIO_ID_CONSOLE 3u
-#define VIRTIO_F_VERSION_1_HI 1u  // feature bit 32: bit 0 of the high word
+#define VIRTIO_F_VERSION_1_HI 1u // feature bit 32: bit 0 of the high word
 
 #define STATUS_FEATURES_OK 8u
 #define STATUS_DRIVER_OK 4u
@@ -21,13 +21,28 @@
 #define ISR_CONFIG 2u
 
 enum {
-    REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008, REG_VENDOR_ID = 0x00c,
-    REG_DEV_FEATURES = 0x010, REG_DEV_FEATURES_SEL = 0x014, REG_DRV_FEATURES = 0x020,
-    REG_DRV_FEATURES_SEL = 0x024, REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034,
-    REG_QUEUE_NUM = 0x038, REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050,
-    REG_INT_STATUS = 0x060, REG_INT_ACK = 0x064, REG_STATUS = 0x070,
-    REG_QUEUE_DESC_LO = 0x080, REG_QUEUE_DESC_HI = 0x084, REG_QUEUE_DRIVER_LO = 0x090,
-    REG_QUEUE_DRIVER_HI = 0x094, REG_QUEUE_DEVICE_LO = 0x0a0, REG_QUEUE_DEVICE_HI = 0x0a4,
+    REG_MAGIC = 0x000,
+    REG_VERSION = 0x004,
+    REG_DEVICE_ID = 0x008,
+    REG_VENDOR_ID = 0x00c,
+    REG_DEV_FEATURES = 0x010,
+    REG_DEV_FEATURES_SEL = 0x014,
+    REG_DRV_FEATURES = 0x020,
+    REG_DRV_FEATURES_SEL = 0x024,
+    REG_QUEUE_SEL = 0x030,
+    REG_QUEUE_NUM_MAX = 0x034,
+    REG_QUEUE_NUM = 0x038,
+    REG_QUEUE_READY = 0x044,
+    REG_QUEUE_NOTIFY = 0x050,
+    REG_INT_STATUS = 0x060,
+    REG_INT_ACK = 0x064,
+    REG_STATUS = 0x070,
+    REG_QUEUE_DESC_LO = 0x080,
+    REG_QUEUE_DESC_HI = 0x084,
+    REG_QUEUE_DRIVER_LO = 0x090,
+    REG_QUEUE_DRIVER_HI = 0x094,
+    REG_QUEUE_DEVICE_LO = 0x0a0,
+    REG_QUEUE_DEVICE_HI = 0x0a4,
     REG_CONFIG_GEN = 0x0fc,
 };
 
@@ -65,7 +80,8 @@ static void fail(struct vcon *v, unsigned queue, const char *why)
     v->bad_queues++;
     v->status |= STATUS_NEEDS_RESET;
     FTL_WARN("linux: virtio console: bad %s (queue %u): device stopped until the guest "
-             "resets it", why, queue);
+             "resets it",
+             why, queue);
     interrupt(v, ISR_CONFIG);
 }
 
@@ -174,10 +190,18 @@ static void set_queue_reg(struct vcon *v, struct virtq *q, uint64_t off, uint32_
     }
     uint64_t *addr = NULL;
     switch (off & ~4ull) {
-    case REG_QUEUE_DESC_LO: addr = &q->desc_gpa; break;
-    case REG_QUEUE_DRIVER_LO: addr = &q->avail_gpa; break;
-    case REG_QUEUE_DEVICE_LO: addr = &q->used_gpa; break;
-    default: q->num = val; return; // REG_QUEUE_NUM
+    case REG_QUEUE_DESC_LO:
+        addr = &q->desc_gpa;
+        break;
+    case REG_QUEUE_DRIVER_LO:
+        addr = &q->avail_gpa;
+        break;
+    case REG_QUEUE_DEVICE_LO:
+        addr = &q->used_gpa;
+        break;
+    default:
+        q->num = val;
+        return; // REG_QUEUE_NUM
     }
     if (off & 4) {
         *addr = (*addr & 0xffffffffull) | (uint64_t)val << 32;
@@ -190,17 +214,28 @@ static uint32_t read_reg(struct vcon *v, uint64_t off)
 {
     struct virtq *q = v->queue_sel < VCON_QUEUES ? &v->q[v->queue_sel] : NULL;
     switch (off) {
-    case REG_MAGIC: return VIRTIO_MAGIC;
-    case REG_VERSION: return 2;
-    case REG_DEVICE_ID: return VIRTIO_ID_CONSOLE;
-    case REG_VENDOR_ID: return VIRTIO_VENDOR;
-    case REG_DEV_FEATURES: return v->dev_features_sel == 1 ? VIRTIO_F_VERSION_1_HI : 0;
-    case REG_QUEUE_NUM_MAX: return q ? VIRTQ_NUM_MAX : 0;
-    case REG_QUEUE_READY: return q && q->ready;
-    case REG_INT_STATUS: return v->isr;
-    case REG_STATUS: return v->status;
-    case REG_CONFIG_GEN: return 0;
-    default: return 0; // write-only registers, config space (no feature enables any)
+    case REG_MAGIC:
+        return VIRTIO_MAGIC;
+    case REG_VERSION:
+        return 2;
+    case REG_DEVICE_ID:
+        return VIRTIO_ID_CONSOLE;
+    case REG_VENDOR_ID:
+        return VIRTIO_VENDOR;
+    case REG_DEV_FEATURES:
+        return v->dev_features_sel == 1 ? VIRTIO_F_VERSION_1_HI : 0;
+    case REG_QUEUE_NUM_MAX:
+        return q ? VIRTQ_NUM_MAX : 0;
+    case REG_QUEUE_READY:
+        return q && q->ready;
+    case REG_INT_STATUS:
+        return v->isr;
+    case REG_STATUS:
+        return v->status;
+    case REG_CONFIG_GEN:
+        return 0;
+    default:
+        return 0; // write-only registers, config space (no feature enables any)
     }
 }
 
@@ -208,20 +243,29 @@ static void write_reg(struct vcon *v, uint64_t off, uint32_t val)
 {
     struct virtq *q = v->queue_sel < VCON_QUEUES ? &v->q[v->queue_sel] : NULL;
     switch (off) {
-    case REG_DEV_FEATURES_SEL: v->dev_features_sel = val; break;
-    case REG_DRV_FEATURES_SEL: v->drv_features_sel = val; break;
+    case REG_DEV_FEATURES_SEL:
+        v->dev_features_sel = val;
+        break;
+    case REG_DRV_FEATURES_SEL:
+        v->drv_features_sel = val;
+        break;
     case REG_DRV_FEATURES:
         if (v->drv_features_sel < 2) {
             unsigned shift = 32 * v->drv_features_sel;
-            v->driver_features = (v->driver_features & ~(0xffffffffull << shift)) |
-                                 (uint64_t)val << shift;
+            v->driver_features = (v->driver_features & ~(0xffffffffull << shift)) | (uint64_t)val
+                                                                                        << shift;
         }
         break;
-    case REG_QUEUE_SEL: v->queue_sel = val; break;
+    case REG_QUEUE_SEL:
+        v->queue_sel = val;
+        break;
     case REG_QUEUE_NUM:
-    case REG_QUEUE_DESC_LO: case REG_QUEUE_DESC_HI:
-    case REG_QUEUE_DRIVER_LO: case REG_QUEUE_DRIVER_HI:
-    case REG_QUEUE_DEVICE_LO: case REG_QUEUE_DEVICE_HI:
+    case REG_QUEUE_DESC_LO:
+    case REG_QUEUE_DESC_HI:
+    case REG_QUEUE_DRIVER_LO:
+    case REG_QUEUE_DRIVER_HI:
+    case REG_QUEUE_DEVICE_LO:
+    case REG_QUEUE_DEVICE_HI:
         if (q) {
             set_queue_reg(v, q, off, val);
         }
@@ -242,9 +286,14 @@ static void write_reg(struct vcon *v, uint64_t off, uint32_t val)
             vcon_fill_rx(v);
         }
         break;
-    case REG_INT_ACK: v->isr &= ~val; break;
-    case REG_STATUS: set_status(v, val); break;
-    default: break; // read-only registers, config space
+    case REG_INT_ACK:
+        v->isr &= ~val;
+        break;
+    case REG_STATUS:
+        set_status(v, val);
+        break;
+    default:
+        break; // read-only registers, config space
     }
 }
 

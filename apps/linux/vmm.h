@@ -22,8 +22,8 @@
 // Guest RAM as the app sees it: guest-physical X is base + (X - FTL_VM_RAM_BASE).
 struct guest_ram {
     uint8_t *base;
-    uint64_t size;       // bytes
-    ftl_handle_t vm;     // for ftl_vm_irq
+    uint64_t size;   // bytes
+    ftl_handle_t vm; // for ftl_vm_irq
 };
 
 /// Returns a pointer to guest-physical [gpa, gpa+len) if all of it is guest RAM, else
@@ -71,10 +71,10 @@ FTL_MUST_CHECK ftl_err_t dtb_build(const struct dtb_params *p, void *buf, size_t
 struct pl011 {
     struct guest_ram *g;
     uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, ris, dmacr, ilpr;
-    bool irq_level;            // the level last given to the interrupt controller
+    bool irq_level; // the level last given to the interrupt controller
     char line[PL011_LINE_MAX + 1];
     size_t line_len;
-    int64_t tokens_ns;         // rate limit: a token bucket in nanoseconds of budget
+    int64_t tokens_ns; // rate limit: a token bucket in nanoseconds of budget
     int64_t last_ns;
     uint64_t lines, dropped, dropped_reported;
 };
@@ -95,7 +95,7 @@ FTL_MUST_CHECK ftl_err_t linux_boot(struct guest_ram *g, const char *bootargs);
 #define VIRTQ_NUM_MAX 128u // QueueNumMax: descriptors per queue (a chain is at most this)
 
 struct virtq_seg {
-    uint8_t *ptr;  // in guest RAM, checked
+    uint8_t *ptr; // in guest RAM, checked
     uint32_t len;
 };
 
@@ -103,16 +103,16 @@ struct virtq_seg {
 struct virtq_chain {
     uint16_t head;
     uint16_t nsegs;
-    uint64_t total;  // bytes over all segments
+    uint64_t total; // bytes over all segments
     struct virtq_seg segs[VIRTQ_NUM_MAX];
 };
 
 struct virtq {
-    uint32_t num;                     // queue size the driver chose (a power of 2)
+    uint32_t num; // queue size the driver chose (a power of 2)
     bool ready;
     uint64_t desc_gpa, avail_gpa, used_gpa;
-    uint16_t last_avail;              // the next available-ring entry to take
-    uint16_t used_idx;                // our copy of used->idx
+    uint16_t last_avail; // the next available-ring entry to take
+    uint16_t used_idx;   // our copy of used->idx
 };
 
 /// Checks the queue's size and ring addresses when the driver sets QueueReady.
@@ -141,15 +141,15 @@ struct vcon {
     uint32_t status;
     uint32_t dev_features_sel, drv_features_sel, queue_sel;
     uint64_t driver_features;
-    uint32_t isr;              // InterruptStatus: bit 0 used buffer, bit 1 config change
+    uint32_t isr; // InterruptStatus: bit 0 used buffer, bit 1 config change
     struct virtq q[VCON_QUEUES];
-    bool broken;               // DEVICE_NEEDS_RESET set: no queue is touched until reset
-    uint64_t bad_queues;       // times the device stopped on a bad queue
-    uint64_t ignored_writes;   // queue registers written while the queue was ready
+    bool broken;             // DEVICE_NEEDS_RESET set: no queue is touched until reset
+    uint64_t bad_queues;     // times the device stopped on a bad queue
+    uint64_t ignored_writes; // queue registers written while the queue was ready
     uint64_t tx_bytes, rx_bytes, notifies, interrupts;
     vcon_sink_fn sink;
     void *sink_ctx;
-    struct byte_ring *out;     // host -> guest bytes, given to the guest's receive buffers
+    struct byte_ring *out; // host -> guest bytes, given to the guest's receive buffers
 };
 
 /// Resets the device (also what the guest's Status = 0 does).
@@ -166,7 +166,7 @@ void vcon_fill_rx(struct vcon *v);
 
 struct byte_ring {
     uint8_t buf[LINK_RING_SIZE];
-    size_t head;  // index of the oldest byte
+    size_t head; // index of the oldest byte
     size_t len;
 };
 
@@ -180,15 +180,15 @@ struct agent_hdr;
 typedef void (*link_frame_fn)(void *ctx, const struct agent_hdr *h, const uint8_t *payload);
 
 struct agent_link {
-    struct byte_ring out;       // frames to the guest
-    uint8_t hdr[12];            // the header being reassembled
+    struct byte_ring out; // frames to the guest
+    uint8_t hdr[12];      // the header being reassembled
     size_t hdr_got;
-    uint32_t len, id;           // of the frame being reassembled
+    uint32_t len, id; // of the frame being reassembled
     uint8_t type;
     uint8_t payload[4096];
     size_t payload_got;
-    bool broken;                // a malformed frame came: the stream cannot be trusted
-    char why[80];               // what was malformed
+    bool broken;  // a malformed frame came: the stream cannot be trusted
+    char why[80]; // what was malformed
     uint64_t frames_in, frames_out;
     link_frame_fn on_frame;
     void *ctx;
@@ -211,38 +211,38 @@ FTL_MUST_CHECK ftl_err_t link_send(struct agent_link *l, uint8_t type, uint32_t 
 
 // Poll contexts of the app's poll (main.c dispatches on the kind).
 #define CTX_KIND(ctx) ((uint32_t)((ctx) >> 16))
-#define CTX_INDEX(ctx) ((uint32_t)((ctx) & 0xffff))
+#define CTX_INDEX(ctx) ((uint32_t)((ctx)&0xffff))
 #define CTX_MAKE(kind, index) (((uint64_t)(kind) << 16) | (index))
 enum { CTX_SYSTEM = 1, CTX_CLIENT, CTX_CMD_OUT, CTX_CMD_ERR, CTX_TIMER };
 
-struct outq {                // stdout/stderr the client has not taken yet, in order
+struct outq { // stdout/stderr the client has not taken yet, in order
     uint8_t buf[EXEC_OUTQ_SIZE];
-    size_t head, len;        // entries: u8 stream, u16 length (LE), the bytes
+    size_t head, len; // entries: u8 stream, u16 length (LE), the bytes
 };
 
 enum cmd_state { CMD_FREE, CMD_QUEUED, CMD_RUNNING };
 
 struct cmd {
     enum cmd_state state;
-    uint32_t id;               // the agent's command id (never 0)
-    ftl_handle_t ch, err_ch;   // our ends of the client's channels; 0 once closed
+    uint32_t id;                    // the agent's command id (never 0)
+    ftl_handle_t ch, err_ch;        // our ends of the client's channels; 0 once closed
     uint32_t ch_events, err_events; // what they are registered for; UINT32_MAX: not
     size_t cmdline_len;
     bool exec_sent;
     bool eof_pending, eof_sent;
-    bool client_gone;          // the client closed its channel: kill, drop the output
-    bool left;                 // client_gone handled (channels closed, kill queued)
-    uint32_t signal_pending;   // 0: none
-    uint32_t stdin_credit;     // STDIN bytes the agent takes now (its WINDOW grants)
-    uint32_t out_credit;       // STDOUT+STDERR bytes the agent may still send
-    uint32_t window_owed;      // output delivered to the client, not granted back yet
+    bool client_gone;        // the client closed its channel: kill, drop the output
+    bool left;               // client_gone handled (channels closed, kill queued)
+    uint32_t signal_pending; // 0: none
+    uint32_t stdin_credit;   // STDIN bytes the agent takes now (its WINDOW grants)
+    uint32_t out_credit;     // STDOUT+STDERR bytes the agent may still send
+    uint32_t window_owed;    // output delivered to the client, not granted back yet
     size_t stash_len;
     bool exited;
     int32_t status;
-    uint64_t dropped;          // output bytes over the credit, or that did not fit
+    uint64_t dropped; // output bytes over the credit, or that did not fit
     // Not cleared when a command starts (cmd_start clears up to here):
     char cmdline[4096];
-    uint8_t stash[4096];       // stdin received beyond the credit (one message at most)
+    uint8_t stash[4096]; // stdin received beyond the credit (one message at most)
     struct outq q;
 };
 
@@ -251,16 +251,16 @@ struct exec_mux {
     struct agent_link *link;
     ftl_handle_t poll;
     bool agent_ready;
+    char agent_version[48]; // the HELLO's text
     uint32_t next_id;
-    uint32_t rr;               // where the next pump starts (fairness)
-    ftl_err_t down_err;        // FTL_OK, or why new commands are refused
+    uint32_t rr;        // where the next pump starts (fairness)
+    ftl_err_t down_err; // FTL_OK, or why new commands are refused
     uint64_t unknown_frames, opened, refused;
 };
 
 void exec_init(struct exec_mux *m, struct agent_link *l, ftl_handle_t poll);
 /// An OPEN on a client's service channel `ch`: replies OPEN_REPLY or ERROR_REPLY.
-void exec_open(struct exec_mux *m, ftl_handle_t ch, uint64_t cookie, const void *uri,
-               size_t len);
+void exec_open(struct exec_mux *m, ftl_handle_t ch, uint64_t cookie, const void *uri, size_t len);
 /// Poll events of a command's channel (`is_err`: its stderr channel).
 void exec_on_event(struct exec_mux *m, uint32_t index, bool is_err, uint32_t events);
 /// A frame from the agent (the link's on_frame).

@@ -44,8 +44,8 @@ static void on_message(const struct ftl_loop_event *ev)
         // handles[0]: stdin, stdout and the exit status; handles[1]: stderr.
         FTL_CHECK(ftl_loop_watch_channel(ev->loop, msg->handles[0], NULL));
         FTL_CHECK(ftl_loop_watch_channel(ev->loop, msg->handles[1], (void *)1));
-        FTL_CHECK(ftl_channel_send(msg->handles[0], FTL_MSG_DATA, FTL_LINUX_EOF, NULL, 0,
-                                   NULL, 0)); // no stdin
+        FTL_CHECK(ftl_channel_send(msg->handles[0], FTL_MSG_DATA, FTL_LINUX_EOF, NULL, 0, NULL,
+                                   0)); // no stdin
         return;
     }
     ftl_err_t err = FTL_ERR_UNSUPPORTED;

@@ -69,8 +69,10 @@ static void device_tree_has_every_node_linux_needs(void **state)
 {
     (void)state;
     static uint8_t blob[8192] __attribute__((aligned(8)));
-    struct dtb_params p = {.ram_bytes = 128u << 20, .initrd_start = 0x42000000,
-                           .initrd_end = 0x42345678, .bootargs = "console=ttyAMA0 quiet"};
+    struct dtb_params p = {.ram_bytes = 128u << 20,
+                           .initrd_start = 0x42000000,
+                           .initrd_end = 0x42345678,
+                           .bootargs = "console=ttyAMA0 quiet"};
     size_t len;
     assert_int_equal(dtb_build(&p, blob, sizeof(blob), &len), FTL_OK);
     assert_int_equal(blob[0], 0xd0); // magic, big endian
@@ -173,7 +175,7 @@ static void boot_loads_image_initrd_and_device_tree(void **state)
     fake_set_file("initramfs.cpio", initrd, sizeof(initrd));
     assert_int_equal(linux_boot(&big, "rdinit=/init"), FTL_OK);
     assert_int_equal(fake_boot_pc, FTL_VM_RAM_BASE + (2u << 20));
-    assert_int_equal(fake_boot_x0, FTL_VM_RAM_BASE + (30u << 20)); // the last 2 MiB
+    assert_int_equal(fake_boot_x0, FTL_VM_RAM_BASE + (30u << 20));      // the last 2 MiB
     assert_memory_equal(big.base + (6u << 20), initrd, sizeof(initrd)); // after 2+3 MiB, aligned
     assert_int_equal(big.base[30u << 20], 0xd0);
     memcpy(image + 0x38, "XXXX", 4); // not an Image: refused with a log line
@@ -232,14 +234,14 @@ static void pl011_logs_lines_and_raises_its_tx_interrupt(void **state)
     uart_puts(&u, "Booting Linux\r\n");
     assert_string_equal(fake_log_last, "guest: Booting Linux");
     assert_int_equal(fake_irq_level[LINUX_PL011_SPI], 0); // masked
-    uart_write(&u, 0x38, 1u << 5);                          // IMSC: TX
+    uart_write(&u, 0x38, 1u << 5);                        // IMSC: TX
     assert_int_equal(fake_irq_level[LINUX_PL011_SPI], 1);
-    assert_int_equal(uart_read(&u, 0x40), 1u << 5);         // MIS
-    uart_write(&u, 0x44, 1u << 5);                          // ICR
+    assert_int_equal(uart_read(&u, 0x40), 1u << 5); // MIS
+    uart_write(&u, 0x44, 1u << 5);                  // ICR
     assert_int_equal(fake_irq_level[LINUX_PL011_SPI], 0);
     uart_write(&u, 0, 'x');
     assert_int_equal(fake_irq_level[LINUX_PL011_SPI], 1);
-    uart_puts(&u, "\x1b[0m\n");                              // control bytes show as '.'
+    uart_puts(&u, "\x1b[0m\n"); // control bytes show as '.'
     assert_string_equal(fake_log_last, "guest: x.[0m");
 }
 

@@ -133,14 +133,14 @@ static void malformed_frames_break_the_link(void **state)
         uint8_t pad;
         uint32_t id;
     } bad[] = {
-        {0, 0, 0, 1},                     // type 0
-        {0, AGENT_EXEC, 0, 1},            // a host -> guest type
-        {0, 99, 0, 1},                    // unknown type
+        {0, 0, 0, 1},                                // type 0
+        {0, AGENT_EXEC, 0, 1},                       // a host -> guest type
+        {0, 99, 0, 1},                               // unknown type
         {AGENT_PAYLOAD_MAX + 1, AGENT_STDOUT, 0, 1}, // too long
-        {3, AGENT_WINDOW, 0, 1},          // WINDOW is 4 bytes
-        {4, AGENT_HELLO, 0, 5},           // HELLO has id 0
-        {1, AGENT_STDOUT, 0, 0},          // commands have ids
-        {1, AGENT_STDOUT, 1, 1},          // padding
+        {3, AGENT_WINDOW, 0, 1},                     // WINDOW is 4 bytes
+        {4, AGENT_HELLO, 0, 5},                      // HELLO has id 0
+        {1, AGENT_STDOUT, 0, 0},                     // commands have ids
+        {1, AGENT_STDOUT, 1, 1},                     // padding
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         link_reset(&link, exec_on_frame, &mux);

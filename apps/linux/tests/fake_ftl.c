@@ -15,11 +15,11 @@ bool fake_log_quiet = true;
 
 struct fake_end {
     bool open;
-    ftl_handle_t peer;       // 0: none (closed)
+    ftl_handle_t peer; // 0: none (closed)
     bool peer_closed;
     size_t cap;
     size_t head, len;
-    struct ftl_msg *q;       // FAKE_QUEUE_MAX messages
+    struct ftl_msg *q; // FAKE_QUEUE_MAX messages
     uint32_t poll_events;
 };
 
@@ -95,8 +95,8 @@ static ftl_handle_t new_end(void)
     for (ftl_handle_t h = 1; h < FAKE_HANDLES; h++) {
         if (!ends[h].open) {
             free(ends[h].q);
-            ends[h] = (struct fake_end){.open = true, .cap = FAKE_QUEUE_MAX,
-                                        .poll_events = UINT32_MAX};
+            ends[h] =
+                (struct fake_end){.open = true, .cap = FAKE_QUEUE_MAX, .poll_events = UINT32_MAX};
             ends[h].q = calloc(FAKE_QUEUE_MAX, sizeof(struct ftl_msg));
             return h;
         }
@@ -275,7 +275,8 @@ ftl_err_t ftl_vm_load(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *o
     for (size_t i = 0; i < 4; i++) {
         if (files[i].name && strcmp(files[i].name, name) == 0) {
             uint64_t off = gpa - FTL_VM_RAM_BASE;
-            if (gpa < FTL_VM_RAM_BASE || off > fake_ram_size || files[i].len > fake_ram_size - off) {
+            if (gpa < FTL_VM_RAM_BASE || off > fake_ram_size ||
+                files[i].len > fake_ram_size - off) {
                 return FTL_ERR_TOO_LARGE;
             }
             memcpy(fake_ram + off, files[i].data, files[i].len);

@@ -9,12 +9,12 @@
 #define FAKE_HANDLES 256
 #define FAKE_QUEUE_MAX 64
 
-extern int64_t fake_now_ns;            // what ftl_time_now returns
+extern int64_t fake_now_ns; // what ftl_time_now returns
 extern uint32_t fake_irq_level[FTL_VM_SPI_COUNT];
 extern uint32_t fake_irq_raises[FTL_VM_SPI_COUNT]; // 0 -> 1 transitions
-extern char fake_log_last[1024];       // the last line logged
-extern unsigned fake_log_lines;        // lines logged
-extern bool fake_log_quiet;            // do not print to stderr
+extern char fake_log_last[1024];                   // the last line logged
+extern unsigned fake_log_lines;                    // lines logged
+extern bool fake_log_quiet;                        // do not print to stderr
 
 void fake_reset(void);
 /// Limits the queue of the channel end `h` (messages sent *to* it).
@@ -29,6 +29,6 @@ size_t fake_open_handles(void);
 /// The bytes of the file ftl_vm_load gives for `name`.
 void fake_set_file(const char *name, const void *data, size_t len);
 
-extern uint8_t *fake_ram;       // guest RAM ftl_vm_load copies into
+extern uint8_t *fake_ram; // guest RAM ftl_vm_load copies into
 extern uint64_t fake_ram_size;
 extern uint64_t fake_boot_pc, fake_boot_x0; // what ftl_vm_boot got

@@ -50,9 +50,15 @@ static void client_op(const uint8_t *p, size_t n)
         exec_open(&mux, svc_server, p[1], cmds[p[1] % 4], strlen(cmds[p[1] % 4]));
         take_replies();
         break;
-    case 1: (void)ftl_channel_send(ch, FTL_MSG_DATA, FTL_LINUX_STDIO, p, n, NULL, 0); break;
-    case 2: (void)ftl_channel_send(ch, FTL_MSG_DATA, p[2] % 4, p, n > 4 ? 4 : n, NULL, 0); break;
-    case 3: (void)ftl_handle_close(ch); break;
+    case 1:
+        (void)ftl_channel_send(ch, FTL_MSG_DATA, FTL_LINUX_STDIO, p, n, NULL, 0);
+        break;
+    case 2:
+        (void)ftl_channel_send(ch, FTL_MSG_DATA, p[2] % 4, p, n > 4 ? 4 : n, NULL, 0);
+        break;
+    case 3:
+        (void)ftl_handle_close(ch);
+        break;
     default:
         while (ftl_channel_recv(ch, &msg) == FTL_OK) {
         }
@@ -95,11 +101,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t v = 0;
         memcpy(&v, p, n < 4 ? n : 4);
         switch (op) {
-        case 0: memcpy(g.base + arg % (RAM_SIZE - 256), p, n); break; // the guest writes RAM
-        case 1: vcon_access(&con, (arg & 0x1ff) & ~3u, true, &v); break;
-        case 2: vcon_access(&con, (arg & 0x1ff) & ~3u, false, &v); break;
-        case 3: link_feed(&link, p, n); break;
-        case 4: pl011_access(&uart, arg & 0xfff, arg & 0x1000, &v); break;
+        case 0:
+            memcpy(g.base + arg % (RAM_SIZE - 256), p, n);
+            break; // the guest writes RAM
+        case 1:
+            vcon_access(&con, (arg & 0x1ff) & ~3u, true, &v);
+            break;
+        case 2:
+            vcon_access(&con, (arg & 0x1ff) & ~3u, false, &v);
+            break;
+        case 3:
+            link_feed(&link, p, n);
+            break;
+        case 4:
+            pl011_access(&uart, arg & 0xfff, arg & 0x1000, &v);
+            break;
         default:
             if (n >= 4) {
                 client_op(p, n);
