@@ -43,6 +43,39 @@ size_t ring_get(struct byte_ring *r, void *dst, size_t max)
     return want;
 }
 
+// ---- a command's output queue (exec.c): entries of u8 stream, u16 length, bytes ----
+
+bool outq_put(struct outq *q, uint8_t stream, const uint8_t *data, size_t len)
+{
+    if (sizeof(q->buf) - q->len < 3 + len) {
+        return false;
+    }
+    uint8_t hdr[3] = {stream, (uint8_t)len, (uint8_t)(len >> 8)};
+    for (size_t i = 0; i < 3 + len; i++) {
+        q->buf[(q->head + q->len + i) % sizeof(q->buf)] = i < 3 ? hdr[i] : data[i - 3];
+    }
+    q->len += 3 + len;
+    return true;
+}
+
+// Copies the oldest entry out (without removing it): its stream and length.
+size_t outq_peek(const struct outq *q, uint8_t *stream, uint8_t *dst)
+{
+    size_t n = sizeof(q->buf);
+    *stream = q->buf[q->head];
+    size_t len = q->buf[(q->head + 1) % n] | (size_t)q->buf[(q->head + 2) % n] << 8;
+    for (size_t i = 0; i < len; i++) {
+        dst[i] = q->buf[(q->head + 3 + i) % n];
+    }
+    return len;
+}
+
+void outq_drop(struct outq *q, size_t len)
+{
+    q->head = (q->head + 3 + len) % sizeof(q->buf);
+    q->len -= 3 + len;
+}
+
 void link_reset(struct agent_link *l, link_frame_fn on_frame, void *ctx)
 {
     memset(l, 0, sizeof(*l));

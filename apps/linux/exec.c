@@ -157,39 +157,6 @@ static void grant(struct exec_mux *m, struct cmd *c, uint32_t n)
     c->window_owed += n;
 }
 
-static bool outq_put(struct cmd *c, uint8_t stream, const uint8_t *data, size_t len)
-{
-    struct outq *q = &c->q;
-    if (sizeof(q->buf) - q->len < 3 + len) {
-        return false;
-    }
-    uint8_t hdr[3] = {stream, (uint8_t)len, (uint8_t)(len >> 8)};
-    for (size_t i = 0; i < 3 + len; i++) {
-        q->buf[(q->head + q->len + i) % sizeof(q->buf)] = i < 3 ? hdr[i] : data[i - 3];
-    }
-    q->len += 3 + len;
-    return true;
-}
-
-// Copies the oldest entry out (without removing it): its stream and length.
-static size_t outq_peek(const struct cmd *c, uint8_t *stream, uint8_t *dst)
-{
-    const struct outq *q = &c->q;
-    size_t n = sizeof(q->buf);
-    *stream = q->buf[q->head];
-    size_t len = q->buf[(q->head + 1) % n] | (size_t)q->buf[(q->head + 2) % n] << 8;
-    for (size_t i = 0; i < len; i++) {
-        dst[i] = q->buf[(q->head + 3 + i) % n];
-    }
-    return len;
-}
-
-static void outq_drop(struct cmd *c, size_t len)
-{
-    c->q.head = (c->q.head + 3 + len) % sizeof(c->q.buf);
-    c->q.len -= 3 + len;
-}
-
 // Sends output on the client's channel of `stream`: FTL_OK also when it is gone (the
 // bytes are dropped), FTL_ERR_FULL when the client has not made room.
 static ftl_err_t send_output(struct cmd *c, uint8_t stream, const uint8_t *data, size_t len)
@@ -227,8 +194,8 @@ static void client_left(struct exec_mux *m, struct cmd *c)
     static uint8_t buf[AGENT_PAYLOAD_MAX];
     while (c->q.len > 0) {
         uint8_t stream;
-        size_t len = outq_peek(c, &stream, buf);
-        outq_drop(c, len);
+        size_t len = outq_peek(&c->q, &stream, buf);
+        outq_drop(&c->q, len);
         grant(m, c, (uint32_t)len);
     }
     c->stash_len = 0;
@@ -246,11 +213,11 @@ static void deliver(struct exec_mux *m, struct cmd *c)
     static uint8_t buf[AGENT_PAYLOAD_MAX];
     while (c->q.len > 0) {
         uint8_t stream;
-        size_t len = outq_peek(c, &stream, buf);
+        size_t len = outq_peek(&c->q, &stream, buf);
         if (send_output(c, stream, buf, len) == FTL_ERR_FULL) {
             break;
         }
-        outq_drop(c, len);
+        outq_drop(&c->q, len);
         grant(m, c, (uint32_t)len);
     }
     if (c->client_gone) {
@@ -289,7 +256,7 @@ static void on_output(struct exec_mux *m, struct cmd *c, uint8_t stream, const u
     c->out_credit -= len;
     if (c->q.len == 0 && send_output(c, stream, data, len) == FTL_OK) {
         grant(m, c, len);
-    } else if (!outq_put(c, stream, data, len)) {
+    } else if (!outq_put(&c->q, stream, data, len)) {
         // Only many tiny frames of alternating streams get here (entry headers).
         if (c->dropped == 0) {
             FTL_WARN("linux: command %u: output queue full; dropping output", (unsigned)c->id);

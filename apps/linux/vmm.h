@@ -220,6 +220,14 @@ struct outq { // stdout/stderr the client has not taken yet, in order
     size_t head, len; // entries: u8 stream, u16 length (LE), the bytes
 };
 
+/// Appends an entry; false if it does not fit (nothing is added).
+bool outq_put(struct outq *q, uint8_t stream, const uint8_t *data, size_t len);
+/// Copies the oldest entry's bytes to `dst` (AGENT_PAYLOAD_MAX bytes) without removing
+/// it; returns its length and its stream in `*stream`.
+size_t outq_peek(const struct outq *q, uint8_t *stream, uint8_t *dst);
+/// Removes the oldest entry, of `len` bytes.
+void outq_drop(struct outq *q, size_t len);
+
 enum cmd_state { CMD_FREE, CMD_QUEUED, CMD_RUNNING };
 
 struct cmd {
