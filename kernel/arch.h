@@ -109,6 +109,7 @@ enum arch_vm_exit {
     ARCH_VM_EXIT_CALL,  // the guest made a kernel call (its stub's hvc)
     ARCH_VM_EXIT_IRQ,   // a physical interrupt is pending for the kernel
     ARCH_VM_EXIT_FAULT, // the guest did something it may not: see *fault
+    ARCH_VM_EXIT_TRAP,  // an OS guest's synchronous exit: arch_vm_trap says which
 };
 
 /// Creates an empty guest address space with its own VMID and one vCPU (the tables
@@ -122,5 +123,58 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault);
 /// The guest's general registers x0-x30 (call number in x[8], arguments in x[0..5],
 /// the result goes to x[0]).
 uint64_t *arch_vm_regs(struct arch_aspace *vm);
+// OS guests (kernel/vm/): a VM whose guest owns its EL1 (page tables, caches, vectors)
+// and sees a trimmed CPU; its exits are decoded for the portable code.
+#define ARCH_SYSREG(op0, op1, crn, crm, op2)                                                       \
+    (((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
+
+enum arch_vm_trap_kind {
+    ARCH_VM_TRAP_OTHER,  // anything else: the VM stops (esr says what)
+    ARCH_VM_TRAP_WFI,
+    ARCH_VM_TRAP_WFE,
+    ARCH_VM_TRAP_HVC,    // pc is already past the hvc
+    ARCH_VM_TRAP_SMC,
+    ARCH_VM_TRAP_SYSREG, // a trapped MRS/MSR/SYS: sysreg (ARCH_SYSREG), rt, read
+    ARCH_VM_TRAP_MMIO,   // a load/store at an IPA stage 2 does not map
+};
+
+struct arch_vm_trap {
+    enum arch_vm_trap_kind kind;
+    uint32_t imm;        // HVC, SMC
+    uint32_t sysreg;     // SYSREG
+    uint32_t rt;         // SYSREG, MMIO: the register (31: xzr)
+    bool read;           // SYSREG: MRS
+    bool isv;            // MMIO: the syndrome describes the access (else: ldp, writeback...)
+    bool write, sign, sf; // MMIO: store; sign-extend a load; to a 64-bit register
+    uint32_t size;       // MMIO: bytes
+    uint64_t ipa;        // MMIO
+    uint64_t esr, pc;
+};
+
+struct arch_vm_timer {
+    bool level;          // the guest's virtual timer condition holds now
+    int64_t deadline_ns; // else when it will (arch_time_ns clock), or INT64_MAX
+};
+
+/// Creates an empty VM for an OS guest (no vector page); else as arch_vm_create.
+int arch_vm_create_os(struct arch_aspace **out);
+/// Resets an OS guest's vCPU: EL1h, MMU off, DAIF masked, pc, x0; its virtual count
+/// starts at 0.
+void arch_vm_boot(struct arch_aspace *vm, uint64_t pc, uint64_t x0);
+/// Decodes the last ARCH_VM_EXIT_TRAP.
+void arch_vm_trap(struct arch_aspace *vm, struct arch_vm_trap *t);
+/// Moves the guest's pc past the trapped instruction.
+void arch_vm_skip(struct arch_aspace *vm);
+uint64_t arch_vm_pc(struct arch_aspace *vm);
+/// Raises or lowers the guest's virtual IRQ line from the next entry on.
+void arch_vm_set_virq(struct arch_aspace *vm, bool raised);
+/// The guest's virtual timer.
+void arch_vm_timer(struct arch_aspace *vm, struct arch_vm_timer *out);
+/// ID register (op0 3, op1 0, CRn 0, crm, op2) as an OS guest sees it: the host's,
+/// without the features no VM offers (SVE, SME, PAuth, MTE, PMU, RAS, EL2...).
+uint64_t arch_vm_id_reg(uint32_t crm, uint32_t op2);
+/// Counter ticks as ns.
+int64_t arch_ticks_to_ns(uint64_t ticks);
+
 /// Writes guest call stubs (the hvc sibling of arch_user_stubs); returns stub_size.
 size_t arch_guest_stubs(uint8_t *code, size_t n);

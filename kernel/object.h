@@ -11,6 +11,7 @@ enum obj_type {
     OBJ_TIMER = FTL_OBJ_TIMER,
     OBJ_PROCESS = FTL_OBJ_PROCESS,
     OBJ_IRQ = FTL_OBJ_IRQ,
+    OBJ_VM = FTL_OBJ_VM,
 };
 
 struct object;

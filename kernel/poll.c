@@ -205,6 +205,32 @@ static bool take_event(struct poll *p, ftl_handle_t *out_h, uint32_t *out_events
     return false;
 }
 
+bool poll_ready(struct poll *p)
+{
+    while (!list_is_empty(&p->ready)) {
+        struct poll_reg *r = container_of(p->ready.next, struct poll_reg, ready_link);
+        if (reg_state(r)) {
+            return true;
+        }
+        list_remove(&r->ready_link);
+        r->ready = false;
+    }
+    return false;
+}
+
+bool poll_block(struct poll *p, int64_t deadline_ns)
+{
+    if (p->waiter) {
+        return sched_block(deadline_ns); // someone else watches it: only the deadline
+    }
+    p->waiter = thread_current();
+    object_ref(&p->obj);
+    bool woken = sched_block(deadline_ns);
+    p->waiter = NULL;
+    object_unref(&p->obj);
+    return woken;
+}
+
 ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
                     uint32_t *out_events, uint64_t *out_ctx)
 {

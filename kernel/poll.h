@@ -52,6 +52,12 @@ FTL_MUST_CHECK ftl_err_t poll_remove(struct poll *p, const void *owner, ftl_hand
 /// Drops every watch made through handle `h` of `owner` on `obj` (the handle closed or moved).
 void poll_forget_handle(struct object *obj, const void *owner, ftl_handle_t h);
 
+/// True if the poll has an event now; takes none (the app's poll_wait will).
+bool poll_ready(struct poll *p);
+/// Blocks the calling thread until the poll may have an event, sched_wake, or
+/// `deadline_ns`; takes no event. Returns false on timeout. Interrupts masked.
+bool poll_block(struct poll *p, int64_t deadline_ns);
+
 /// Returns the next event, waiting until `deadline_ns` (INT64_MAX: forever).
 /// FTL_ERR_TIMED_OUT if the deadline passed first, FTL_ERR_BUSY if another thread
 /// is already waiting on this poll.

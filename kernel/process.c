@@ -1,6 +1,7 @@
 // Process creation (memory layout, loading, the address space), the environ,
 // start, exit and crashes.
 #include "process.h"
+#include "vm/vm.h"
 #include "isolation/isolation.h"
 #include "debugger.h"
 #include "device.h"
@@ -273,6 +274,7 @@ static void process_free(void *arg)
     if (p->aspace) {
         arch_aspace_destroy(p->aspace);
     }
+    vm_process_gone(p); // after the address space: it maps the guest's RAM
     if (process_isolation(p)->release) {
         process_isolation(p)->release(p);
     }

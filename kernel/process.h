@@ -64,6 +64,7 @@ struct process {
     size_t wasm_len;
     struct js_proc *js;              // js mode: the engine's arena and CPU budget
     struct wasm_app *wasm_app;       // wasm mode: the running module (isolation/wasm.c)
+    struct vm *vm;                   // its virtual machine (kernel/vm/), or NULL
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct list link;                // all processes
     bool exited;

@@ -29,10 +29,11 @@ static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", 
 static const char *const env_kinds[] = {"string", "number", "service", "device"};
 
 // Indexed by the bit number of enum spec_grant.
-static const char *const grant_keys[] = {"spawn", "log_read", "ps", "stats", "dma", "device", "console"};
+static const char *const grant_keys[] = {"spawn", "log_read", "ps",     "stats",
+                                         "dma",   "device",   "console", "vm"};
 #define GRANT_COUNT (sizeof(grant_keys) / sizeof(grant_keys[0]))
-#define GRANT_LIST "spawn, log_read, ps, stats, dma, device or console"
-_Static_assert(SPEC_GRANT_CONSOLE == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
+#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console or vm"
+_Static_assert(SPEC_GRANT_VM == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
 
 enum device_key { DEV_COMPATIBLE, DEV_VIRTIO_ID, DEV_COUNT };
 static const char *const device_keys[DEV_COUNT] = {"compatible", "virtio_id"};

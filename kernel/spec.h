@@ -53,6 +53,7 @@ enum spec_grant {
     SPEC_GRANT_DMA = 1u << 4,        // ftl_dma_alloc
     SPEC_GRANT_DEVICE = 1u << 5,     // `device` env items, ftl_irq_ack
     SPEC_GRANT_CONSOLE = 1u << 6,    // the `console` env item (typed bytes), ftl_console_write
+    SPEC_GRANT_VM = 1u << 7,         // ftl_vm_create: a virtual machine (<ftl/vm.h>)
 };
 
 struct spec_grants {

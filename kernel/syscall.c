@@ -630,7 +630,7 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
     case CALL_VM_CREATE:
         return sys_vm_create(p, a[0], a[1], a[2]);
     case CALL_VM_LOAD:
-        return sys_vm_load(p, h0, a[1], a[2], a[3]);
+        return sys_vm_load(p, h0, a[1], a[2], a[3], a[4]);
     case CALL_VM_BOOT:
         return sys_vm_boot(p, h0, a[1], a[2]);
     case CALL_VM_RUN:

@@ -177,10 +177,11 @@ static ftl_err_t k_vm_create(size_t ram_bytes, ftl_handle_t *out_vm, void **out_
     return kleave(k, sys_vm_create(k.p, ram_bytes, ua(out_vm), ua(out_ram)));
 }
 
-static ftl_err_t k_vm_load(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *out_size)
+static ftl_err_t k_vm_load(ftl_handle_t vm, const char *name, size_t name_len, uint64_t gpa,
+                           size_t *out_size)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_vm_load(k.p, vm, ua(name), gpa, ua(out_size)));
+    return kleave(k, sys_vm_load(k.p, vm, ua(name), name_len, gpa, ua(out_size)));
 }
 
 static ftl_err_t k_vm_boot(ftl_handle_t vm, uint64_t pc, uint64_t x0)

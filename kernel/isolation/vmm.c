@@ -33,6 +33,7 @@ static void vmm_thread(void *arg)
             arch_irq_enable();
             arch_irq_save();
             break;
+        case ARCH_VM_EXIT_TRAP: // only OS guests (kernel/vm/) exit this way
         case ARCH_VM_EXIT_FAULT:
             trap_fault(&fault); // ends the app with the one-line report
             break;

@@ -85,6 +85,11 @@ static int64_t ticks_to_ns(uint64_t t)
     return (int64_t)(((unsigned __int128)t * ns_per_tick_q32) >> 32);
 }
 
+int64_t arch_ticks_to_ns(uint64_t ticks)
+{
+    return ticks_to_ns(ticks);
+}
+
 int64_t arch_time_ns(void)
 {
     __asm__ volatile("isb");

@@ -70,8 +70,9 @@ static uint64_t *next_table(struct arch_aspace *as, uint64_t *table, size_t i)
 
 int arch_aspace_map(struct arch_aspace *as, uint64_t va, uint64_t pa, size_t len, uint32_t prot)
 {
+    // W^X for app spaces; an OS guest's RAM is both (its own stage 1 decides).
     if ((va | pa | len) & (PAGE_SIZE - 1) || va >= USER_VA_LIMIT || len > USER_VA_LIMIT - va ||
-        ((prot & ARCH_PROT_WRITE) && (prot & ARCH_PROT_EXEC))) {
+        ((prot & ARCH_PROT_WRITE) && (prot & ARCH_PROT_EXEC) && !as->vm)) {
         panic("arch_aspace_map: bad request va 0x%lx len 0x%zx prot %u", (unsigned long)va, len,
               prot);
     }

@@ -30,6 +30,14 @@
     (BIT(0) | BIT(3) | BIT(4) | BIT(5) | BIT(12) | BIT(13) | BIT(14) | BIT(16) | BIT(17) |         \
      BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | BIT(23) | BIT(24) | BIT(25) | BIT(26) |     \
      BIT(30) | BIT(31) | BIT(34) | BIT(35) | BIT(36) | BIT(37))
+// An OS guest's (Linux): VM, FMO, IMO, AMO, TWI, TWE, TID3 (ID registers: the guest
+// sees a trimmed CPU), TSC, TIDCP, TACR, TSW, RW, E2H, TLOR. It owns its stage 1,
+// caches and TLBs; everything that reaches past its VM still traps.
+#define HCR_OS                                                                                     \
+    (BIT(0) | BIT(3) | BIT(4) | BIT(5) | BIT(13) | BIT(14) | BIT(18) | BIT(19) | BIT(20) |         \
+     BIT(21) | BIT(22) | BIT(31) | BIT(34) | BIT(35))
+#define HCR_VI BIT(7)
+#define OS_SPSR 0x3c5ull // EL1h, DAIF masked: the arm64 Linux boot protocol
 // MDCR_EL2: TPM, TPMCR (PMU), TDA, TDOSA, TDRA (debug registers), TPMS (SPE), TTRF.
 #define MDCR_TRAPS (BIT(5) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(14) | BIT(19))
 // ICH_HCR_EL2: TC, TALL0, TALL1: every EL1 access to the GIC CPU interface traps.
@@ -56,6 +64,8 @@ struct el1_state {
     uint64_t elr, spsr, esr, far, vbar, cpacr, tpidr, sp, par, cntkctl, cntv_ctl, cntv_cval;
     uint64_t vdisr;  // DISR_EL1 as the guest sees it (VDISR_EL2, as AMO=1), with RAS
     uint64_t tpidr2; // TPIDR2_EL0, with SME (QEMU's max CPU has both)
+    // An OS guest's own translation regime (an app guest's are constants).
+    uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, contextidr, afsr0, afsr1, csselr;
 };
 
 // Layout used by vmm_switch.S up to `hpfar`.
@@ -68,15 +78,20 @@ struct arch_vcpu {
     __uint128_t q[32];
     uint64_t host_sp;
     uint64_t esr, far, hpfar; // of the last exit
+    uint64_t host_tpidr;      // the calling thread's TPIDR_EL0, kept by vmm_switch.S
     struct el1_state el1;
     uint16_t vmid;
     uint64_t vttbr;
+    bool os;                  // an OS guest (arch_vm_create_os), not an app
+    bool virq;                // raise the guest's IRQ line (HCR_EL2.VI) at entry
+    uint64_t cntvoff;         // CNTVOFF_EL2: the guest's virtual count starts at its boot
 };
 
 _Static_assert(offsetof(struct arch_vcpu, sp_el0) == 248, "vmm_switch.S layout");
 _Static_assert(offsetof(struct arch_vcpu, q) == 304, "vmm_switch.S layout");
 _Static_assert(offsetof(struct arch_vcpu, host_sp) == 816, "vmm_switch.S layout");
 _Static_assert(offsetof(struct arch_vcpu, hpfar) == 840, "vmm_switch.S layout");
+_Static_assert(offsetof(struct arch_vcpu, host_tpidr) == 848, "vmm_switch.S layout");
 
 uint64_t vcpu_enter(struct arch_vcpu *v);
 extern char guest_exit_vectors[], exception_vectors_el2[];
@@ -138,7 +153,7 @@ static bool vmm_init(void)
     return true;
 }
 
-int arch_vm_create(struct arch_aspace **out)
+static int vm_create(struct arch_aspace **out, bool os)
 {
     if (!vmm_init()) {
         return -1;
@@ -167,10 +182,42 @@ int arch_vm_create(struct arch_aspace **out)
     as->vm = v;
     v->vmid = vmid;
     v->vttbr = arch_virt_to_phys(l1) | ((uint64_t)vmid << 48);
+    v->os = os;
     *out = as;
+    return 0;
+}
+
+int arch_vm_create(struct arch_aspace **out)
+{
+    if (vm_create(out, false) != 0) {
+        return -1;
+    }
     // The tables made here stay with the VM and are counted in arch_aspace_bytes.
-    return arch_aspace_map(as, GUEST_VECTORS, arch_virt_to_phys(vector_page), PAGE_SIZE,
+    return arch_aspace_map(*out, GUEST_VECTORS, arch_virt_to_phys(vector_page), PAGE_SIZE,
                            ARCH_PROT_READ | ARCH_PROT_EXEC);
+}
+
+int arch_vm_create_os(struct arch_aspace **out)
+{
+    return vm_create(out, true);
+}
+
+void arch_vm_boot(struct arch_aspace *vm, uint64_t pc, uint64_t x0)
+{
+    struct arch_vcpu *v = vm->vm;
+    memset(v->x, 0, sizeof(v->x));
+    memset(v->q, 0, sizeof(v->q));
+    v->x[0] = x0;
+    v->sp_el0 = 0;
+    v->elr = pc;
+    v->spsr = OS_SPSR;
+    v->tpidr_el0 = v->tpidrro_el0 = v->fpcr = v->fpsr = 0;
+    v->el1 = (struct el1_state){.sctlr = GUEST_SCTLR & ~BIT(3)};
+    v->virq = false;
+    v->cntvoff = read_sysreg(cntpct_el0); // the guest's virtual count starts at 0
+    if (loaded == v) {
+        loaded = NULL;
+    }
 }
 
 void arch_vm_reset(struct arch_aspace *vm, uint64_t entry, uint64_t sp, uint64_t arg)
@@ -215,21 +262,36 @@ static void vcpu_put(struct arch_vcpu *v)
     if (has_sme) {
         s->tpidr2 = read_sysreg(s3_3_c13_c0_5); // TPIDR2_EL0
     }
+    if (v->os) {
+        s->sctlr = read_sysreg(sctlr_el12);
+        s->ttbr0 = read_sysreg(ttbr0_el12);
+        s->ttbr1 = read_sysreg(ttbr1_el12);
+        s->tcr = read_sysreg(tcr_el12);
+        s->mair = read_sysreg(mair_el12);
+        s->amair = read_sysreg(amair_el12);
+        s->contextidr = read_sysreg(contextidr_el12);
+        s->afsr0 = read_sysreg(afsr0_el12);
+        s->afsr1 = read_sysreg(afsr1_el12);
+        s->csselr = read_sysreg(csselr_el1);
+    }
+    write_sysreg(cntv_ctl_el02, 0); // its timer must not fire while it is off the CPU
 }
 
 static void vcpu_load(struct arch_vcpu *v)
 {
     const struct el1_state *s = &v->el1;
     write_sysreg(cntv_ctl_el02, 0);
-    write_sysreg(sctlr_el12, GUEST_SCTLR);
-    write_sysreg(ttbr0_el12, 0);
-    write_sysreg(ttbr1_el12, 0);
-    write_sysreg(tcr_el12, 0);
-    write_sysreg(mair_el12, 0);
-    write_sysreg(amair_el12, 0);
-    write_sysreg(contextidr_el12, 0);
-    write_sysreg(afsr0_el12, 0);
-    write_sysreg(afsr1_el12, 0);
+    write_sysreg(cntvoff_el2, v->cntvoff);
+    write_sysreg(sctlr_el12, v->os ? s->sctlr : GUEST_SCTLR);
+    write_sysreg(ttbr0_el12, s->ttbr0);
+    write_sysreg(ttbr1_el12, s->ttbr1);
+    write_sysreg(tcr_el12, s->tcr);
+    write_sysreg(mair_el12, s->mair);
+    write_sysreg(amair_el12, s->amair);
+    write_sysreg(contextidr_el12, s->contextidr);
+    write_sysreg(afsr0_el12, s->afsr0);
+    write_sysreg(afsr1_el12, s->afsr1);
+    write_sysreg(csselr_el1, s->csselr);
     write_sysreg(elr_el12, s->elr);
     write_sysreg(spsr_el12, s->spsr);
     write_sysreg(esr_el12, s->esr);
@@ -339,7 +401,7 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
         loaded = v;
     }
     write_sysreg(vttbr_el2, v->vttbr);
-    write_sysreg(hcr_el2, HCR_GUEST);
+    write_sysreg(hcr_el2, v->os ? (HCR_OS | (v->virq ? HCR_VI : 0)) : HCR_GUEST);
     write_sysreg(vbar_el2, (uintptr_t)guest_exit_vectors);
     __asm__ volatile("isb");
     uint64_t vector = vcpu_enter(v);
@@ -348,6 +410,9 @@ enum arch_vm_exit arch_vm_run(struct arch_aspace *vm, struct trap_info *fault)
     __asm__ volatile("isb");
     if ((vector & 3) == 1 || (vector & 3) == 2) {
         return ARCH_VM_EXIT_IRQ; // IRQ or FIQ, also while the guest ran its own AArch32 EL0
+    }
+    if (v->os && (vector & 3) == 0) {
+        return ARCH_VM_EXIT_TRAP; // arch_vm_trap decodes it for kernel/vm/
     }
     uint32_t ec = (uint32_t)(v->esr >> 26);
     uint32_t imm = (uint32_t)v->esr & 0xffff;
@@ -374,4 +439,160 @@ size_t arch_guest_stubs(uint8_t *code, size_t n)
         memcpy(code + 16 * i, insn, sizeof(insn));
     }
     return 16;
+}
+
+// ---- OS guests (kernel/vm/): exits decoded for the portable VM code ----
+
+void arch_vm_trap(struct arch_aspace *vm, struct arch_vm_trap *t)
+{
+    const struct arch_vcpu *v = vm->vm;
+    uint64_t esr = v->esr;
+    uint32_t ec = (uint32_t)(esr >> 26);
+    uint32_t iss = (uint32_t)esr & 0x1ffffff;
+    *t = (struct arch_vm_trap){.kind = ARCH_VM_TRAP_OTHER, .esr = esr, .pc = v->elr};
+    switch (ec) {
+    case 0x01: // WFI, WFE (and WFIT/WFET, hidden from the guest: treated alike)
+        t->kind = (iss & 1) ? ARCH_VM_TRAP_WFE : ARCH_VM_TRAP_WFI;
+        break;
+    case 0x16:
+        t->kind = ARCH_VM_TRAP_HVC;
+        t->imm = iss & 0xffff;
+        break;
+    case 0x17:
+        t->kind = ARCH_VM_TRAP_SMC;
+        t->imm = iss & 0xffff;
+        break;
+    case 0x18: // MRS, MSR, SYS: Op0 21:20, Op2 19:17, Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1
+        t->kind = ARCH_VM_TRAP_SYSREG;
+        t->sysreg = ARCH_SYSREG((iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 15,
+                                (iss >> 1) & 15, (iss >> 17) & 7);
+        t->rt = (iss >> 5) & 31;
+        t->read = iss & 1;
+        break;
+    case 0x24: // data abort from the guest: an access outside what stage 2 maps
+        t->kind = ARCH_VM_TRAP_MMIO;
+        t->ipa = ((v->hpfar & 0xffffffffff0ull) << 8) | (v->far & 0xfff);
+        t->isv = (iss >> 24) & 1;
+        t->size = 1u << ((iss >> 22) & 3);
+        t->sign = (iss >> 21) & 1;
+        t->rt = (iss >> 16) & 31;
+        t->sf = (iss >> 15) & 1;
+        t->write = (iss >> 6) & 1;
+        // Only a stage-2 translation fault on the access itself is an MMIO access;
+        // anything else (a stage-1 walk through unmapped memory, a permission or
+        // alignment fault) is the guest's error.
+        if ((iss & 0x3c) != 0x04 || ((iss >> 7) & 1)) {
+            t->kind = ARCH_VM_TRAP_OTHER;
+        }
+        break;
+    default:
+        break; // instruction aborts, SVE, anything unexpected: the VM stops
+    }
+}
+
+void arch_vm_skip(struct arch_aspace *vm)
+{
+    vm->vm->elr += 4;
+}
+
+void arch_vm_set_virq(struct arch_aspace *vm, bool raised)
+{
+    vm->vm->virq = raised;
+}
+
+uint64_t arch_vm_pc(struct arch_aspace *vm)
+{
+    return vm->vm->elr;
+}
+
+void arch_vm_timer(struct arch_aspace *vm, struct arch_vm_timer *out)
+{
+    struct arch_vcpu *v = vm->vm;
+    uint64_t ctl = v->el1.cntv_ctl, cval = v->el1.cntv_cval;
+    if (loaded == v) {
+        ctl = read_sysreg(cntv_ctl_el02);
+        cval = read_sysreg(cntv_cval_el02);
+    }
+    uint64_t now = read_sysreg(cntpct_el0) - v->cntvoff;
+    bool armed = (ctl & 1) && !(ctl & 2);
+    out->level = armed && now >= cval;
+    out->deadline_ns = INT64_MAX;
+    if (armed && !out->level) {
+        // When the guest's count reaches cval, in the host's clock.
+        out->deadline_ns = arch_time_ns() + arch_ticks_to_ns(cval - now) + 1;
+    }
+}
+
+// The host's value of ID register (op0 3, op1 0, CRn 0, CRm, op2), read by encoding.
+#define ID_CASE(m, o)                                                                              \
+    case (m) * 8 + (o):                                                                            \
+        return read_sysreg(s3_0_c0_c##m##_##o)
+#define ID_ROW(m)                                                                                  \
+    ID_CASE(m, 0);                                                                                 \
+    ID_CASE(m, 1);                                                                                 \
+    ID_CASE(m, 2);                                                                                 \
+    ID_CASE(m, 3);                                                                                 \
+    ID_CASE(m, 4);                                                                                 \
+    ID_CASE(m, 5);                                                                                 \
+    ID_CASE(m, 6);                                                                                 \
+    ID_CASE(m, 7)
+
+static uint64_t host_id_reg(uint32_t crm, uint32_t op2)
+{
+    switch (crm * 8 + op2) {
+        ID_ROW(1);
+        ID_ROW(2);
+        ID_ROW(3);
+        ID_ROW(4);
+        ID_ROW(5);
+        ID_ROW(6);
+        ID_ROW(7);
+    default:
+        return 0;
+    }
+}
+
+static uint64_t clear_fields(uint64_t v, uint64_t fields)
+{
+    // `fields`: one bit per 4-bit field to clear (bit k: bits 4k+3..4k).
+    for (int k = 0; k < 16; k++) {
+        if (fields & (1u << k)) {
+            v &= ~(0xfull << (4 * k));
+        }
+    }
+    return v;
+}
+
+uint64_t arch_vm_id_reg(uint32_t crm, uint32_t op2)
+{
+    uint64_t v = host_id_reg(crm, op2);
+    switch (crm * 8 + op2) {
+    case 4 * 8 + 0: // ID_AA64PFR0: EL2, EL3, RAS, SVE, SEL2, MPAM, AMU, RME
+        return clear_fields(v, BIT(2) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(10) | BIT(11) |
+                                   BIT(13));
+    case 4 * 8 + 1: // ID_AA64PFR1: MTE, RAS_frac, MPAM_frac, SME, NMI, GCS, THE
+        return clear_fields(v, BIT(2) | BIT(3) | BIT(4) | BIT(6) | BIT(9) | BIT(11) | BIT(12));
+    case 4 * 8 + 4: // ID_AA64ZFR0 (SVE)
+    case 4 * 8 + 5: // ID_AA64SMFR0 (SME)
+    case 5 * 8 + 1: // ID_AA64DFR1
+    case 5 * 8 + 4: // ID_AA64AFR0
+    case 5 * 8 + 5: // ID_AA64AFR1
+        return 0;
+    case 5 * 8 + 0: // ID_AA64DFR0: TraceVer, PMUVer, PMSVer, TraceFilt, TraceBuffer, MTPMU, BRBE
+        return clear_fields(v, BIT(1) | BIT(2) | BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13));
+    case 6 * 8 + 0: // ID_AA64ISAR0: TME
+        return clear_fields(v, BIT(6));
+    case 6 * 8 + 1: // ID_AA64ISAR1: APA, API, GPA, GPI (pointer authentication)
+        return clear_fields(v, BIT(1) | BIT(2) | BIT(6) | BIT(7));
+    case 6 * 8 + 2: // ID_AA64ISAR2: WFxT, GPA3, APA3
+        return clear_fields(v, BIT(0) | BIT(2) | BIT(3));
+    case 7 * 8 + 0: // ID_AA64MMFR0: PARange 36 bits; FGT, ECV (EL2 features)
+        return (clear_fields(v, BIT(0) | BIT(14) | BIT(15))) | 1;
+    case 7 * 8 + 1: // ID_AA64MMFR1: VMIDBits, VH, LO, TWED, HCX, TIDCP1, CMOW
+        return clear_fields(v, BIT(1) | BIT(2) | BIT(4) | BIT(8) | BIT(10) | BIT(13) | BIT(14));
+    case 7 * 8 + 2: // ID_AA64MMFR2: NV, EVT, FWB, IDS
+        return clear_fields(v, BIT(6) | BIT(9) | BIT(10) | BIT(11));
+    default:
+        return v;
+    }
 }

@@ -10,18 +10,30 @@
 #define VCPU_HOST_SP 816
 #define VCPU_ESR 824
 #define VCPU_HPFAR 840
+#define VCPU_HOST_TPIDR 848
 
     .section .text
     // uint64_t vcpu_enter(struct arch_vcpu *v): loads the guest's registers and erets
     // to it; returns the vector number (8-15) of the exception that ended the run.
     .global vcpu_enter
 vcpu_enter:
-    stp     x29, x30, [sp, #-96]!
+    stp     x29, x30, [sp, #-176]!
     stp     x19, x20, [sp, #16]
     stp     x21, x22, [sp, #32]
     stp     x23, x24, [sp, #48]
     stp     x25, x26, [sp, #64]
     stp     x27, x28, [sp, #80]
+    // What the calling thread keeps across a call or a thread switch and the guest
+    // may change: d8-d15, FPCR, FPSR, TPIDR_EL0 (a user-mode VMM app's own values).
+    stp     d8, d9, [sp, #96]
+    stp     d10, d11, [sp, #112]
+    stp     d12, d13, [sp, #128]
+    stp     d14, d15, [sp, #144]
+    mrs     x1, fpcr
+    mrs     x2, fpsr
+    stp     x1, x2, [sp, #160]
+    mrs     x1, tpidr_el0
+    str     x1, [x0, #VCPU_HOST_TPIDR]
     mov     x1, sp
     str     x1, [x0, #VCPU_HOST_SP]
     msr     tpidr_el2, x0
@@ -161,11 +173,20 @@ guest_exit:
     str     x2, [x0, #VCPU_HPFAR]
     ldr     x2, [x0, #VCPU_HOST_SP]
     mov     sp, x2
+    ldr     x2, [x0, #VCPU_HOST_TPIDR]
+    msr     tpidr_el0, x2
     mov     x0, x1
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    ldp     x1, x2, [sp, #160]
+    msr     fpcr, x1
+    msr     fpsr, x2
     ldp     x19, x20, [sp, #16]
     ldp     x21, x22, [sp, #32]
     ldp     x23, x24, [sp, #48]
     ldp     x25, x26, [sp, #64]
     ldp     x27, x28, [sp, #80]
-    ldp     x29, x30, [sp], #96
+    ldp     x29, x30, [sp], #176
     ret

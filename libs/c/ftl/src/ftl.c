@@ -255,7 +255,7 @@ ftl_err_t ftl_vm_create(size_t ram_bytes, ftl_handle_t *out_vm, void **out_ram)
 
 ftl_err_t ftl_vm_load(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *out_size)
 {
-    return ftl_calls_->vm_load(vm, name, gpa, out_size);
+    return ftl_calls_->vm_load(vm, name, strlen(name), gpa, out_size);
 }
 
 ftl_err_t ftl_vm_boot(ftl_handle_t vm, uint64_t pc, uint64_t x0)

@@ -66,6 +66,7 @@ typedef int32_t ftl_handle_t;   // index into the calling process's handle table
 #define FTL_OBJ_TIMER 3
 #define FTL_OBJ_PROCESS 4 // readable once the process has exited
 #define FTL_OBJ_IRQ 5     // readable once the interrupt fired, until ftl_irq_ack
+#define FTL_OBJ_VM 6      // a virtual machine (<ftl/vm.h>)
 
 // Log levels.
 #define FTL_LOG_DEBUG 0

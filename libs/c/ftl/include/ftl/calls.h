@@ -126,7 +126,8 @@ struct ftl_calls {
     ftl_err_t (*console_write)(const void *buf, size_t len);
     ftl_err_t (*apps)(struct ftl_app_entry *out, size_t max, size_t *out_n);
     ftl_err_t (*vm_create)(size_t ram_bytes, ftl_handle_t *out_vm, void **out_ram);
-    ftl_err_t (*vm_load)(ftl_handle_t vm, const char *name, uint64_t gpa, size_t *out_size);
+    ftl_err_t (*vm_load)(ftl_handle_t vm, const char *name, size_t name_len, uint64_t gpa,
+                         size_t *out_size);
     ftl_err_t (*vm_boot)(ftl_handle_t vm, uint64_t pc, uint64_t x0);
     ftl_err_t (*vm_run)(ftl_handle_t vm, ftl_handle_t poll, struct ftl_vm_exit *exit);
     ftl_err_t (*vm_irq)(ftl_handle_t vm, uint32_t spi, uint32_t level);
