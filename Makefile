@@ -229,7 +229,7 @@ FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
 FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
 FUZZ_BIN_js := $(JS_FUZZ_BIN)
-FUZZ_BIN_linux := build/linux/linux_fuzz
+FUZZ_BIN_linux := build/linuxvmm/linux_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096

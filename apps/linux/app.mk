@@ -5,7 +5,7 @@
 $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/linux/*.c)): $(wildcard apps/linux/*.h) \
 	libs/c/ftl/include/ftl/linux.h
 
-LINUX_BUILD := build/linux
+LINUX_BUILD := build/linuxvmm
 LINUX_APP_SRCS := $(filter-out apps/linux/main.c,$(wildcard apps/linux/*.c))
 LINUX_TEST_DEPS := $(LINUX_APP_SRCS) $(wildcard apps/linux/*.h apps/linux/tests/*.h) \
 	apps/linux/tests/fake_ftl.c libs/c/ftl/include/ftl/linux.h libs/c/ftl/include/ftl/vm.h

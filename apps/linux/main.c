@@ -288,7 +288,7 @@ void app_main(const struct ftl_env *env)
     exec_init(&mux, &link, poll);
 
     if (ftl_env_string(env, "bootargs", &vm.bootargs) != FTL_OK) {
-        vm.bootargs = "console=ttyAMA0 rdinit=/init quiet panic=-1";
+        vm.bootargs = "console=ttyAMA0 rdinit=/init quiet panic=-1 cma=0";
     }
     int64_t timeout_s;
     if (ftl_env_number(env, "boot_timeout_s", &timeout_s) != FTL_OK || timeout_s <= 0) {
@@ -296,15 +296,20 @@ void app_main(const struct ftl_env *env)
     }
     vm.boot_timeout_ns = timeout_s * TICK_NS;
 
+    int64_t ram_mib;
+    if (ftl_env_number(env, "ram_mib", &ram_mib) != FTL_OK || ram_mib < 64 ||
+        ram_mib > (int64_t)(FTL_VM_RAM_MAX >> 20) || ram_mib % 2) {
+        ram_mib = LINUX_RAM_BYTES >> 20;
+    }
     void *ram;
-    ftl_err_t err = ftl_vm_create(LINUX_RAM_BYTES, &vm.g.vm, &ram);
+    ftl_err_t err = ftl_vm_create((size_t)ram_mib << 20, &vm.g.vm, &ram);
     if (err != FTL_OK) {
         FTL_WARN("linux: no VM (%s); exec: requests get that error", ftl_err_str(err));
         exec_vm_stopped(&mux, err);
         vm.state = VM_DOWN;
     } else {
         vm.g.base = ram;
-        vm.g.size = LINUX_RAM_BYTES;
+        vm.g.size = (uint64_t)ram_mib << 20;
         vm_start();
     }
     for (;;) {
