@@ -27,6 +27,7 @@ static struct {
     int64_t boot_ns, ready_ns, restart_ns;
     int64_t boot_timeout_ns;
     struct ftl_vm_stats last; // at the previous tick
+    struct ftl_vm_stats boot; // at the last boot (the counters run since ftl_vm_create)
     int stall_ticks;
     uint64_t unknown_mmio;
     const char *bootargs;
@@ -63,6 +64,7 @@ static void vm_start(void)
     if (ftl_vm_stats(vm.g.vm, &vm.last) != FTL_OK) {
         memset(&vm.last, 0, sizeof(vm.last));
     }
+    vm.boot = vm.last;
 }
 
 // The guest stopped (powered off, reset, faulted, hung, broke the agent link): its
@@ -229,14 +231,16 @@ static void log_ready(void)
     vm.ready_ns = ftl_time_now();
     struct ftl_vm_stats s;
     if (ftl_vm_stats(vm.g.vm, &s) != FTL_OK) {
-        memset(&s, 0, sizeof(s));
+        s = vm.boot;
     }
+    const struct ftl_vm_stats *b = &vm.boot;
     FTL_INFO("linux: agent ready (%s) %lld ms after boot; exits: mmio %llu, gicd %llu, "
              "gicr %llu, icc %llu, sysreg %llu, wfi %llu, hvc %llu; %llu guest log lines",
              mux.agent_version, (long long)((vm.ready_ns - vm.boot_ns) / 1000000),
-             (unsigned long long)s.mmio, (unsigned long long)s.gicd, (unsigned long long)s.gicr,
-             (unsigned long long)s.icc, (unsigned long long)s.sysreg, (unsigned long long)s.wfi,
-             (unsigned long long)s.hvc, (unsigned long long)uart.lines);
+             (unsigned long long)(s.mmio - b->mmio), (unsigned long long)(s.gicd - b->gicd),
+             (unsigned long long)(s.gicr - b->gicr), (unsigned long long)(s.icc - b->icc),
+             (unsigned long long)(s.sysreg - b->sysreg), (unsigned long long)(s.wfi - b->wfi),
+             (unsigned long long)(s.hvc - b->hvc), (unsigned long long)uart.lines);
 }
 
 static void run_once(void)
