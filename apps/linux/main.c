@@ -16,6 +16,7 @@
 #define RESTARTS_MAX 5            // restarts in a row before the VM stays down
 #define HEALTHY_NS (60 * TICK_NS) // a VM whose agent ran this long resets the count
 #define STALL_TICKS 10            // ticks with the vCPU busy and nothing taken: hung
+#define CONSOLE_BROKEN_TICKS 5    // ticks a broken console may wait for the guest's reset
 #define BOOT_TIMEOUT_S 300        // default time from boot to the agent's HELLO
 
 enum vm_state { VM_OFF, VM_RUNNING, VM_BACKOFF, VM_DOWN };
@@ -29,6 +30,8 @@ static struct {
     struct ftl_vm_stats last; // at the previous tick
     struct ftl_vm_stats boot; // at the last boot (the counters run since ftl_vm_create)
     int stall_ticks;
+    int console_broken_ticks; // ticks the virtio console has been stopped on a bad queue
+    uint64_t console_resets;  // con.driver_resets at boot
     uint64_t unknown_mmio;
     const char *bootargs;
 } vm;
@@ -50,6 +53,8 @@ static void vm_start(void)
     link_reset(&link, exec_on_frame, &mux);
     vcon_reset(&con, &vm.g, on_tx_bytes, &link, &link.out);
     vm.stall_ticks = 0;
+    vm.console_broken_ticks = 0;
+    vm.console_resets = con.driver_resets;
     vm.ready_ns = 0;
     vm.boot_ns = ftl_time_now();
     ftl_err_t err = linux_boot(&vm.g, vm.bootargs);
@@ -102,6 +107,13 @@ static void on_tick(void)
         return;
     }
     if (vm.state != VM_RUNNING) {
+        return;
+    }
+    // The agent talks only through the console: one the guest broke and did not reset
+    // leaves every command hanging.
+    vm.console_broken_ticks = con.broken ? vm.console_broken_ticks + 1 : 0;
+    if (vm.console_broken_ticks >= CONSOLE_BROKEN_TICKS) {
+        vm_stopped("its virtio console stopped on a bad queue and was not reset");
         return;
     }
     if (!mux.agent_ready && now - vm.boot_ns > vm.boot_timeout_ns) {
@@ -267,6 +279,12 @@ static void run_once(void)
     default:
         e.detail[sizeof(e.detail) - 1] = '\0';
         vm_stopped(e.kind == FTL_VM_EXIT_FAULT ? e.detail : "an unknown exit");
+        return;
+    }
+    if (con.driver_resets != vm.console_resets && mux.agent_ready) {
+        // The guest's driver let go of the console (unbound, or reset on a bad queue):
+        // bytes in flight are lost, and with them the framing of the agent's link.
+        vm_stopped("it reset its virtio console under the agent");
         return;
     }
     if (link.broken) {

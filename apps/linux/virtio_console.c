@@ -49,8 +49,10 @@ enum {
 void vcon_reset(struct vcon *v, struct guest_ram *g, vcon_sink_fn sink, void *sink_ctx,
                 struct byte_ring *out)
 {
-    uint64_t bad = v->bad_queues, ignored = v->ignored_writes; // counters survive resets
+    // Counters survive resets.
+    uint64_t bad = v->bad_queues, ignored = v->ignored_writes, resets = v->driver_resets;
     memset(v, 0, sizeof(*v));
+    v->driver_resets = resets;
     v->g = g;
     v->sink = sink;
     v->sink_ctx = sink_ctx;
@@ -149,6 +151,7 @@ void vcon_fill_rx(struct vcon *v)
 static void set_status(struct vcon *v, uint32_t s)
 {
     if (s == 0) {
+        v->driver_resets += (v->status & STATUS_DRIVER_OK) != 0;
         vcon_reset(v, v->g, v->sink, v->sink_ctx, v->out);
         return;
     }

@@ -147,6 +147,7 @@ struct vcon {
     uint64_t bad_queues;     // times the device stopped on a bad queue
     uint64_t ignored_writes; // queue registers written while the queue was ready
     uint64_t tx_bytes, rx_bytes, notifies, interrupts;
+    uint64_t driver_resets; // Status = 0 written by a driver that had set DRIVER_OK
     vcon_sink_fn sink;
     void *sink_ctx;
     struct byte_ring *out; // host -> guest bytes, given to the guest's receive buffers

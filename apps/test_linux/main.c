@@ -265,6 +265,18 @@ static void big_output_to_a_slow_reader(void)
     (void)ftl_handle_close(r1.err);
 }
 
+// What the guest does to its devices stays in its VM: an address with no device reads
+// 0, and taking the console from under the agent (unbinding its driver) restarts it.
+static void a_hostile_guest_only_hurts_itself(void)
+{
+    run("devmem 0x0b000000 32", &r1);
+    CHECK(r1.status == 0 && strcmp(r1.stdout_buf, "0x00000000\n") == 0);
+    run("echo a000000.virtio_mmio > /sys/bus/platform/drivers/virtio-mmio/unbind", &r1);
+    CHECK(r1.error == FTL_ERR_PEER_CLOSED);
+    run("echo back", &r2);
+    CHECK(strcmp(r2.stdout_buf, "back\n") == 0);
+}
+
 // A kernel panic (panic=-1: the guest resets) and a power-off: the command in flight
 // fails, the VM boots again, and the next command runs in it.
 static void a_panic_or_poweroff_restarts_the_vm(void)
@@ -292,6 +304,7 @@ void app_main(const struct ftl_env *env)
     if (big_mib > 0) {
         run_test("linux.big_output_to_a_slow_reader", big_output_to_a_slow_reader);
     }
+    run_test("linux.a_hostile_guest_only_hurts_itself", a_hostile_guest_only_hurts_itself);
     run_test("linux.a_panic_or_poweroff_restarts_the_vm", a_panic_or_poweroff_restarts_the_vm);
     FTL_INFO("TEST DONE passed=%d failed=%d", test_state.passed, test_state.failed);
 }
