@@ -160,13 +160,19 @@ $(BUILD)/apps/packed/%.wasm: $(BUILD)/apps/%.wasm
 	$(Q)$(OBJCOPY) --strip-all $< $@
 
 # ---- boot images: an initfs of apps, booted with the kernel ----
+# An app's app.mk may list more files for the initfs as APP_FILES_<name> := LEAF=PATH...:
+# each is packed as apps/<name>/LEAF, which the app reads with ftl_vm_load (e.g. the
+# linux app's guest kernel).
+app_file_paths = $(foreach f,$(APP_FILES_$(1)),$(lastword $(subst =, ,$(f))))
+app_file_args = $(foreach f,$(APP_FILES_$(1)),apps/$(1)/$(f))
+
 # $(1) = image name, $(2) = apps -> build/images/$(1)/initfs.bin
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
 	@echo "  INITFS  $$@: $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
-	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call packed_bin,$(a)))
+	$(Q)python3 tools/mkinitfs.py $$@ $(foreach a,$(2),apps/$(a)/spec.yaml=apps/$(a)/spec.yaml $(call app_key,$(a))=$(call packed_bin,$(a)) $(call app_file_args,$(a)))
 endef
 $(eval $(call image_rule,default,$(DEFAULT_APPS)))
 DEFAULT_INITFS := $(BUILD)/images/default/initfs.bin
@@ -206,7 +212,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js linux
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic linux
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -217,6 +223,12 @@ $(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/ini
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/initfs.c
+
+# The virtual GIC a guest OS drives (kernel/vm/): portable C, fuzzed on its own.
+$(BUILD)/host/vgic_fuzz: kernel/tests/vgic_fuzz.c kernel/vm/vgic.c kernel/vm/vgic.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/vm/vgic.c $(HOST_CORE)
 
 FUZZ_BIN_spec := build/host/spec_fuzz
 FUZZ_BIN_fdt := $(BUILD)/host/fdt_fuzz
@@ -229,6 +241,7 @@ FUZZ_BIN_http := $(HTTP_BUILD)/http_fuzz
 FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
 FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
 FUZZ_BIN_js := $(JS_FUZZ_BIN)
+FUZZ_BIN_vgic := $(BUILD)/host/vgic_fuzz
 FUZZ_BIN_linux := build/linuxvmm/linux_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
@@ -240,6 +253,7 @@ export FUZZ_FLAGS_http := -max_len=4096
 export FUZZ_FLAGS_frame := -max_len=1514
 export FUZZ_FLAGS_fs := -max_len=4096
 export FUZZ_FLAGS_js := -max_len=4096
+export FUZZ_FLAGS_vgic := -max_len=2048
 export FUZZ_FLAGS_linux := -max_len=4096
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 

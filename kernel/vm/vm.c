@@ -12,7 +12,6 @@
 #include "../sched.h"
 #include "../trap.h"
 
-#define VM_RAM_ALIGN (2u << 20)
 #define USER_VM_BASE 0x100000000ull // where a user-mode app sees its guest's RAM
 #define VM_NAME_MAX 48u
 
@@ -29,8 +28,10 @@ static void vm_destroy(struct object *obj)
     if (vm->s2) {
         arch_aspace_destroy(vm->s2); // flushes the VMID before the RAM goes back
     }
-    if (vm->ram) {
-        page_free(vm->ram, vm->ram_bytes / PAGE_SIZE);
+    for (size_t i = 0; i < vm->ram_bytes / VM_CHUNK; i++) {
+        if (vm->chunk[i]) {
+            page_free(vm->chunk[i], VM_CHUNK / PAGE_SIZE);
+        }
     }
     struct kmem *k = vm->obj.kmem;
     kmem_uncharge(k, vm->charged);
@@ -81,10 +82,10 @@ ftl_err_t sys_vm_create(struct process *p, size_t ram_bytes, uaddr_t out_vm, uad
     if (!process_has_grant(p, SPEC_GRANT_VM)) {
         return FTL_ERR_DENIED;
     }
-    if (!arch_has_el2() || !process_isolation(p)->native || p->mode == PROCESS_VMM) {
+    if (!arch_has_el2() || p->mode != PROCESS_USER) {
         return FTL_ERR_UNSUPPORTED;
     }
-    if (ram_bytes == 0 || ram_bytes % VM_RAM_ALIGN || ram_bytes > FTL_VM_RAM_MAX) {
+    if (ram_bytes == 0 || ram_bytes % VM_CHUNK || ram_bytes > FTL_VM_RAM_MAX) {
         return FTL_ERR_INVALID_ARG;
     }
     if (p->vm) {
@@ -115,49 +116,48 @@ ftl_err_t sys_vm_create(struct process *p, size_t ram_bytes, uaddr_t out_vm, uad
     vm->owner = p;
     vgic_reset(&vm->gic);
     ftl_err_t err = FTL_ERR_NO_MEMORY;
-    vm->ram = page_alloc(ram_bytes / PAGE_SIZE);
-    if (!vm->ram || arch_vm_create_os(&vm->s2) != 0) {
+    if (arch_vm_create_os(&vm->s2) != 0) {
         goto fail;
     }
-    uint64_t pa = arch_virt_to_phys(vm->ram);
-    int rc = arch_aspace_map(vm->s2, FTL_VM_RAM_BASE, pa, ram_bytes,
-                             ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC);
+    // The app sees its guest's RAM at USER_VM_BASE, mapped for its whole life: the RAM
+    // is freed only with the process (vm_process_gone).
+    object_ref(&vm->obj);
+    p->vm = vm;
+    vm->app_ram = USER_VM_BASE;
+    for (size_t i = 0; i < ram_bytes / VM_CHUNK; i++) {
+        vm->chunk[i] = page_alloc(VM_CHUNK / PAGE_SIZE);
+        if (!vm->chunk[i]) {
+            goto fail;
+        }
+        uint64_t pa = arch_virt_to_phys(vm->chunk[i]);
+        if (arch_aspace_map(vm->s2, FTL_VM_RAM_BASE + i * VM_CHUNK, pa, VM_CHUNK,
+                            ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC) != 0) {
+            goto fail;
+        }
+        err = process_map(p, USER_VM_BASE + i * VM_CHUNK, pa, VM_CHUNK,
+                          ARCH_PROT_READ | ARCH_PROT_WRITE);
+        if (err != FTL_OK) {
+            goto fail;
+        }
+        err = FTL_ERR_NO_MEMORY;
+    }
     size_t tables = arch_aspace_bytes(vm->s2);
     if (kmem_charge(p->kmem, tables) != FTL_OK) {
         goto fail;
     }
     vm->charged += tables;
-    if (rc != 0) {
-        goto fail;
-    }
-    vm->app_ram = (uint64_t)(uintptr_t)vm->ram;
-    if (process_own_space(p)) {
-        vm->app_ram = USER_VM_BASE;
-        // Mapped for the app's whole life: the RAM is freed only with the process.
-        err = process_map(p, USER_VM_BASE, pa, ram_bytes, ARCH_PROT_READ | ARCH_PROT_WRITE);
-        if (err != FTL_OK) {
-            goto fail_mapped;
-        }
-    }
     ftl_handle_t h;
     err = handle_table_add(&p->handles, &vm->obj, FTL_RIGHT_READ | FTL_RIGHT_WRITE | FTL_RIGHT_WAIT,
                            &h);
     if (err != FTL_OK) {
-        goto fail_mapped;
+        goto fail;
     }
-    object_ref(&vm->obj); // the process's own reference: the RAM stays mapped until it ends
-    p->vm = vm;
     (void)app_copy_out(p, out_vm, &h, sizeof(h));
     (void)app_copy_out(p, out_ram, &vm->app_ram, sizeof(vm->app_ram));
     return FTL_OK;
 
-fail_mapped:
-    if (process_own_space(p)) {
-        // Part of the RAM may be mapped into the app: it stays the app's until it ends.
-        object_ref(&vm->obj);
-        p->vm = vm;
-    }
 fail:
+    // What was mapped into the app stays until it ends; the VM goes with it then.
     object_unref(&vm->obj);
     return err;
 }
@@ -201,7 +201,13 @@ ftl_err_t sys_vm_load(struct process *p, ftl_handle_t h, uaddr_t name, size_t na
         f.size > vm->ram_bytes - (gpa - FTL_VM_RAM_BASE)) {
         return FTL_ERR_TOO_LARGE;
     }
-    memcpy(vm->ram + (gpa - FTL_VM_RAM_BASE), f.data, f.size);
+    for (size_t done = 0; done < f.size;) {
+        size_t off = gpa - FTL_VM_RAM_BASE + done;
+        size_t n = VM_CHUNK - off % VM_CHUNK;
+        n = n < f.size - done ? n : f.size - done;
+        memcpy(vm->chunk[off / VM_CHUNK] + off % VM_CHUNK, f.data + done, n);
+        done += n;
+    }
     size_t size = f.size;
     return app_copy_out(p, out_size, &size, sizeof(size));
 }

@@ -9,11 +9,13 @@
 
 struct poll;
 
+#define VM_CHUNK (2u << 20) // guest RAM comes in chunks of this size (any free 2 MiB will do)
+
 struct vm {
     struct object obj;
     struct process *owner;
     struct arch_aspace *s2;
-    uint8_t *ram;                    // kernel view of guest RAM
+    uint8_t *chunk[FTL_VM_RAM_MAX / VM_CHUNK]; // guest RAM: kernel views of its 2 MiB chunks
     size_t ram_bytes;
     size_t charged;                  // bytes charged to the owner: RAM and tables
     uint64_t app_ram;                // the app's view of guest RAM

@@ -156,6 +156,7 @@ void arch_aspace_activate(struct arch_aspace *as)
     } else {
         __asm__ volatile("mrs %0, tcr_el1" : "=r"(tcr));
     }
+    uint64_t old_tcr = tcr;
     if (as) {
         if (el2) {
             __asm__ volatile("msr ttbr0_el2, %0" ::"r"(as->ttbr));
@@ -169,11 +170,16 @@ void arch_aspace_activate(struct arch_aspace *as)
     } else {
         tcr |= 1ull << 7;    // EPD0 on: the low half faults
     }
-    if (el2) {
-        __asm__ volatile("msr tcr_el2, %0; isb" ::"r"(tcr));
-    } else {
-        __asm__ volatile("msr tcr_el1, %0; isb" ::"r"(tcr));
+    // Only when EPD0 changes (to or from a thread without a low half): QEMU empties its
+    // whole TLB at every TCR write, so an app-to-app switch writes TTBR0 alone.
+    if (tcr != old_tcr) {
+        if (el2) {
+            __asm__ volatile("msr tcr_el2, %0" ::"r"(tcr));
+        } else {
+            __asm__ volatile("msr tcr_el1, %0" ::"r"(tcr));
+        }
     }
+    __asm__ volatile("isb");
     active = as;
 }
 

@@ -2,8 +2,8 @@
 // at EL1 under a stage-2 table, with a virtual GICv3 (distributor, redistributor and
 // CPU interface), the virtual timer, PSCI over `hvc` and WFI blocking. Everything
 // else the guest touches outside its RAM is an MMIO exit that the app emulates: the
-// split KVM draws between the kernel and a VMM. Needs `grants: { vm: true }`, a
-// native isolation mode (inkernel or user) and a kernel entered at EL2.
+// split KVM draws between the kernel and a VMM. Needs `grants: { vm: true }`,
+// `isolation: user` and a kernel entered at EL2.
 #pragma once
 
 #include <ftl/abi.h>
@@ -57,10 +57,11 @@ struct ftl_vm_stats {
 
 /// Makes a VM with `ram_bytes` (a multiple of 2 MiB, at most FTL_VM_RAM_MAX) of zeroed
 /// guest RAM at FTL_VM_RAM_BASE, charged to the app's kernel-memory account; the RAM
-/// is also mapped read-write into the app at `*out_ram`. One VM per app.
-/// FTL_ERR_DENIED without the grant, FTL_ERR_UNSUPPORTED in a mode or boot without
-/// VMs (wasm, js, vmm; a kernel entered at EL1), FTL_ERR_INVALID_ARG for a bad size,
-/// FTL_ERR_BUSY if the app has a VM already, FTL_ERR_NO_MEMORY.
+/// is also mapped read-write into the app at `*out_ram` for the app's whole life.
+/// One VM per app, also after a failed attempt. FTL_ERR_DENIED without the grant,
+/// FTL_ERR_UNSUPPORTED in another mode than user or on a kernel entered at EL1,
+/// FTL_ERR_INVALID_ARG for a bad size, FTL_ERR_BUSY if the app made one already,
+/// FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t ftl_vm_create(size_t ram_bytes, ftl_handle_t *out_vm, void **out_ram);
 /// Copies the boot image's file `apps/<this app>/<name>` into guest RAM at `gpa`;
 /// `*out_size` is its size. FTL_ERR_NOT_FOUND, FTL_ERR_TOO_LARGE if it does not fit in
