@@ -32,6 +32,7 @@ static struct {
     int stall_ticks;
     int console_broken_ticks; // ticks the virtio console has been stopped on a bad queue
     uint64_t console_resets;  // con.driver_resets at boot
+    int64_t console_lost_ns;  // when the guest reset its console under the agent (0: no)
     uint64_t unknown_mmio;
     const char *bootargs;
 } vm;
@@ -55,6 +56,7 @@ static void vm_start(void)
     vm.stall_ticks = 0;
     vm.console_broken_ticks = 0;
     vm.console_resets = con.driver_resets;
+    vm.console_lost_ns = 0;
     vm.ready_ns = 0;
     vm.boot_ns = ftl_time_now();
     ftl_err_t err = linux_boot(&vm.g, vm.bootargs);
@@ -112,6 +114,10 @@ static void on_tick(void)
     // The agent talks only through the console: one the guest broke and did not reset
     // leaves every command hanging.
     vm.console_broken_ticks = con.broken ? vm.console_broken_ticks + 1 : 0;
+    if (vm.console_lost_ns && now - vm.console_lost_ns >= TICK_NS / 2) {
+        vm_stopped("it reset its virtio console under the agent");
+        return;
+    }
     if (vm.console_broken_ticks >= CONSOLE_BROKEN_TICKS) {
         vm_stopped("its virtio console stopped on a bad queue and was not reset");
         return;
@@ -281,11 +287,11 @@ static void run_once(void)
         vm_stopped(e.kind == FTL_VM_EXIT_FAULT ? e.detail : "an unknown exit");
         return;
     }
-    if (con.driver_resets != vm.console_resets && mux.agent_ready) {
-        // The guest's driver let go of the console (unbound, or reset on a bad queue):
-        // bytes in flight are lost, and with them the framing of the agent's link.
-        vm_stopped("it reset its virtio console under the agent");
-        return;
+    if (con.driver_resets != vm.console_resets && mux.agent_ready && !vm.console_lost_ns) {
+        // The guest's driver let go of the console (unbound, reset on a bad queue, or a
+        // shutdown on its way): bytes in flight are lost, and with them the framing of
+        // the agent's link. The next tick restarts the VM unless it stops by itself.
+        vm.console_lost_ns = ftl_time_now();
     }
     if (link.broken) {
         FTL_WARN("linux: malformed frame from the agent: %s", link.why);
