@@ -11,7 +11,7 @@ Q := $(if $(V),,@)
 # The pipe tools (docs/pipes.md) would take the default image past its size budget
 # (tests/test_devloop.py): they boot in the `tools` image, `make run IMAGE=tools`.
 TOOL_APPS := cat grep wc head tail sort tee yes seq rev cksum
-NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink $(TOOL_APPS)
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux_bench $(TOOL_APPS)
 IMAGE ?= default
 
 QEMU := qemu-system-aarch64
@@ -219,7 +219,7 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic
+FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic linux
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
@@ -249,6 +249,7 @@ FUZZ_BIN_frame := $(LWIP_FUZZ_BIN)
 FUZZ_BIN_fs := $(FSPROTO_BUILD)/fsproto_fuzz
 FUZZ_BIN_js := $(JS_FUZZ_BIN)
 FUZZ_BIN_vgic := $(BUILD)/host/vgic_fuzz
+FUZZ_BIN_linux := build/linuxvmm/linux_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
@@ -260,6 +261,7 @@ export FUZZ_FLAGS_frame := -max_len=1514
 export FUZZ_FLAGS_fs := -max_len=4096
 export FUZZ_FLAGS_js := -max_len=4096
 export FUZZ_FLAGS_vgic := -max_len=2048
+export FUZZ_FLAGS_linux := -max_len=4096
 fuzz_args = $(foreach f,$(1),$(f)=$(FUZZ_BIN_$(f)))
 
 define fuzz_rule
@@ -333,7 +335,7 @@ test-unit: setup $(patsubst %,$(BUILD)/host/tests/%,$(UNIT_TESTS)) $(BUILD)/host
 		FTL_TEST_DTB=$(BUILD)/host/virt.dtb FTL_TEST_APP_ELF=$(BUILD)/apps/hello.elf \
 		$(BUILD)/host/tests/$$t; done
 	$(Q)$(MAKE) --no-print-directory test-uri test-http test-lwip test-wasm-unit test-fsproto \
-		test-lineedit
+		test-lineedit test-linux
 
 # The device tree QEMU gives the kernel, for the fdt unit tests.
 $(BUILD)/host/virt.dtb:

@@ -1,0 +1,85 @@
+"""The linux app (docs/linux.md): Debian's Linux in a VM serving exec: to FTL apps.
+Without a guest (build/linux/Image and initramfs.cpio, from the guest build) or
+without VMs, every exec: gets the reason and the service keeps answering."""
+import hashlib
+import re
+import subprocess
+
+import pytest
+
+from ftlboot import BUILD, ROOT, Qemu, app_binary
+
+GUEST = BUILD / "linux"
+
+
+def linux_initfs(out, apps, specs=None):
+    """An initfs with `apps` (specs from `specs` if given) and the guest's files."""
+    pairs = []
+    for app in apps:
+        spec = ROOT / "apps" / app / "spec.yaml"
+        if specs and app in specs:
+            spec = out.parent / f"{app}.spec.yaml"
+            spec.write_text(specs[app])
+        pairs += [f"apps/{app}/spec.yaml={spec}", f"apps/{app}/app.elf={app_binary(app)}"]
+    for name in ("Image", "initramfs.cpio"):
+        if (GUEST / name).exists():
+            pairs.append(f"apps/linux/{name}={GUEST / name}")
+    subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(out)] + pairs, check=True)
+    return out
+
+
+def test_exec_without_a_vm_is_refused_with_the_reason_and_the_app_keeps_serving(boot):
+    # At EL1 the kernel has no VMs: ftl_vm_create fails, every OPEN gets that error in an
+    # ERROR_REPLY, and the service stays up for the next client.
+    spec = (ROOT / "apps" / "uname" / "spec.yaml").read_text()
+    second = spec.replace("name: uname", "name: uname2").replace('"uname -a"', '"echo hi"')
+    os = boot(apps=["linux", "uname", "hello"], specs={"uname2": second},
+              binaries={"uname2": ROOT / "build" / "apps" / "uname.elf"}, el=1)
+    os.wait_for(r"^\[linux\s*\] WARN   linux: no VM \(FTL_ERR_UNSUPPORTED\)")
+    os.wait_for(r"^\[uname\s*\] WARN   uname: the command failed: FTL_ERR_UNSUPPORTED$")
+    os.wait_for(r"^\[uname2\s*\] WARN   uname: the command failed: FTL_ERR_UNSUPPORTED$")
+
+
+def test_a_missing_image_is_reported_and_exec_refused(tmp_path):
+    # Only the app: no Image in the boot image.
+    pairs = [f"apps/{a}/spec.yaml={ROOT / 'apps' / a / 'spec.yaml'}" for a in ("linux", "uname")]
+    pairs += [f"apps/{a}/app.elf={app_binary(a)}" for a in ("linux", "uname")]
+    initfs = tmp_path / "initfs.bin"
+    subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(initfs)] + pairs,
+                   check=True)
+    os = Qemu(initfs, disk=False)
+    try:
+        os.wait_for(r"^\[linux\s*\] ERROR  linux: cannot load the kernel 'Image': FTL_ERR_NOT_FOUND")
+        os.wait_for(r"^\[uname\s*\] WARN   uname: the command failed: FTL_ERR_NOT_FOUND$")
+    finally:
+        os.stop()
+
+
+needs_guest = pytest.mark.skipif(not (GUEST / "Image").exists(),
+                                 reason="no guest in build/linux (make linux-guest)")
+
+
+def pattern_digest():
+    data = bytes(((pos * 7 + pos // 4096) & 0xff) for pos in range(1 << 20))
+    return hashlib.sha256(data).hexdigest()
+
+
+@needs_guest
+def test_linux_runs_commands_for_ftl_apps(tmp_path):
+    initfs = linux_initfs(tmp_path / "initfs.bin", ["linux", "test_linux", "uname", "hello"])
+    os = Qemu(initfs, disk=False)
+    try:
+        os.wait_for(r"^\[uname\s*\] INFO   uname: Linux \S+ .* aarch64", timeout_s=300)
+        os.wait_for(r"^\[uname\s*\] INFO   uname: exit status 0$")
+        done = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=600)
+        fails = [line for line in os.lines if "TEST FAIL" in line]
+        assert done.group(2) == "0", fails
+        m = os.wait_for(r"sha256 of 1 MiB: ([0-9a-f]{64})")
+        assert m.group(1) == pattern_digest()
+        # The panic and the power-off were logged and each restarted the VM.
+        os.wait_for(r"linux: the VM stopped: it reset \(PSCI SYSTEM_RESET\); restarting it")
+        # A power-off first shuts the console down: whichever the app sees first stops it.
+        os.wait_for(r"linux: the VM stopped: it (powered off \(PSCI SYSTEM_OFF\)|reset its "
+                    r"virtio console under the agent); restarting it")
+    finally:
+        os.stop()
