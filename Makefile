@@ -368,6 +368,7 @@ bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench_js.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
+	$(Q)/usr/bin/python3 tools/bench_linux.py
 	$(Q)/usr/bin/python3 tools/bench_fs.py
 	$(Q)/usr/bin/python3 tools/bench_pipes.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm

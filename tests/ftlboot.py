@@ -29,6 +29,22 @@ def app_binary(app: str) -> Path:
     return full
 
 
+def app_files(app: str):
+    """The extra files an app's app.mk packs (APP_FILES_<app> := LEAF=PATH ...) that
+    exist: [(leaf, path)]. The linux app's guest kernel and initramfs are such files."""
+    mk = ROOT / "apps" / app / "app.mk"
+    if not mk.exists():
+        return []
+    m = re.search(rf"^APP_FILES_{app}\s*:?=(.*)$", mk.read_text(), re.M)
+    files = []
+    for item in (m.group(1).split() if m else []):
+        leaf, _, path = item.partition("=")
+        path = ROOT / path.replace("$(BUILD)", str(BUILD.relative_to(ROOT)))
+        if path.exists():
+            files.append((leaf, path))
+    return files
+
+
 def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
     """Packs app_binary(app) and apps/<app>/spec.yaml for each app into an
     initfs file at `out`. `specs` ({app name: yaml text}) replaces an app's spec, or
@@ -48,6 +64,7 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
             continue
         binary = app_binary(app)
         pairs.append(f"apps/{app}/app{binary.suffix}={binary}")
+        pairs += [f"apps/{app}/{leaf}={path}" for leaf, path in app_files(app)]
     for name, text in specs.items():
         path = out.parent / f"{name}.spec.yaml"
         path.write_text(text)

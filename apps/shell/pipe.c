@@ -75,10 +75,17 @@ static bool parse_stage(char **w, size_t n)
         return false;
     }
     if (strcmp(app, "linux") == 0) {
-        // The hook for Linux stages (`linux tr a-z A-Z`): routed to the Linux VM's agent
-        // once the image has one.
-        say("shell: linux stages need the Linux VM, which this image does not hold\n");
-        return false;
+        // `linux tr a-z A-Z`: the linux_run stage runs the rest of the words in the Linux
+        // VM (exec: on the linux service), with the same stdin/stdout contract.
+        if (!app_exists("linux_run") || !app_exists("linux")) {
+            say("shell: linux stages need the Linux VM, which this image does not hold\n");
+            return false;
+        }
+        if (n < 2) {
+            say("shell: linux: which command? (e.g. linux tr a-z A-Z)\n");
+            return false;
+        }
+        app = "linux_run"; // its args: the words after `linux`, joined below
     }
     if (!app_exists(app)) {
         say("shell: unknown command '%s' (help lists the commands)\n", app);
