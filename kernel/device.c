@@ -12,6 +12,9 @@
 
 static const struct board *board;
 static const struct process *claimed[BOARD_VIRTIO_MAX];
+static const struct process *claimed_pci[PCI_FN_MAX];
+
+static ftl_err_t device_attach_pci(struct process *p, const struct spec_env_item *it);
 
 void device_set_board(const struct board *b)
 {
@@ -79,14 +82,56 @@ static bool virtio_matches(const struct board_virtio *v, int64_t virtio_id)
     return id != 0 && (virtio_id < 0 || id == (uint32_t)virtio_id);
 }
 
-ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
+// Maps `size` bytes of device registers at `pa` for `p`: at `user_va` in an app's own
+// space, the kernel's view for inkernel apps. Returns the app's address in *out.
+static ftl_err_t map_registers(struct process *p, uint64_t pa, uint64_t size, uint64_t user_va,
+                               uint64_t *out)
 {
-    if (!process_has_grant(p, SPEC_GRANT_DEVICE)) {
-        return FTL_ERR_DENIED; // spec_parse already rejects such a spec
+    uint64_t off = pa & (PAGE_SIZE - 1);
+    if (process_own_space(p)) {
+        if (process_map(p, user_va, pa - off, ALIGN_UP(size + off, PAGE_SIZE),
+                        ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE) != FTL_OK) {
+            return FTL_ERR_NO_MEMORY;
+        }
+        *out = user_va + off;
+        return FTL_OK;
     }
-    if (strcmp(it->str, "virtio,mmio") != 0 || !board) {
-        return FTL_ERR_NOT_FOUND;
+    if (!process_isolation(p)->native) {
+        return FTL_ERR_UNSUPPORTED;
     }
+    *out = (uint64_t)(uintptr_t)arch_phys_to_virt(pa);
+    return FTL_OK;
+}
+
+// The interrupt handle and the environ item; `compatible` names the transport.
+static ftl_err_t add_device_item(struct process *p, const struct spec_env_item *it,
+                                 const char *compatible, uint32_t intid,
+                                 struct ftl_env_item **out)
+{
+    struct kirq *k = kmem_zalloc(p->kmem, sizeof(*k));
+    if (!k) {
+        return FTL_ERR_NO_MEMORY;
+    }
+    object_init(&k->obj, OBJ_IRQ, &kirq_ops);
+    k->obj.kmem = p->kmem;
+    k->intid = intid;
+    ftl_err_t err = irq_register(intid, kirq_fire, k);
+    if (err != FTL_OK) {
+        kmem_free(p->kmem, k, sizeof(*k)); // BUSY: a shared INTx line another app holds
+        return err;
+    }
+    err = process_env_add(p, it->name, FTL_ENV_DEVICE, compatible, 0, &k->obj);
+    if (err != FTL_OK) {
+        object_unref(&k->obj);
+        return err;
+    }
+    *out = &p->env->items[p->env->nitems - 1];
+    (*out)->irq = intid;
+    return FTL_OK;
+}
+
+static ftl_err_t attach_mmio(struct process *p, const struct spec_env_item *it, bool *found)
+{
     size_t slot = 0;
     while (slot < board->nvirtio &&
            (claimed[slot] || !virtio_matches(&board->virtio[slot], it->number))) {
@@ -95,41 +140,136 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
     if (slot == board->nvirtio) {
         return FTL_ERR_NOT_FOUND;
     }
+    *found = true;
     const struct board_virtio *v = &board->virtio[slot];
-    uint64_t mmio = (uint64_t)(uintptr_t)arch_phys_to_virt(v->base);
-    size_t size = ALIGN_UP(v->size, PAGE_SIZE);
-    if (process_own_space(p)) {
-        mmio = USER_DEVICE_BASE + slot * PAGE_SIZE + (v->base & (PAGE_SIZE - 1));
-        if (process_map(p, mmio & ~(uint64_t)(PAGE_SIZE - 1),
-                        v->base & ~(uint64_t)(PAGE_SIZE - 1), size,
-                        ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE) != FTL_OK) {
-            return FTL_ERR_NO_MEMORY;
-        }
-    } else if (!process_isolation(p)->native) {
-        return FTL_ERR_UNSUPPORTED;
+    uint64_t mmio;
+    ftl_err_t err = map_registers(p, v->base, v->size, USER_DEVICE_BASE + slot * PAGE_SIZE, &mmio);
+    struct ftl_env_item *item;
+    if (err == FTL_OK) {
+        err = add_device_item(p, it, "virtio,mmio", v->irq, &item);
     }
-    struct kirq *k = kmem_zalloc(p->kmem, sizeof(*k));
-    if (!k) {
-        return FTL_ERR_NO_MEMORY;
-    }
-    object_init(&k->obj, OBJ_IRQ, &kirq_ops);
-    k->obj.kmem = p->kmem;
-    k->intid = v->irq;
-    ftl_err_t err = irq_register(v->irq, kirq_fire, k);
     if (err != FTL_OK) {
-        kmem_free(p->kmem, k, sizeof(*k));
         return err;
     }
-    err = process_env_add(p, it->name, FTL_ENV_DEVICE, it->str, 0, &k->obj);
-    if (err != FTL_OK) {
-        object_unref(&k->obj);
-        return err;
-    }
-    struct ftl_env_item *item = &p->env->items[p->env->nitems - 1];
     item->mmio = mmio;
     item->mmio_size = v->size;
-    item->irq = v->irq;
     claimed[slot] = p;
+    return FTL_OK;
+}
+
+ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
+{
+    if (!process_has_grant(p, SPEC_GRANT_DEVICE)) {
+        return FTL_ERR_DENIED; // spec_parse already rejects such a spec
+    }
+    bool any = strcmp(it->str, "virtio") == 0;
+    if (!board) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    bool found = false;
+    ftl_err_t err = FTL_ERR_NOT_FOUND;
+    if (any || strcmp(it->str, "virtio,mmio") == 0) {
+        err = attach_mmio(p, it, &found);
+    }
+    if (!found && (any || strcmp(it->str, "virtio,pci") == 0)) {
+        err = device_attach_pci(p, it);
+    }
+    return err;
+}
+
+// ---- PCI (kernel/pci.c enumerates; here the ECAM is reached and functions claimed) ----
+
+#define USER_PCI_BASE (USER_DEVICE_BASE + 0x10000000ull) // PCI BARs, 16 MiB apart
+#define USER_PCI_STRIDE (16ull << 20)
+#define LINEAR_MAP_END (511ull << 30)   // what kmap.c maps for the kernel (arm64)
+#define VIRTIO_PCI_OFF_MAX 0x10000u     // structure offsets travel as 16 bits each
+
+static uint32_t ecam_read32(void *ctx, uint32_t off)
+{
+    return *(volatile uint32_t *)((uint8_t *)ctx + off);
+}
+
+static void ecam_write32(void *ctx, uint32_t off, uint32_t v)
+{
+    *(volatile uint32_t *)((uint8_t *)ctx + off) = v;
+}
+
+void device_pci_init(struct board *b)
+{
+    struct board_pci *pci = &b->pci;
+    if (!b->has_pci) {
+        return;
+    }
+    if (pci->ecam_base + (1u << 20) > LINEAR_MAP_END ||
+        pci->mem32.cpu + pci->mem32.size > LINEAR_MAP_END) {
+        KWARN("pci: the ECAM or BAR window is outside the kernel's map; PCI devices unused");
+        b->has_pci = false;
+        return;
+    }
+    struct pci_cfg cfg = {ecam_read32, ecam_write32, arch_phys_to_virt(pci->ecam_base)};
+    size_t n = pci_enumerate(pci, &cfg);
+    KINFO("pci: ECAM at 0x%lx, %zu functions on bus %u, BARs from 0x%lx (%lu MiB window)",
+          (unsigned long)pci->ecam_base, n, (unsigned)pci->bus_start,
+          (unsigned long)pci->mem32.cpu, (unsigned long)(pci->mem32.size >> 20));
+    for (size_t i = 0; i < n; i++) {
+        const struct pci_fn *fn = &pci->fn[i];
+        uint32_t id = pci_virtio_id(fn);
+        if (id == 0) {
+            continue;
+        }
+        KINFO("pci: %02x:%02x.%u virtio device %u, INTx %u, %s", (unsigned)(fn->bdf >> 8),
+              (unsigned)((fn->bdf >> 3) & 31), (unsigned)(fn->bdf & 7), (unsigned)id,
+              (unsigned)fn->intid,
+              !fn->enabled     ? "its BARs did not fit the window: unused"
+              : fn->virtio.ok ? "modern transport"
+                              : "no virtio 1.x structures in one BAR: unused");
+    }
+}
+
+static bool pci_virtio_matches(const struct pci_fn *fn, int64_t virtio_id)
+{
+    uint32_t id = pci_virtio_id(fn);
+    return id != 0 && fn->enabled && fn->virtio.ok && fn->intid != 0 &&
+           (virtio_id < 0 || id == (uint32_t)virtio_id);
+}
+
+static ftl_err_t device_attach_pci(struct process *p, const struct spec_env_item *it)
+{
+    if (!board->has_pci) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    const struct board_pci *pci = &board->pci;
+    size_t slot = 0;
+    while (slot < pci->nfn && (claimed_pci[slot] || !pci_virtio_matches(&pci->fn[slot], it->number))) {
+        slot++;
+    }
+    if (slot == pci->nfn) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    const struct pci_fn *fn = &pci->fn[slot];
+    const struct pci_virtio *v = &fn->virtio;
+    uint64_t size = fn->bar_size[v->bar];
+    if (size > USER_PCI_STRIDE || v->common >= VIRTIO_PCI_OFF_MAX ||
+        v->isr >= VIRTIO_PCI_OFF_MAX || v->device >= VIRTIO_PCI_OFF_MAX ||
+        v->notify >= VIRTIO_PCI_OFF_MAX) {
+        return FTL_ERR_UNSUPPORTED;
+    }
+    uint64_t mmio;
+    ftl_err_t err =
+        map_registers(p, fn->bar_cpu[v->bar], size, USER_PCI_BASE + slot * USER_PCI_STRIDE, &mmio);
+    struct ftl_env_item *item;
+    if (err == FTL_OK) {
+        err = add_device_item(p, it, "virtio,pci", fn->intid, &item);
+    }
+    if (err != FTL_OK) {
+        return err;
+    }
+    item->mmio = mmio;
+    item->mmio_size = size;
+    item->number = (int64_t)((uint64_t)v->common | (uint64_t)v->isr << 16 |
+                             (uint64_t)v->device << 32 | (uint64_t)v->notify << 48);
+    item->reserved = v->notify_mult;
+    claimed_pci[slot] = p;
     return FTL_OK;
 }
 
@@ -197,6 +337,11 @@ void device_release(struct process *p)
     for (size_t i = 0; i < BOARD_VIRTIO_MAX; i++) {
         if (claimed[i] == p) {
             claimed[i] = NULL;
+        }
+    }
+    for (size_t i = 0; i < PCI_FN_MAX; i++) {
+        if (claimed_pci[i] == p) {
+            claimed_pci[i] = NULL;
         }
     }
 }
