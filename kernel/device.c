@@ -184,6 +184,8 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
 #define LINEAR_MAP_END (511ull << 30)   // what kmap.c maps for the kernel (arm64)
 #define VIRTIO_PCI_OFF_MAX 0x10000u     // structure offsets travel as 16 bits each
 
+static uint8_t *ecam; // bus 0's config space, once enumerated
+
 static uint32_t ecam_read32(void *ctx, uint32_t off)
 {
     return *(volatile uint32_t *)((uint8_t *)ctx + off);
@@ -206,7 +208,8 @@ void device_pci_init(struct board *b)
         b->has_pci = false;
         return;
     }
-    struct pci_cfg cfg = {ecam_read32, ecam_write32, arch_phys_to_virt(pci->ecam_base)};
+    ecam = arch_phys_to_virt(pci->ecam_base);
+    struct pci_cfg cfg = {ecam_read32, ecam_write32, ecam};
     size_t n = pci_enumerate(pci, &cfg);
     KINFO("pci: ECAM at 0x%lx, %zu functions on bus %u, BARs from 0x%lx (%lu MiB window)",
           (unsigned long)pci->ecam_base, n, (unsigned)pci->bus_start,
@@ -224,6 +227,16 @@ void device_pci_init(struct board *b)
               : fn->virtio.ok ? "modern transport"
                               : "no virtio 1.x structures in one BAR: unused");
     }
+}
+
+// Bus mastering on while an app drives the function, off once it is gone: a device
+// its driver left running cannot write into pages the kernel gave back.
+static void pci_set_master(const struct pci_fn *fn, bool on)
+{
+    uint32_t off = ((fn->bdf & 0xff) << 12) + PCI_COMMAND;
+    uint32_t cmd = ecam_read32(ecam, off) & 0xffff;
+    cmd = on ? cmd | PCI_COMMAND_MASTER : cmd & ~(uint32_t)PCI_COMMAND_MASTER;
+    ecam_write32(ecam, off, cmd);
 }
 
 static bool pci_virtio_matches(const struct pci_fn *fn, int64_t virtio_id)
@@ -270,6 +283,7 @@ static ftl_err_t device_attach_pci(struct process *p, const struct spec_env_item
                              (uint64_t)v->device << 32 | (uint64_t)v->notify << 48);
     item->reserved = v->notify_mult;
     claimed_pci[slot] = p;
+    pci_set_master(fn, true);
     return FTL_OK;
 }
 
@@ -328,6 +342,13 @@ ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t 
 
 void device_release(struct process *p)
 {
+    // PCI devices stop reaching memory before their driver's DMA pages go back.
+    for (size_t i = 0; i < PCI_FN_MAX; i++) {
+        if (claimed_pci[i] == p) {
+            pci_set_master(&board->pci.fn[i], false);
+            claimed_pci[i] = NULL;
+        }
+    }
     while (!list_is_empty(&p->dma)) {
         struct dma_block *b = container_of(list_pop_front(&p->dma), struct dma_block, link);
         page_free(b->va, b->npages);
@@ -337,11 +358,6 @@ void device_release(struct process *p)
     for (size_t i = 0; i < BOARD_VIRTIO_MAX; i++) {
         if (claimed[i] == p) {
             claimed[i] = NULL;
-        }
-    }
-    for (size_t i = 0; i < PCI_FN_MAX; i++) {
-        if (claimed_pci[i] == p) {
-            claimed_pci[i] = NULL;
         }
     }
 }

@@ -2,6 +2,8 @@
 bridge, assigns the BARs, and the same virtio_net and virtio_blk apps drive
 virtio-net-pci and virtio-blk-pci devices. tests/slow/test_boot_configs.py boots more
 configurations with them."""
+import pytest
+
 from ftlboot import ROOT
 from test_net import free_port, request
 
@@ -49,6 +51,20 @@ def check_network_and_disk(os, port):
 def test_virtio_net_and_blk_over_pci(boot):
     os, port = boot_pci(boot)
     check_network_and_disk(os, port)
+
+
+@pytest.mark.parametrize("mode", ["user", "inkernel"])
+def test_driver_sdk_reaches_a_pci_device(boot, mode):
+    # apps/test_device on the PCI NIC: the BAR mapped (into a user app's own space, or
+    # the kernel's view), the structures' offsets inside it, the common structure live.
+    spec = (ROOT / "apps" / "test_device" / "spec.yaml").read_text()
+    spec = spec.replace('"virtio,mmio"', '"virtio,pci"').replace("isolation: user",
+                                                                 f"isolation: {mode}")
+    os = boot(apps=["test_device"], specs={"test_device": spec},
+              extra=["-netdev", "user,id=n0", "-device", "virtio-net-pci,romfile=,netdev=n0"])
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)")
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 5, "\n".join(fails)
 
 
 def test_a_pci_only_spec_does_not_take_an_mmio_device(boot):
