@@ -287,7 +287,8 @@ static void add_function(struct board_pci *pci, const struct pci_cfg *cfg, uint3
     uint32_t cmd = cfg_read(cfg, base, PCI_COMMAND) & 0xffff;
     cfg_write(cfg, base, PCI_COMMAND, cmd & ~(uint32_t)(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | 1));
     if (assign_bars(pci, cfg, base, fn)) {
-        cmd = (cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER) & ~(uint32_t)(PCI_COMMAND_INTX_OFF | 1);
+        // Bus mastering waits for a driver (device.c): nobody's device cannot DMA.
+        cmd = (cmd | PCI_COMMAND_MEMORY) & ~(uint32_t)(PCI_COMMAND_INTX_OFF | 1);
         cfg_write(cfg, base, PCI_COMMAND, cmd);
         fn->enabled = true;
     }

@@ -57,7 +57,7 @@ struct pci_fn {
     uint64_t bar_cpu[PCI_BAR_COUNT];  // CPU address of each assigned memory BAR, else 0
     uint64_t bar_size[PCI_BAR_COUNT];
     uint32_t intid;          // from the pin and interrupt-map; 0 if none
-    bool enabled;            // memory space and bus mastering on (every BAR assigned)
+    bool enabled;            // memory decoding on (every BAR assigned)
     struct pci_virtio virtio;
 };
 
@@ -93,8 +93,9 @@ FTL_MUST_CHECK ftl_err_t pci_window_alloc(struct pci_window *w, uint64_t size, u
 uint32_t pci_intx_lookup(const struct board_pci *pci, uint32_t bdf, uint32_t pin);
 
 /// Walks bus 0: each function's memory BARs are sized and assigned from the 32-bit
-/// window, memory space and bus mastering switched on, its INTx looked up, and a virtio
-/// device's capabilities found (bounded walk; a device's config space is not trusted).
+/// window, memory decoding switched on (bus mastering waits for a driver), its INTx
+/// looked up, and a virtio device's capabilities found (bounded walk; a device's
+/// config space is not trusted).
 /// Fills pci->fn. Returns how many functions were found.
 size_t pci_enumerate(struct board_pci *pci, const struct pci_cfg *cfg);
 

@@ -210,12 +210,12 @@ static void enumerate_assigns_bars_and_enables_the_device(void **state)
     assert_int_equal(fn->bar_size[4], 0x4000);
     assert_int_equal(fn->bar_cpu[4] % 0x4000, 0);
     assert_true(fn->bar_cpu[1] + 0x1000 <= fn->bar_cpu[4] || fn->bar_cpu[4] + 0x4000 <= fn->bar_cpu[1]);
-    // What the device decodes is what was recorded; memory and bus mastering are on.
+    // What the device decodes is what was recorded; memory decoding is on, bus
+    // mastering waits for a driver to claim the function.
     assert_int_equal(f->cfg[(PCI_BAR0 + 16) / 4] & ~0xfu, (uint32_t)fn->bar_cpu[4]);
     assert_int_equal(f->cfg[(PCI_BAR0 + 20) / 4], 0);
     uint32_t cmd = f->cfg[PCI_COMMAND / 4] & 0xffff;
-    assert_int_equal(cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER),
-                     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    assert_int_equal(cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), PCI_COMMAND_MEMORY);
     assert_int_equal(cmd & 1, 0); // I/O decoding stays off
     assert_true(fn->virtio.ok);
     assert_int_equal(fn->virtio.bar, 4);
