@@ -105,8 +105,7 @@ static ftl_err_t map_registers(struct process *p, uint64_t pa, uint64_t size, ui
 
 // The interrupt handle and the environ item; `compatible` names the transport.
 static ftl_err_t add_device_item(struct process *p, const struct spec_env_item *it,
-                                 const char *compatible, uint32_t intid,
-                                 struct ftl_env_item **out)
+                                 const char *compatible, uint32_t intid, struct ftl_env_item **out)
 {
     struct kirq *k = kmem_zalloc(p->kmem, sizeof(*k));
     if (!k) {
@@ -181,8 +180,8 @@ ftl_err_t device_attach(struct process *p, const struct spec_env_item *it)
 
 #define USER_PCI_BASE (USER_DEVICE_BASE + 0x10000000ull) // PCI BARs, 16 MiB apart
 #define USER_PCI_STRIDE (16ull << 20)
-#define LINEAR_MAP_END (511ull << 30)   // what kmap.c maps for the kernel (arm64)
-#define VIRTIO_PCI_OFF_MAX 0x10000u     // structure offsets travel as 16 bits each
+#define LINEAR_MAP_END (511ull << 30) // what kmap.c maps for the kernel (arm64)
+#define VIRTIO_PCI_OFF_MAX 0x10000u   // structure offsets travel as 16 bits each
 
 static uint8_t *ecam; // bus 0's config space, once enumerated
 
@@ -212,8 +211,8 @@ void device_pci_init(struct board *b)
     struct pci_cfg cfg = {ecam_read32, ecam_write32, ecam};
     size_t n = pci_enumerate(pci, &cfg);
     KINFO("pci: ECAM at 0x%lx, %zu functions on bus %u, BARs from 0x%lx (%lu MiB window)",
-          (unsigned long)pci->ecam_base, n, (unsigned)pci->bus_start,
-          (unsigned long)pci->mem32.cpu, (unsigned long)(pci->mem32.size >> 20));
+          (unsigned long)pci->ecam_base, n, (unsigned)pci->bus_start, (unsigned long)pci->mem32.cpu,
+          (unsigned long)(pci->mem32.size >> 20));
     for (size_t i = 0; i < n; i++) {
         const struct pci_fn *fn = &pci->fn[i];
         uint32_t id = pci_virtio_id(fn);
@@ -223,7 +222,7 @@ void device_pci_init(struct board *b)
         KINFO("pci: %02x:%02x.%u virtio device %u, INTx %u, %s", (unsigned)(fn->bdf >> 8),
               (unsigned)((fn->bdf >> 3) & 31), (unsigned)(fn->bdf & 7), (unsigned)id,
               (unsigned)fn->intid,
-              !fn->enabled     ? "its BARs did not fit the window: unused"
+              !fn->enabled    ? "its BARs did not fit the window: unused"
               : fn->virtio.ok ? "modern transport"
                               : "no virtio 1.x structures in one BAR: unused");
     }
@@ -253,7 +252,8 @@ static ftl_err_t device_attach_pci(struct process *p, const struct spec_env_item
     }
     const struct board_pci *pci = &board->pci;
     size_t slot = 0;
-    while (slot < pci->nfn && (claimed_pci[slot] || !pci_virtio_matches(&pci->fn[slot], it->number))) {
+    while (slot < pci->nfn &&
+           (claimed_pci[slot] || !pci_virtio_matches(&pci->fn[slot], it->number))) {
         slot++;
     }
     if (slot == pci->nfn) {
@@ -262,9 +262,8 @@ static ftl_err_t device_attach_pci(struct process *p, const struct spec_env_item
     const struct pci_fn *fn = &pci->fn[slot];
     const struct pci_virtio *v = &fn->virtio;
     uint64_t size = fn->bar_size[v->bar];
-    if (size > USER_PCI_STRIDE || v->common >= VIRTIO_PCI_OFF_MAX ||
-        v->isr >= VIRTIO_PCI_OFF_MAX || v->device >= VIRTIO_PCI_OFF_MAX ||
-        v->notify >= VIRTIO_PCI_OFF_MAX) {
+    if (size > USER_PCI_STRIDE || v->common >= VIRTIO_PCI_OFF_MAX || v->isr >= VIRTIO_PCI_OFF_MAX ||
+        v->device >= VIRTIO_PCI_OFF_MAX || v->notify >= VIRTIO_PCI_OFF_MAX) {
         return FTL_ERR_UNSUPPORTED;
     }
     uint64_t mmio;

@@ -12,7 +12,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY 2
 #define VIRTIO_PCI_CAP_ISR 3
 #define VIRTIO_PCI_CAP_DEVICE 4
-#define VIRTIO_PCI_COMMON_LEN 0x38 // struct virtio_pci_common_cfg, virtio 1.1
+#define VIRTIO_PCI_COMMON_LEN 0x38         // struct virtio_pci_common_cfg, virtio 1.1
 #define RANGE_SPACE(hi) (((hi) >> 24) & 3) // 1 I/O, 2 32-bit memory, 3 64-bit memory
 #define RANGE_PREFETCH(hi) (((hi) >> 30) & 1)
 
@@ -52,8 +52,8 @@ static void read_ranges(const void *blob, int off, struct board_pci *pci)
         }
         if (RANGE_SPACE(hi) == 2 && !RANGE_PREFETCH(hi) && pci->mem32.size == 0 &&
             pci_addr + size <= (1ull << 32)) {
-            pci->mem32 = (struct pci_window){.cpu = cpu, .pci = pci_addr, .size = size,
-                                             .next = pci_addr};
+            pci->mem32 =
+                (struct pci_window){.cpu = cpu, .pci = pci_addr, .size = size, .next = pci_addr};
         } else if (RANGE_SPACE(hi) == 3 && pci->mem64_size == 0) {
             pci->mem64_cpu = cpu;
             pci->mem64_size = size;
@@ -97,8 +97,8 @@ static void read_interrupt_map(const void *blob, int off, struct board_pci *pci)
         uint32_t num = (uint32_t)fdt_read_cells(spec + 4, 1);
         i += 4 * (parent_addr + 3);
         if (num < 1020) {
-            pci->intx[pci->nintx++] = (struct pci_intx){
-                .devfn_hi = hi, .pin = pin, .intid = num + (type == 0 ? 32 : 16)};
+            pci->intx[pci->nintx++] =
+                (struct pci_intx){.devfn_hi = hi, .pin = pin, .intid = num + (type == 0 ? 32 : 16)};
         }
     }
 }
@@ -211,12 +211,13 @@ static bool assign_bars(struct board_pci *pci, const struct pci_cfg *cfg, uint32
 
 // Records the first virtio structure of one type (spec 4.1.4: the driver uses the first
 // it understands) if it lies inside an assigned BAR.
-static void virtio_cap(struct pci_fn *fn, uint32_t type, uint32_t bar, uint32_t off,
-                       uint32_t len, uint32_t *seen_bar, uint32_t *seen)
+static void virtio_cap(struct pci_fn *fn, uint32_t type, uint32_t bar, uint32_t off, uint32_t len,
+                       uint32_t *seen_bar, uint32_t *seen)
 {
     if (type < VIRTIO_PCI_CAP_COMMON || type > VIRTIO_PCI_CAP_DEVICE || (*seen & (1u << type)) ||
         bar >= PCI_BAR_COUNT || fn->bar_size[bar] == 0 || off > fn->bar_size[bar] ||
-        len > fn->bar_size[bar] - off || (type == VIRTIO_PCI_CAP_COMMON && len < VIRTIO_PCI_COMMON_LEN)) {
+        len > fn->bar_size[bar] - off ||
+        (type == VIRTIO_PCI_CAP_COMMON && len < VIRTIO_PCI_COMMON_LEN)) {
         return;
     }
     uint32_t *slot[] = {NULL, &fn->virtio.common, &fn->virtio.notify, &fn->virtio.isr,
@@ -285,7 +286,8 @@ static void add_function(struct board_pci *pci, const struct pci_cfg *cfg, uint3
     fn->class_code = cfg_read(cfg, base, PCI_CLASS) >> 8;
     fn->subsystem = (uint16_t)(cfg_read(cfg, base, PCI_SUBSYSTEM_ID & ~3u) >> 16);
     uint32_t cmd = cfg_read(cfg, base, PCI_COMMAND) & 0xffff;
-    cfg_write(cfg, base, PCI_COMMAND, cmd & ~(uint32_t)(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | 1));
+    cfg_write(cfg, base, PCI_COMMAND,
+              cmd & ~(uint32_t)(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | 1));
     if (assign_bars(pci, cfg, base, fn)) {
         // Bus mastering waits for a driver (device.c): nobody's device cannot DMA.
         cmd = (cmd | PCI_COMMAND_MEMORY) & ~(uint32_t)(PCI_COMMAND_INTX_OFF | 1);

@@ -8,15 +8,15 @@
 #include "klib.h"
 #include <ftl/abi.h>
 
-#define PCI_FN_MAX 32        // functions FTL keeps (bus 0)
-#define PCI_INTX_MAP_MAX 32  // interrupt-map entries kept (QEMU virt has 16)
+#define PCI_FN_MAX 32       // functions FTL keeps (bus 0)
+#define PCI_INTX_MAP_MAX 32 // interrupt-map entries kept (QEMU virt has 16)
 #define PCI_BAR_COUNT 6
-#define PCI_BAR_ALIGN 4096u  // every BAR gets pages of its own: apps map whole pages
+#define PCI_BAR_ALIGN 4096u // every BAR gets pages of its own: apps map whole pages
 
 // Config space registers (PCI Local Bus 3.0, type 0 header).
 #define PCI_VENDOR_ID 0x00
-#define PCI_COMMAND 0x04     // 16 bits; STATUS at 0x06
-#define PCI_CLASS 0x08       // revision in the low byte
+#define PCI_COMMAND 0x04 // 16 bits; STATUS at 0x06
+#define PCI_CLASS 0x08   // revision in the low byte
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_BAR0 0x10
 #define PCI_SUBSYSTEM_ID 0x2e
@@ -36,36 +36,36 @@ struct pci_window {
 
 // One interrupt-map entry: a (device, pin) after the mask, and the GIC INTID it raises.
 struct pci_intx {
-    uint32_t devfn_hi;       // phys.hi of the child unit address (bus, device, function)
-    uint32_t pin;            // 1..4: INTA..INTD
+    uint32_t devfn_hi; // phys.hi of the child unit address (bus, device, function)
+    uint32_t pin;      // 1..4: INTA..INTD
     uint32_t intid;
 };
 
 // Where a virtio device's modern (virtio 1.x, spec 4.1.4) structures are: all in one
 // memory BAR, which is what QEMU, cloud-hypervisor and crosvm offer.
 struct pci_virtio {
-    bool ok;                 // the four structures were found in one assigned BAR
+    bool ok; // the four structures were found in one assigned BAR
     uint32_t bar;
     uint32_t common, notify, isr, device; // offsets in that BAR
-    uint32_t notify_mult;    // notify_off_multiplier
+    uint32_t notify_mult;                 // notify_off_multiplier
 };
 
 struct pci_fn {
-    uint32_t bdf;            // bus << 8 | device << 3 | function
+    uint32_t bdf; // bus << 8 | device << 3 | function
     uint16_t vendor, device, subsystem;
-    uint32_t class_code;     // class << 16 | subclass << 8 | prog-if
-    uint64_t bar_cpu[PCI_BAR_COUNT];  // CPU address of each assigned memory BAR, else 0
+    uint32_t class_code;             // class << 16 | subclass << 8 | prog-if
+    uint64_t bar_cpu[PCI_BAR_COUNT]; // CPU address of each assigned memory BAR, else 0
     uint64_t bar_size[PCI_BAR_COUNT];
-    uint32_t intid;          // from the pin and interrupt-map; 0 if none
-    bool enabled;            // memory decoding on (every BAR assigned)
+    uint32_t intid; // from the pin and interrupt-map; 0 if none
+    bool enabled;   // memory decoding on (every BAR assigned)
     struct pci_virtio virtio;
 };
 
 struct board_pci {
     uint64_t ecam_base, ecam_size;
     uint32_t bus_start;
-    struct pci_window mem32;          // the non-prefetchable 32-bit window BARs go in
-    uint64_t mem64_cpu, mem64_size;   // the 64-bit window: found, left unused
+    struct pci_window mem32;        // the non-prefetchable 32-bit window BARs go in
+    uint64_t mem64_cpu, mem64_size; // the 64-bit window: found, left unused
     uint32_t intx_mask_hi, intx_mask_pin;
     struct pci_intx intx[PCI_INTX_MAP_MAX];
     size_t nintx;

@@ -12,9 +12,9 @@ static void pci_registers_are_mapped(const struct ftl_device *dev)
     CHECK(dev->pci.common + 0x38 <= dev->mmio_size && dev->pci.isr < dev->mmio_size);
     CHECK(dev->pci.device + 6 <= dev->mmio_size && dev->pci.notify < dev->mmio_size);
     volatile uint8_t *common = (volatile uint8_t *)dev->mmio + dev->pci.common;
-    CHECK(ftl_mmio_read16(common, 0x12) >= 2);      // num_queues: RX and TX at least
-    ftl_mmio_write32(common, 0x00, 1);              // device_feature_select: bits 32-63
-    CHECK(ftl_mmio_read32(common, 0x04) & 1);       // VIRTIO_F_VERSION_1
+    CHECK(ftl_mmio_read16(common, 0x12) >= 2); // num_queues: RX and TX at least
+    ftl_mmio_write32(common, 0x00, 1);         // device_feature_select: bits 32-63
+    CHECK(ftl_mmio_read32(common, 0x04) & 1);  // VIRTIO_F_VERSION_1
     volatile uint8_t *mac = (volatile uint8_t *)dev->mmio + dev->pci.device;
     CHECK(mac[0] == 0x52 && mac[1] == 0x54 && mac[2] == 0x00); // QEMU's MAC prefix
 }

@@ -1,9 +1,9 @@
 // virtio_blk: the driver for virtio block devices on virtio-mmio (modern, virtio 1.x,
 // and legacy, virtio 0.9.5) or virtio-pci (modern), through libs/c/virtio. It exports
-// the `blk` service and serves the block protocol of <ftl/blk.h> to one client at a time (the fs server): reads, writes and flushes of
-// 512-byte sectors, up to FTL_BLK_INFLIGHT_MAX of them in the device at once, finished
-// by interrupt. Documented in docs/fs.md; the virtio steps follow apps/virtio_net
-// (docs/writing-drivers.md).
+// the `blk` service and serves the block protocol of <ftl/blk.h> to one client at a
+// time (the fs server): reads, writes and flushes of 512-byte sectors, up to
+// FTL_BLK_INFLIGHT_MAX of them in the device at once, finished by interrupt. Documented
+// in docs/fs.md; the virtio steps follow apps/virtio_net (docs/writing-drivers.md).
 #include <ftl.h>
 #include <ftl/blk.h>
 #include <string.h>
@@ -62,8 +62,8 @@ struct disk {
 static void negotiate(struct disk *d, const struct ftl_device *dev)
 {
     virtio_open(&d->dev, dev, VIRTIO_ID_BLOCK, "virtio-blk");
-    uint32_t want = (uint32_t)virtio_features(&d->dev) &
-                    ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
+    uint32_t want =
+        (uint32_t)virtio_features(&d->dev) & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
     d->read_only = want & (1u << VIRTIO_BLK_F_RO);
     d->can_flush = want & (1u << VIRTIO_BLK_F_FLUSH);
     virtio_set_features(&d->dev, want);

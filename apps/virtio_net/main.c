@@ -28,8 +28,8 @@ struct nic {
     ftl_handle_t poll;
     uint32_t frames_events; // what `frames` is watched for now
     uint8_t mac[6];
-    struct virtq rx, tx;    // descriptor i always points at buffer i
-    uint8_t *rx_bufs, *tx_bufs; // size * BUF_SIZE bytes each, DMA memory
+    struct virtq rx, tx;              // descriptor i always points at buffer i
+    uint8_t *rx_bufs, *tx_bufs;       // size * BUF_SIZE bytes each, DMA memory
     uint16_t tx_free[QUEUE_SIZE_MAX]; // descriptor ids the device is done with
     uint16_t tx_nfree;
     bool rx_waiting; // tcpip's queue was full: frames wait in the RX used ring

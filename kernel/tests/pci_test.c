@@ -13,9 +13,9 @@ static size_t virt_dtb_len;
 
 struct sim_fn {
     bool present;
-    uint32_t cfg[1024];          // 4 KiB config space
+    uint32_t cfg[1024];               // 4 KiB config space
     uint64_t bar_size[PCI_BAR_COUNT]; // 0: unimplemented; the upper half of a 64-bit BAR
-    bool bar64[PCI_BAR_COUNT];   //   is marked by bar64 on the lower one
+    bool bar64[PCI_BAR_COUNT];        //   is marked by bar64 on the lower one
     bool bar_io[PCI_BAR_COUNT];
 };
 
@@ -49,7 +49,7 @@ static void sim_write32(void *ctx, uint32_t off, uint32_t v)
             return; // read-only 0
         }
         uint32_t flags = f->bar_io[i] ? 1 : (f->bar64[i] ? 4 : 0);
-        f->cfg[reg / 4] = (v & (uint32_t)~(f->bar_size[i] - 1) & ~0xfu) | flags;
+        f->cfg[reg / 4] = (v & (uint32_t) ~(f->bar_size[i] - 1) & ~0xfu) | flags;
         return;
     }
     if (reg == PCI_COMMAND) { // the status half is read-only (or write-1-to-clear)
@@ -108,8 +108,8 @@ static struct board_pci sim_bridge(uint64_t window)
     struct board_pci pci;
     memset(&pci, 0, sizeof(pci));
     pci.ecam_size = 1u << 20;
-    pci.mem32 = (struct pci_window){.cpu = 0x10000000, .pci = 0x10000000, .size = window,
-                                    .next = 0x10000000};
+    pci.mem32 = (struct pci_window){
+        .cpu = 0x10000000, .pci = 0x10000000, .size = window, .next = 0x10000000};
     pci.intx_mask_hi = 0x1800;
     pci.intx_mask_pin = 7;
     for (uint32_t d = 0; d < 4; d++) {
@@ -161,8 +161,8 @@ static void virt_interrupt_map_rotates_the_four_spis_by_slot(void **state)
 static void window_alloc_aligns_naturally_and_to_pages(void **state)
 {
     (void)state;
-    struct pci_window w = {.cpu = 0x10000000, .pci = 0x10000000, .size = 0x100000,
-                           .next = 0x10000000};
+    struct pci_window w = {
+        .cpu = 0x10000000, .pci = 0x10000000, .size = 0x100000, .next = 0x10000000};
     uint64_t a, b, c;
     assert_int_equal(pci_window_alloc(&w, 0x100, &a), FTL_OK); // tiny: a page of its own
     assert_int_equal(pci_window_alloc(&w, 0x4000, &b), FTL_OK);
@@ -196,7 +196,7 @@ static void enumerate_assigns_bars_and_enables_the_device(void **state)
     struct board_pci pci = sim_bridge(0x1000000);
     sim_add(0, 0x1b36, 0x0008, 0); // the host bridge itself: no BARs
     struct sim_fn *f = sim_virtio(1);
-    f->bar_io[0] = true;           // an I/O BAR (transitional devices): left alone
+    f->bar_io[0] = true; // an I/O BAR (transitional devices): left alone
     f->bar_size[0] = 0x20;
     f->cfg[PCI_BAR0 / 4] = 1;
     assert_int_equal(pci_enumerate(&pci, &sim_cfg), 2);
@@ -209,7 +209,8 @@ static void enumerate_assigns_bars_and_enables_the_device(void **state)
     assert_int_equal(fn->bar_size[1], 0x1000);
     assert_int_equal(fn->bar_size[4], 0x4000);
     assert_int_equal(fn->bar_cpu[4] % 0x4000, 0);
-    assert_true(fn->bar_cpu[1] + 0x1000 <= fn->bar_cpu[4] || fn->bar_cpu[4] + 0x4000 <= fn->bar_cpu[1]);
+    assert_true(fn->bar_cpu[1] + 0x1000 <= fn->bar_cpu[4] ||
+                fn->bar_cpu[4] + 0x4000 <= fn->bar_cpu[1]);
     // What the device decodes is what was recorded; memory decoding is on, bus
     // mastering waits for a driver to claim the function.
     assert_int_equal(f->cfg[(PCI_BAR0 + 16) / 4] & ~0xfu, (uint32_t)fn->bar_cpu[4]);

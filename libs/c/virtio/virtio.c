@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 // virtio-mmio registers (4.2.2).
-#define MMIO_MAGIC 0x000     // "virt"
-#define MMIO_VERSION 0x004   // 2: modern, 1: legacy
+#define MMIO_MAGIC 0x000   // "virt"
+#define MMIO_VERSION 0x004 // 2: modern, 1: legacy
 #define MMIO_DEVICE_ID 0x008
 #define MMIO_DEVICE_FEATURES 0x010
 #define MMIO_DEVICE_FEATURES_SEL 0x014
@@ -38,7 +38,7 @@
 #define PCI_QUEUE_SIZE 0x18
 #define PCI_QUEUE_ENABLE 0x1c
 #define PCI_QUEUE_NOTIFY_OFF 0x1e
-#define PCI_QUEUE_DESC 0x20    // 64 bits, as the two below
+#define PCI_QUEUE_DESC 0x20 // 64 bits, as the two below
 #define PCI_QUEUE_DRIVER 0x28
 #define PCI_QUEUE_DEVICE 0x30
 
@@ -98,8 +98,8 @@ void virtio_reset(struct virtio *v)
 void virtio_open(struct virtio *v, const struct ftl_device *dev, uint32_t device_id,
                  const char *name)
 {
-    *v = (struct virtio){.name = name, .regs = dev->mmio, .regs_size = dev->mmio_size,
-                         .transport = dev->transport};
+    *v = (struct virtio){
+        .name = name, .regs = dev->mmio, .regs_size = dev->mmio_size, .transport = dev->transport};
     if (is_pci(v)) {
         // The kernel matched the PCI device ID and found the structures inside the BAR.
         v->common = dev->pci.common;
@@ -189,8 +189,8 @@ static void pci_queue_setup(struct virtio *v, struct virtq *q, uint64_t bus, siz
         ftl_mmio_write32(c, reg[i], (uint32_t)addr[i]);
         ftl_mmio_write32(c, reg[i] + 4, (uint32_t)(addr[i] >> 32));
     }
-    uint64_t at = (uint64_t)v->notify +
-                  (uint64_t)ftl_mmio_read16(c, PCI_QUEUE_NOTIFY_OFF) * v->notify_mult;
+    uint64_t at =
+        (uint64_t)v->notify + (uint64_t)ftl_mmio_read16(c, PCI_QUEUE_NOTIFY_OFF) * v->notify_mult;
     if (at + 2 > v->regs_size) {
         virtio_fail(v, "queue doorbell outside the BAR");
     }

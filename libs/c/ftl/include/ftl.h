@@ -99,9 +99,10 @@ FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *
 
 // ---- devices (docs/writing-drivers.md) ----
 
-#define FTL_DEVICE_VIRTIO_MMIO 1 // compatible "virtio,mmio": mmio is the register block
-#define FTL_DEVICE_VIRTIO_PCI 2  // compatible "virtio,pci": mmio is the BAR with the
-                                 // virtio 1.x structures, at the offsets in `pci`
+// The transport of a virtio device item. "virtio,mmio": `mmio` is the register block;
+// "virtio,pci": `mmio` is the BAR with the virtio 1.x structures, at the offsets in `pci`.
+#define FTL_DEVICE_VIRTIO_MMIO 1
+#define FTL_DEVICE_VIRTIO_PCI 2
 
 // A device from an env item `{ device: { compatible: "...", virtio_id: N } }`.
 struct ftl_device {

@@ -50,11 +50,11 @@ struct virtq_used {
 
 // One device, whichever transport brought it.
 struct virtio {
-    const char *name;      // "virtio-net": the prefix of its log lines
-    volatile void *regs;   // the register block (mmio) or the BAR (pci)
+    const char *name;    // "virtio-net": the prefix of its log lines
+    volatile void *regs; // the register block (mmio) or the BAR (pci)
     size_t regs_size;
-    uint32_t transport;    // FTL_DEVICE_VIRTIO_MMIO or FTL_DEVICE_VIRTIO_PCI
-    bool legacy;           // virtio-mmio version 1 (virtio 0.9.5): QueuePFN, 32 feature bits
+    uint32_t transport; // FTL_DEVICE_VIRTIO_MMIO or FTL_DEVICE_VIRTIO_PCI
+    bool legacy;        // virtio-mmio version 1 (virtio 0.9.5): QueuePFN, 32 feature bits
     uint32_t common, isr, device, notify, notify_mult; // pci: offsets in regs
 };
 
@@ -62,12 +62,12 @@ struct virtio {
 // after them, the used ring at 4 KiB (a legacy device's QueueAlign).
 struct virtq {
     uint16_t index;
-    uint16_t size;         // descriptors, a power of 2
+    uint16_t size; // descriptors, a power of 2
     struct virtq_desc *desc;
     struct virtq_avail *avail;
     volatile struct virtq_used *used;
-    uint16_t last_used;    // the next used entry the driver has not handled
-    size_t notify_at;      // the doorbell's offset in regs
+    uint16_t last_used; // the next used entry the driver has not handled
+    size_t notify_at;   // the doorbell's offset in regs
 };
 
 /// Takes the device `dev` (from ftl_env_device) as virtio device `device_id`, resets
