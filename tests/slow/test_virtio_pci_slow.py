@@ -1,6 +1,6 @@
 """`make test-slow`: virtio over PCI in the other configurations (tests/test_virtio_pci.py
-has the quick one): at EL1 with a GICv2 and a GICv3, the drivers in user mode (their
-BAR mapped into their own address space), and virtio-blk on a scratch disk checked
+has the quick one): at EL1 with a GICv2 and a GICv3, the drivers in user and vmm mode
+(their BAR mapped into their own address space), and virtio-blk on a scratch disk checked
 against the host's model of apps/test_blk's writes."""
 import sys
 from pathlib import Path
@@ -19,8 +19,9 @@ def test_virtio_pci_at_el1(boot, el, gic):
     check_network_and_disk(os, port)
 
 
-def test_virtio_pci_drivers_in_user_mode(boot):
-    specs = {a: as_mode(a, "user") for a in ["virtio_net", "virtio_blk"]}
+@pytest.mark.parametrize("mode", ["user", "vmm"])
+def test_virtio_pci_drivers_in_their_own_space(boot, mode):
+    specs = {a: as_mode(a, mode) for a in ["virtio_net", "virtio_blk"]}
     os, port = boot_pci(boot, specs=specs)
     check_network_and_disk(os, port)
 
