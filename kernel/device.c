@@ -22,19 +22,106 @@ void device_set_board(const struct board *b)
 }
 
 // ---- interrupt handles ----
+//
+// A device interrupt is a line, and a line may be shared: PCI's INTx lines are level
+// triggered and several functions may raise the same one. Each owner holds a kirq;
+// when the line fires it is masked and every owner is told; it is unmasked once every
+// owner has acked (each driver silenced its own device, or found it was not its turn).
+
+#define IRQ_LINES_MAX 16
+#define IRQ_LINE_OWNERS 4
+
+struct irq_line {
+    uint32_t intid;
+    struct kirq *owner[IRQ_LINE_OWNERS]; // a line with no owner is free
+};
 
 struct kirq {
     struct object obj;
-    uint32_t intid;
-    bool fired;                           // until ftl_irq_ack; the line is masked meanwhile
+    struct irq_line *line;
+    bool fired; // until ftl_irq_ack; the line is masked meanwhile
 };
 
-static void kirq_fire(void *ctx)
+static struct irq_line lines[IRQ_LINES_MAX];
+
+static void line_fire(void *ctx)
 {
-    struct kirq *k = ctx;
-    arch_irq_mask(k->intid); // level-triggered: keep it quiet until the driver acks
-    k->fired = true;
-    object_notify(&k->obj);
+    struct irq_line *l = ctx;
+    arch_irq_mask(l->intid); // level-triggered: keep it quiet until the drivers ack
+    for (size_t i = 0; i < IRQ_LINE_OWNERS; i++) {
+        if (l->owner[i]) {
+            l->owner[i]->fired = true;
+            object_notify(&l->owner[i]->obj);
+        }
+    }
+}
+
+static bool line_is_quiet(const struct irq_line *l)
+{
+    for (size_t i = 0; i < IRQ_LINE_OWNERS; i++) {
+        if (l->owner[i] && l->owner[i]->fired) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Makes `k` an owner of interrupt `intid`'s line. FTL_ERR_BUSY if the line has
+// IRQ_LINE_OWNERS owners, or if the kernel itself uses the interrupt.
+static ftl_err_t line_join(struct kirq *k, uint32_t intid)
+{
+    struct irq_line *l = NULL, *free_line = NULL;
+    for (size_t i = 0; i < IRQ_LINES_MAX && !l; i++) {
+        bool used = false;
+        for (size_t j = 0; j < IRQ_LINE_OWNERS; j++) {
+            used = used || lines[i].owner[j];
+        }
+        if (used && lines[i].intid == intid) {
+            l = &lines[i];
+        } else if (!used && !free_line) {
+            free_line = &lines[i];
+        }
+    }
+    if (l) {
+        for (size_t j = 0; j < IRQ_LINE_OWNERS; j++) {
+            if (!l->owner[j]) {
+                l->owner[j] = k;
+                k->line = l;
+                return FTL_OK;
+            }
+        }
+        return FTL_ERR_BUSY;
+    }
+    if (!free_line) {
+        return FTL_ERR_BUSY;
+    }
+    // The owner first: the line may fire as soon as it is registered (unmasked).
+    free_line->intid = intid;
+    free_line->owner[0] = k;
+    k->line = free_line;
+    ftl_err_t err = irq_register(intid, line_fire, free_line);
+    if (err != FTL_OK) {
+        free_line->owner[0] = NULL;
+        k->line = NULL;
+    }
+    return err;
+}
+
+static void line_leave(struct kirq *k)
+{
+    struct irq_line *l = k->line;
+    bool empty = true;
+    for (size_t j = 0; j < IRQ_LINE_OWNERS; j++) {
+        if (l->owner[j] == k) {
+            l->owner[j] = NULL;
+        }
+        empty = empty && !l->owner[j];
+    }
+    if (empty) {
+        irq_unregister(l->intid);
+    } else if (line_is_quiet(l)) {
+        arch_irq_unmask(l->intid); // the one that left was the last to ack
+    }
 }
 
 static uint32_t kirq_poll_state(struct object *obj)
@@ -45,7 +132,9 @@ static uint32_t kirq_poll_state(struct object *obj)
 static void kirq_destroy(struct object *obj)
 {
     struct kirq *k = (struct kirq *)obj;
-    irq_unregister(k->intid);
+    if (k->line) {
+        line_leave(k);
+    }
     kmem_free(k->obj.kmem, k, sizeof(*k));
 }
 
@@ -66,7 +155,9 @@ ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t h)
     }
     struct kirq *k = (struct kirq *)e->obj;
     k->fired = false;
-    arch_irq_unmask(k->intid);
+    if (line_is_quiet(k->line)) {
+        arch_irq_unmask(k->line->intid);
+    }
     return FTL_OK;
 }
 
@@ -113,10 +204,9 @@ static ftl_err_t add_device_item(struct process *p, const struct spec_env_item *
     }
     object_init(&k->obj, OBJ_IRQ, &kirq_ops);
     k->obj.kmem = p->kmem;
-    k->intid = intid;
-    ftl_err_t err = irq_register(intid, kirq_fire, k);
+    ftl_err_t err = line_join(k, intid);
     if (err != FTL_OK) {
-        kmem_free(p->kmem, k, sizeof(*k)); // BUSY: a shared INTx line another app holds
+        kmem_free(p->kmem, k, sizeof(*k));
         return err;
     }
     err = process_env_add(p, it->name, FTL_ENV_DEVICE, compatible, 0, &k->obj);
