@@ -1,5 +1,6 @@
-// Driver support: claiming devices from the device tree, interrupt handles and DMA
-// memory. A device belongs to one process at a time; its claim ends with it.
+// Driver support: claiming devices (virtio-mmio slots from the device tree, virtio-pci
+// functions from the PCI bus), interrupt handles and DMA memory. A device belongs to
+// one process at a time; its claim ends with it.
 #include "device.h"
 #include "fdt.h"
 #include "isolation/isolation.h"
