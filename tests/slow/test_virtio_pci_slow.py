@@ -40,8 +40,9 @@ def test_virtio_blk_pci_random_writes_match_a_host_model(boot, tmp_path, mode):
 
 
 def test_the_default_image_over_pci(boot):
-    # Every default app (the shell, JS, WebAssembly, fs) with both devices on PCI.
+    # Every default app (the shell, JS, WebAssembly, fs) with both devices on PCI; the
+    # Linux guest's app reports its own errors without `make linux-guest`.
     os, port = boot_pci(boot, apps=None)
     os.wait_for(r"startup: (\d+) of \1 apps started$")
-    check_network_and_disk(os, port)
+    check_network_and_disk(os, port, others_may_fail=("linux",))
     assert set(PCI_APPS) - {"echo"} <= {line.split("]")[0].strip("[ ") for line in os.lines}
