@@ -311,11 +311,12 @@ $(BUILD)/listen_backlog.so: tools/listen_backlog.c
 # The apiserver's dashboard is forwarded to http://127.0.0.1:$(DASHBOARD_PORT)/ (loopback only).
 DASHBOARD_PORT ?= 30080
 
-# EL=1 boots at EL1 as a VM is booted (no virtualization=on), GIC=2 with a GICv2
-# (docs/booting.md).
+# EL=1 boots at EL1 as a VM is booted (no virtualization=on), GIC=2 with a GICv2,
+# VIRTIO=pci with the network and disk as virtio-pci devices (docs/booting.md).
 run: setup default-image $(if $(filter tools,$(IMAGE)),$(TOOLS_INITFS))
 	$(Q)FTL_HOSTFWD_PORT=$(DASHBOARD_PORT) $(if $(EL),FTL_EL=$(EL)) $(if $(GIC),FTL_GIC=$(GIC)) \
-		tools/run.sh $(KERNEL_BIN) -initrd $(BUILD)/images/$(IMAGE)/initfs.bin
+		$(if $(VIRTIO),FTL_VIRTIO=$(VIRTIO)) tools/run.sh $(KERNEL_BIN) \
+		-initrd $(BUILD)/images/$(IMAGE)/initfs.bin
 
 # Rebuilds and reboots on every save under kernel/, libs/ and apps/ (Ctrl-C stops).
 dev: setup
@@ -394,6 +395,7 @@ clean:
 help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
 	@echo "                EL=1: at EL1 as in a VM; GIC=2: with a GICv2 (docs/booting.md)"
+	@echo "                VIRTIO=pci: network and disk as virtio-pci devices"
 	@echo "                IMAGE=tools: with the pipe tools, cat grep wc ... (docs/pipes.md)"
 	@echo "make dev        rebuild and reboot on every save (kernel/, libs/, apps/)"
 	@echo "make debug      boot under gdb with every symbol; APP=hello stops in its app_main"

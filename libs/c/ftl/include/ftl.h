@@ -99,11 +99,21 @@ FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *
 
 // ---- devices (docs/writing-drivers.md) ----
 
+// The transport of a virtio device item. "virtio,mmio": `mmio` is the register block;
+// "virtio,pci": `mmio` is the BAR with the virtio 1.x structures, at the offsets in `pci`.
+#define FTL_DEVICE_VIRTIO_MMIO 1
+#define FTL_DEVICE_VIRTIO_PCI 2
+
 // A device from an env item `{ device: { compatible: "...", virtio_id: N } }`.
 struct ftl_device {
     volatile void *mmio;      // its registers, mapped for this app (device memory)
     size_t mmio_size;
     ftl_handle_t irq;         // READABLE once the interrupt fired; then ftl_irq_ack
+    uint32_t transport;       // FTL_DEVICE_VIRTIO_*, 0 for anything else
+    struct {                  // FTL_DEVICE_VIRTIO_PCI: byte offsets in mmio (spec 4.1.4)
+        uint32_t common, isr, device, notify;
+        uint32_t notify_mult; // notify_off_multiplier
+    } pci;
 };
 
 /// Looks up a device item. FTL_ERR_NOT_FOUND / FTL_ERR_WRONG_TYPE as for other items.

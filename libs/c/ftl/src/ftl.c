@@ -158,6 +158,20 @@ ftl_err_t ftl_env_device(const struct ftl_env *env, const char *name, struct ftl
         out->mmio = (volatile void *)(uintptr_t)it->mmio;
         out->mmio_size = it->mmio_size;
         out->irq = it->handle;
+        out->transport = 0;
+        memset(&out->pci, 0, sizeof(out->pci));
+        if (strcmp(it->str, "virtio,mmio") == 0) {
+            out->transport = FTL_DEVICE_VIRTIO_MMIO;
+        } else if (strcmp(it->str, "virtio,pci") == 0) {
+            // The kernel packs the four offsets into `number`, 16 bits each.
+            uint64_t offs = (uint64_t)it->number;
+            out->transport = FTL_DEVICE_VIRTIO_PCI;
+            out->pci.common = (uint32_t)(offs & 0xffff);
+            out->pci.isr = (uint32_t)((offs >> 16) & 0xffff);
+            out->pci.device = (uint32_t)((offs >> 32) & 0xffff);
+            out->pci.notify = (uint32_t)(offs >> 48);
+            out->pci.notify_mult = it->reserved;
+        }
     }
     return err;
 }

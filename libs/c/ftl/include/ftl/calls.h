@@ -50,13 +50,17 @@ struct ftl_env_item {
     char name[FTL_ENV_NAME_MAX];
     uint32_t kind;                            // FTL_ENV_*
     ftl_handle_t handle;                      // CHANNEL
-    int64_t number;                           // NUMBER
+    int64_t number;                           // NUMBER; DEVICE "virtio,pci": the offsets
+                                              // of the common, ISR, device and notify
+                                              // structures in the BAR, 16 bits each
+                                              // from bit 0
     char str[FTL_ENV_STRING_MAX];             // STRING; CHANNEL: the service name;
                                               // DEVICE: the compatible string
     uint64_t mmio;                            // DEVICE: app address of its registers
     uint64_t mmio_size;                       // DEVICE: bytes of registers
     uint32_t irq;                             // DEVICE: interrupt number (INTID), for logs
-    uint32_t reserved;                        // DEVICE: handle = its interrupt handle
+    uint32_t reserved;                        // DEVICE "virtio,pci": notify_off_multiplier;
+                                              // DEVICE: handle = its interrupt handle
 };
 
 struct ftl_env {
