@@ -16,10 +16,11 @@ enum top_key {
     TOP_LIMITS,
     TOP_GRANTS,
     TOP_PREOPENS,
+    TOP_RESTART,
     TOP_COUNT
 };
-static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",     "exports",
-                                                "limits", "grants",    "preopens"};
+static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",      "exports",
+                                                "limits", "grants",    "preopens", "restart"};
 
 enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_CPU_MS, LIMIT_COUNT };
 static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib", "cpu_ms"};
@@ -27,13 +28,15 @@ static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem
 // Indexed by enum spec_isolation and enum spec_env_kind.
 static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
 static const char *const env_kinds[] = {"string", "number", "service", "device"};
+// Indexed by enum spec_restart.
+static const char *const restart_names[] = {"never", "on-failure", "always"};
 
 // Indexed by the bit number of enum spec_grant.
 static const char *const grant_keys[] = {"spawn", "log_read", "ps",     "stats",
-                                         "dma",   "device",   "console", "vm"};
+                                         "dma",   "device",   "console", "vm", "control"};
 #define GRANT_COUNT (sizeof(grant_keys) / sizeof(grant_keys[0]))
-#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console or vm"
-_Static_assert(SPEC_GRANT_VM == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
+#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console, vm or control"
+_Static_assert(SPEC_GRANT_CONTROL == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
 
 enum device_key { DEV_COMPATIBLE, DEV_VIRTIO_ID, DEV_COUNT };
 static const char *const device_keys[DEV_COUNT] = {"compatible", "virtio_id"};
@@ -346,7 +349,10 @@ static ftl_err_t read_env_value(struct parser *ps, struct spec_env_item *item, c
     }
 }
 
+static ftl_err_t read_bool(struct parser *ps, const char *what, bool *out);
+
 // Reads the one-key mapping of an env item: { string: .. }, { number: .. }, ...
+// (a service item may add `optional: true`).
 static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
 {
     struct yaml_event ev;
@@ -382,6 +388,14 @@ static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
     }
     char other[WORD_MAX];
     err = next_key(ps, &ev, other, &end);
+    if (err == FTL_OK && !end && item->kind == SPEC_ENV_SERVICE && strcmp(other, "optional") == 0) {
+        char what[80];
+        snprintf(what, sizeof(what), "'optional' of env item '%s'", item->name);
+        err = read_bool(ps, what, &item->optional);
+        if (err == FTL_OK) {
+            err = next_key(ps, &ev, other, &end);
+        }
+    }
     if (err == FTL_OK && !end && strcmp(other, kind) == 0) {
         return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", kind, kind_line);
     }
@@ -527,6 +541,26 @@ static ftl_err_t read_isolation(struct parser *ps, enum spec_isolation *out)
     return FTL_OK;
 }
 
+// restart: never | on-failure | always: what the controller does when the app ends
+// (docs/controller.md).
+static ftl_err_t read_restart(struct parser *ps, enum spec_restart *out)
+{
+    struct yaml_event ev;
+    ftl_err_t err = expect_scalar(ps, "'restart'", "one of never, on-failure or always", &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    char word[WORD_MAX];
+    copy_word(&ev, word);
+    int i = lookup(word, restart_names, COUNT(restart_names));
+    if (i < 0) {
+        return fail(ps, ev.line, "unknown restart policy '%s' (expected never, on-failure or "
+                    "always)", word);
+    }
+    *out = (enum spec_restart)i;
+    return FTL_OK;
+}
+
 // limits: { heap_kib: 1024, handles: 64 }: per-app overrides of the defaults.
 static ftl_err_t parse_limits(struct parser *ps)
 {
@@ -663,7 +697,7 @@ static ftl_err_t parse_grants(struct parser *ps)
         }
         int k = lookup(key, grant_keys, GRANT_COUNT);
         if (k < 0) {
-            char h[64];
+            char h[96];
             hint(h, sizeof(h), key, grant_keys, GRANT_COUNT, GRANT_LIST);
             return fail(ps, ev.line, "unknown grant '%s' (%s)", key, h);
         }
@@ -772,6 +806,8 @@ static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
         return parse_env(ps);
     case TOP_PREOPENS:
         return parse_preopens(ps);
+    case TOP_RESTART:
+        return read_restart(ps, &ps->out->restart);
     default:
         return parse_exports(ps);
     }
@@ -803,7 +839,7 @@ static ftl_err_t parse_spec(struct parser *ps)
         if (k < 0) {
             char h[96];
             hint(h, sizeof(h), key, top_keys, TOP_COUNT,
-                 "name, isolation, env, exports, limits, grants or preopens");
+                 "name, isolation, env, exports, limits, grants, preopens or restart");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {
@@ -984,7 +1020,8 @@ static void check_services(struct checker *c)
         }
         for (size_t k = 0; k < nenv_of(s); k++) {
             const struct spec_env_item *item = &s->env[k];
-            if (item->kind == SPEC_ENV_SERVICE && find_exporter(c, item->str) < 0) {
+            if (item->kind == SPEC_ENV_SERVICE && !item->optional &&
+                find_exporter(c, item->str) < 0) {
                 report(c, i, item->line, "app '%s' needs service '%s', which no app exports",
                        s->name, item->str);
             }

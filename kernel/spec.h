@@ -36,6 +36,8 @@ struct spec_env_item {
     char str[SPEC_STRING_MAX];       // STRING: the value; SERVICE: the service name;
                                      // DEVICE: the compatible string
     int64_t number;                  // NUMBER: the value; DEVICE: virtio_id, or -1 if absent
+    bool optional;                   // SERVICE with `optional: true`: the app starts without
+                                     // it when nobody serves it (ftl_service_connect later)
 };
 
 struct spec_export {
@@ -54,6 +56,15 @@ enum spec_grant {
     SPEC_GRANT_DEVICE = 1u << 5,     // `device` env items, ftl_irq_ack
     SPEC_GRANT_CONSOLE = 1u << 6,    // the `console` env item (typed bytes), ftl_console_write
     SPEC_GRANT_VM = 1u << 7,         // ftl_vm_create: a virtual machine (<ftl/vm.h>)
+    SPEC_GRANT_CONTROL = 1u << 8,    // the controller's calls (<ftl/control.h>): start apps
+                                     // from spec text, adopt, route and reach any service
+};
+
+// restart: what the controller does when the app ends (docs/controller.md).
+enum spec_restart {
+    SPEC_RESTART_NEVER,              // the default: started once, like a boot app always was
+    SPEC_RESTART_ON_FAILURE,         // again when it exits nonzero, crashes or is killed
+    SPEC_RESTART_ALWAYS,             // again whenever it ends
 };
 
 struct spec_grants {
@@ -84,6 +95,7 @@ struct spec {
     // directory and the fs server's path behind it; empty when the spec has none.
     char preopen_guest[SPEC_STRING_MAX];
     char preopen_path[SPEC_STRING_MAX];
+    enum spec_restart restart;       // `restart:`, SPEC_RESTART_NEVER when absent
 };
 
 struct spec_error {
