@@ -62,6 +62,11 @@ static ftl_err_t give_handle(struct process *p, struct object *obj, uaddr_t out)
     return err;
 }
 
+ftl_err_t app_give_handle(struct process *p, struct object *obj, uaddr_t out)
+{
+    return give_handle(p, obj, out);
+}
+
 ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h)
 {
     return handle_table_close(&p->handles, h);
@@ -561,6 +566,12 @@ enum call_no {
     CALL_VM_RUN,
     CALL_VM_IRQ,
     CALL_VM_STATS,
+    CALL_APP_CHECK,
+    CALL_APP_SPAWN,
+    CALL_APP_ADOPT,
+    CALL_APP_ROUTE,
+    CALL_SERVICE_CONNECT,
+    CALL_PROCESS_INFO,
     CALL_COUNT,
 };
 
@@ -639,6 +650,18 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_vm_irq(p, h0, (uint32_t)a[1], (uint32_t)a[2]);
     case CALL_VM_STATS:
         return sys_vm_stats(p, h0, a[1]);
+    case CALL_APP_CHECK:
+        return sys_app_check(p, a[0], a[1], a[2]);
+    case CALL_APP_SPAWN:
+        return sys_app_spawn(p, a[0], a[1]);
+    case CALL_APP_ADOPT:
+        return sys_app_adopt(p, a[0], a[1], a[2]);
+    case CALL_APP_ROUTE:
+        return sys_app_route(p, h0);
+    case CALL_SERVICE_CONNECT:
+        return sys_service_connect(p, a[0], a[1], a[2]);
+    case CALL_PROCESS_INFO:
+        return sys_process_info(p, h0, a[1]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }
