@@ -61,3 +61,12 @@ void app_upgrade_binary(struct app *a, uint8_t *bin, size_t bin_len, char *msg, 
 void app_delete(struct app *a);
 /// Stops app `a`'s instance and starts a new one now.
 void app_restart_now(struct app *a);
+
+// The desired state on the fs server (store.c).
+void store_init(void);
+/// Loads the applied specs (and binaries) kept on disk and applies them.
+void store_load(void);
+/// Keeps `a`'s applied spec and uploaded binary on disk.
+void store_save(const struct app *a);
+/// Forgets app `name` on disk.
+void store_remove(const char *name);

@@ -26,6 +26,8 @@ static void on_tick(const struct ftl_loop_event *ev)
 static void on_start(const struct ftl_loop_event *ev)
 {
     reconcile_init();
+    store_init();
+    store_load();
     uint32_t t;
     FTL_CHECK(ftl_loop_timer_start(ev->loop, TICK_NS, TICK_NS, on_tick, NULL, &t));
 }

@@ -158,6 +158,7 @@ static void upgrade_tick(struct app *a, int64_t now)
         a->new_bin = NULL;
     }
     free_upgrade(a);
+    store_save(a);
     snprintf(a->message, sizeof(a->message), "upgraded: the new instance serves");
     FTL_INFO("%s: upgraded: the new instance serves, the old one is stopped", a->name);
     set_state(a, "Running");
@@ -262,6 +263,7 @@ void app_apply(const struct ftl_spec_info *info, const char *spec, size_t len, u
     }
     a->backoff_ns = 0;
     start(a, ftl_time_now());
+    store_save(a);
     snprintf(msg, cap, "%s %s", info->name, a->proc ? "started" : a->message);
 }
 
@@ -273,6 +275,7 @@ void app_upgrade_binary(struct app *a, uint8_t *bin, size_t bin_len, char *msg, 
         a->bin = bin;
         a->bin_len = bin_len;
         start(a, ftl_time_now());
+        store_save(a);
         snprintf(msg, cap, "%s %s with the new binary", a->name,
                  a->proc ? "started" : "could not start");
         return;
@@ -287,6 +290,7 @@ void app_delete(struct app *a)
     free_upgrade(a);
     free(a->spec);
     free(a->bin);
+    store_remove(a->name);
     FTL_INFO("%s deleted: stopped", a->name);
     memset(a, 0, sizeof(*a));
 }
