@@ -509,6 +509,18 @@ _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
     process_abort("crashed", detail);
 }
 
+const struct process *process_by_kmem(const struct kmem *k)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &processes) {
+        struct process *p = container_of(pos, struct process, link);
+        if (k && p->kmem == k) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 struct process *process_find_unwatched(const char *name)
 {
     struct list *pos, *tmp;

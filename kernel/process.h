@@ -178,6 +178,9 @@ struct process *process_current(void);
 /// or NULL.
 struct process *process_find_unwatched(const char *name);
 
+/// The live process whose kernel-memory account is `k`, or NULL.
+const struct process *process_by_kmem(const struct kmem *k);
+
 /// Number of live processes.
 size_t process_count(void);
 

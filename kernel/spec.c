@@ -33,10 +33,10 @@ static const char *const restart_names[] = {"never", "on-failure", "always"};
 
 // Indexed by the bit number of enum spec_grant.
 static const char *const grant_keys[] = {"spawn", "log_read", "ps",     "stats",
-                                         "dma",   "device",   "console", "vm", "control"};
+                                         "dma",   "device",   "console", "vm", "control", "trace"};
 #define GRANT_COUNT (sizeof(grant_keys) / sizeof(grant_keys[0]))
-#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console, vm or control"
-_Static_assert(SPEC_GRANT_CONTROL == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
+#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console, vm, control or trace"
+_Static_assert(SPEC_GRANT_TRACE == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
 
 enum device_key { DEV_COMPATIBLE, DEV_VIRTIO_ID, DEV_COUNT };
 static const char *const device_keys[DEV_COUNT] = {"compatible", "virtio_id"};

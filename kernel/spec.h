@@ -58,6 +58,7 @@ enum spec_grant {
     SPEC_GRANT_VM = 1u << 7,         // ftl_vm_create: a virtual machine (<ftl/vm.h>)
     SPEC_GRANT_CONTROL = 1u << 8,    // the controller's calls (<ftl/control.h>): start apps
                                      // from spec text, adopt, route and reach any service
+    SPEC_GRANT_TRACE = 1u << 9,      // ftl_trace_attach: watch another app's messages
 };
 
 // restart: what the controller does when the app ends (docs/controller.md).

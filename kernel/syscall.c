@@ -9,6 +9,7 @@
 #include "poll.h"
 #include "timer.h"
 #include "vm/vm.h"
+#include "trace.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -225,6 +226,9 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
                              &head.handles[i]) != FTL_OK) {
             panic("channel_recv: handle table full after its check");
         }
+    }
+    if (trace_watches) { // a watch is open: is this message one it wants? (trace.c)
+        trace_message(p, m);
     }
     m->nhandles = 0; // the references now belong to the handle table
     memcpy(to, &head, data_off);
@@ -572,6 +576,7 @@ enum call_no {
     CALL_APP_ROUTE,
     CALL_SERVICE_CONNECT,
     CALL_PROCESS_INFO,
+    CALL_TRACE_ATTACH,
     CALL_COUNT,
 };
 
@@ -662,6 +667,8 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_service_connect(p, a[0], a[1], a[2]);
     case CALL_PROCESS_INFO:
         return sys_process_info(p, h0, a[1]);
+    case CALL_TRACE_ATTACH:
+        return sys_trace_attach(p, a[0], a[1], a[2]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -52,6 +52,19 @@ def ftlctl(ftl, *args, check=True):
     return r
 
 
+def wait_new(os, start, pattern, timeout_s=60):
+    """The match of the first line after os.lines[start] matching `pattern`."""
+    rx = re.compile(pattern)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in os.lines[start:]:
+            m = rx.search(line)
+            if m:
+                return m
+        time.sleep(0.1)
+    raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(os.lines[-40:]))
+
+
 def describe(ftl, app):
     out = ftlctl(ftl, "describe", app).stdout
     return dict(re.findall(r"^(\w+):\s*(.*)$", out, re.M))
@@ -106,9 +119,10 @@ def test_crash_loop_backs_off_more_each_time_and_delete_stops_it(ftl):
     r = ftlctl(ftl, "apply", "-f", str(ROOT / "apps/test_crash/spec.yaml"),
                "--binary", str(BUILD / "apps/test_crash.elf"))
     assert "test_crash started" in r.stdout
-    os.wait_for(r"test_crash crashed; restarting in 400 ms", timeout_s=20)
+    start = len(os.lines) - 1
+    wait_new(os, start, r"test_crash crashed; restarting in 400 ms", timeout_s=20)
     first = describe(ftl, "test_crash")
-    os.wait_for(r"test_crash crashed; restarting in 1600 ms", timeout_s=20)
+    wait_new(os, start, r"test_crash crashed; restarting in 1600 ms", timeout_s=20)
     later = describe(ftl, "test_crash")
     assert first["restart"] == "always" and first["last_exit"] == "crashed"
     assert int(later["restarts"]) > int(first["restarts"]) >= 1
@@ -135,14 +149,15 @@ def test_live_upgrade_loses_and_duplicates_nothing(ftl):
     os = ftl["os"]
     spec = (ROOT / "apps/test_echo_seq/spec.yaml").read_text()
     spec = spec.replace("until_reconnects: { number: 0 }", "until_reconnects: { number: 1 }")
+    start = len(os.lines)
     ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq", spec),
            "--binary", str(BUILD / "apps/test_echo_seq.elf"))
-    os.wait_for(r"test_echo_seq: sending", timeout_s=10)
+    wait_new(os, start, r"test_echo_seq: sending", timeout_s=10)
     r = ftlctl(ftl, "upgrade", "echo", str(BUILD / "apps/echo.elf"))
     assert "upgraded: the new instance serves" in r.stdout
-    m = os.wait_for(r"test_echo_seq: done: (\d+) replies in order, (\d+) wrong, (\d+) reconnects",
-                    timeout_s=60)
-    assert int(m[2]) == 0 and int(m[3]) >= 1 and int(m[1]) >= 2000
+    m = wait_new(os, start, r"test_echo_seq: done: (\d+) replies in order, (\d+) wrong, "
+                 r"(\d+) reconnects")
+    assert int(m[2]) == 0 and int(m[3]) >= 1 and int(m[1]) >= 2000, "\n".join(os.lines[-40:])
     assert not [l for l in os.lines if "test_echo_seq" in l and "ERROR" in l]
     assert len(processes(ftl, "echo")) == 1  # the old instance is gone
     d = describe(ftl, "echo")
@@ -165,6 +180,31 @@ def test_bad_upgrade_rolls_back_and_echo_still_serves(ftl):
                in l]) == done and time.monotonic() < deadline:
         time.sleep(0.2)
     assert time.monotonic() < deadline, "\n".join(ftl["os"].lines[-30:])
+
+
+def test_trace_shows_exactly_the_messages_sent(ftl):
+    status, body = api(ftl, "GET", "/api/trace/test_echo_seq")  # opens the watch
+    assert status == 200
+    since = json.loads(body)["next"]
+    done = len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies" in l])
+    spec = (ROOT / "apps/test_echo_seq/spec.yaml").read_text()
+    spec = spec.replace("count: { number: 2000 }", "count: { number: 5 }")
+    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq5", spec))
+    deadline = time.monotonic() + 20
+    while len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies" in l]) == done:
+        assert time.monotonic() < deadline, "\n".join(ftl["os"].lines[-30:])
+        time.sleep(0.2)
+    status, body = api(ftl, "GET", f"/api/trace/test_echo_seq?since={since}")
+    records = json.loads(body)["records"]
+    sent = [r for r in records if r["type"] == "DATA" and r["from"] == "test_echo_seq"]
+    back = [r for r in records if r["type"] == "DATA" and r["to"] == "test_echo_seq"]
+    assert [bytes.fromhex(r["first"]) for r in sent] == [b"1", b"2", b"3", b"4", b"5"]
+    assert all(r["to"] == "echo" and r["dir"] == "out" and r["len"] == 1 for r in sent)
+    assert len(back) == 5 and all(r["from"] == "echo" and r["dir"] == "in" for r in back)
+    assert all(r["dropped"] == 0 for r in records)
+    out = ftlctl(ftl, "trace", "-n", "2", "test_echo_seq").stdout.splitlines()
+    assert len(out) == 2
+    assert re.match(r"^\s*\d+\.\d{6} test_echo_seq -> echo (CONNECT|DATA)\(", out[0]), out
 
 
 def test_logs_prints_the_apps_lines(ftl):

@@ -192,8 +192,34 @@ static void list_apps(struct response *out, bool ka)
     respond_body(out, 200, "application/json", body, len + 2, ka);
 }
 
+// GET /api/trace/NAME?since=SEQ
+static bool route_trace(const struct ftl_http_request *req, struct response *out)
+{
+    static const char prefix[] = "/api/trace/";
+    size_t plen = sizeof(prefix) - 1, len = req->target_len;
+    const char *q = memchr(req->target, '?', len);
+    if (q) {
+        len = (size_t)(q - req->target);
+    }
+    if (len <= plen || memcmp(req->target, prefix, plen) != 0) {
+        return false;
+    }
+    char name[FTL_ENV_NAME_MAX];
+    if (len - plen >= sizeof(name) || !ftl_http_request_method_is(req, "GET")) {
+        respond_error(out, 400, "GET /api/trace/NAME?since=SEQ");
+        return true;
+    }
+    memcpy(name, req->target + plen, len - plen);
+    name[len - plen] = '\0';
+    trace_request(name, query_number(req, "since"), out, req->keep_alive);
+    return true;
+}
+
 bool route_apps(const struct ftl_http_request *req, struct response *out)
 {
+    if (route_trace(req, out)) {
+        return true;
+    }
     static const char prefix[] = "/api/apps";
     size_t plen = sizeof(prefix) - 1;
     size_t len = req->target_len;

@@ -244,6 +244,12 @@ static ftl_err_t k_process_info(ftl_handle_t process, struct ftl_process_info *o
     return kleave(k, sys_process_info(k.p, process, ua(out)));
 }
 
+static ftl_err_t k_trace_attach(const char *name, size_t len, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_trace_attach(k.p, ua(name), len, ua(out)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -288,6 +294,7 @@ static const struct ftl_calls inkernel_calls = {
     .app_route = k_app_route,
     .service_connect = k_service_connect,
     .process_info = k_process_info,
+    .trace_attach = k_trace_attach,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

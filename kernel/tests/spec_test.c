@@ -784,7 +784,7 @@ static void unknown_grant_is_reported_with_its_line(void **state)
                  "unknown grant 'spwan' (did you mean 'spawn'?)");
     expect_error(MIN_SPEC "grants:\n  network: true\n", 4,
                  "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device, "
-                 "console, vm or control)");
+                 "console, vm, control or trace)");
     expect_error(MIN_SPEC "grant:\n  ps: true\n", 3, "unknown key 'grant' (did you mean 'grants'?)");
 }
 

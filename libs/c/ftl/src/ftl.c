@@ -322,3 +322,8 @@ ftl_err_t ftl_service_reconnect(const char *name, int64_t timeout_ns, ftl_handle
         ftl_sleep_ns(20 * 1000000LL);
     }
 }
+
+ftl_err_t ftl_trace_attach(const char *name, size_t len, ftl_handle_t *out_channel)
+{
+    return ftl_calls_->trace_attach(name, len, out_channel);
+}

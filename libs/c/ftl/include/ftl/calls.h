@@ -100,6 +100,7 @@ struct ftl_app_entry {
 };
 
 #include <ftl/control.h> // after FTL_ENV_NAME_MAX
+#include <ftl/trace.h>
 
 struct ftl_calls {
     uint32_t version;                         // FTL_CALLS_VERSION
@@ -141,6 +142,7 @@ struct ftl_calls {
     ftl_err_t (*app_route)(ftl_handle_t process);
     ftl_err_t (*service_connect)(const char *name, size_t len, ftl_handle_t *out_channel);
     ftl_err_t (*process_info)(ftl_handle_t process, struct ftl_process_info *out);
+    ftl_err_t (*trace_attach)(const char *name, size_t len, ftl_handle_t *out_channel);
 };
 
 // What the kernel passes to the app's entry point (x0).
