@@ -59,6 +59,16 @@ ftl_err_t control_note_service(struct process *p, const char *key, const char *s
     return FTL_OK;
 }
 
+void control_note_via(struct process *p, const struct spec_env_item *it)
+{
+    if (p->nservices == 0) {
+        return;
+    }
+    struct process_service *s = &p->services[p->nservices - 1];
+    s->nvia = it->nvia;
+    memcpy(s->via, it->via, sizeof(s->via));
+}
+
 // Copies app string [name, name+len) into `out` (SPEC_NAME_MAX bytes) as a C string.
 static ftl_err_t copy_name(struct process *p, uaddr_t name, size_t len, char *out)
 {
@@ -373,9 +383,11 @@ ftl_err_t sys_service_connect(struct process *p, uaddr_t name, size_t len, uaddr
         return FTL_ERR_BAD_ADDRESS;
     }
     const char *service = NULL;
+    const struct process_service *rec = NULL;
     for (size_t i = 0; i < p->nservices && !service; i++) {
         if (p->services[i].key[0] && strcmp(p->services[i].key, key) == 0) {
-            service = p->services[i].service;
+            rec = &p->services[i];
+            service = rec->service;
         }
     }
     if (!service && process_has_grant(p, SPEC_GRANT_CONTROL)) {
@@ -388,7 +400,8 @@ ftl_err_t sys_service_connect(struct process *p, uaddr_t name, size_t len, uaddr
         return FTL_ERR_TOO_MANY;
     }
     struct channel *c;
-    err = startup_connect(p, service, &c);
+    err = rec && rec->nvia ? startup_connect_via(p, service, rec->via, rec->nvia, &c)
+                           : startup_connect(p, service, &c);
     if (err != FTL_OK) {
         return err;
     }

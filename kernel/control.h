@@ -16,3 +16,6 @@ struct channel *control_route(const char *service);
 /// to `p`'s kernel memory. FTL_ERR_NO_MEMORY, FTL_ERR_TOO_MANY.
 FTL_MUST_CHECK ftl_err_t control_note_service(struct process *p, const char *key,
                                               const char *service);
+
+/// Records the interceptors of the last service control_note_service recorded for `p`.
+void control_note_via(struct process *p, const struct spec_env_item *it);

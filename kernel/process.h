@@ -149,6 +149,8 @@ struct process_watch {
 struct process_service {
     char key[SPEC_NAME_MAX];
     char service[SPEC_NAME_MAX];
+    uint32_t nvia;                   // the interceptors its channel passes through
+    char via[SPEC_VIA_MAX][SPEC_NAME_MAX];
 };
 
 /// Gives `p` a watch object and returns it with one reference for the caller.

@@ -351,6 +351,45 @@ static ftl_err_t read_env_value(struct parser *ps, struct spec_env_item *item, c
 
 static ftl_err_t read_bool(struct parser *ps, const char *what, bool *out);
 
+// via: [ratelimit, msglog]: the interceptor apps a service item's channel passes through.
+static ftl_err_t parse_via(struct parser *ps, struct spec_env_item *item)
+{
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_SEQ_START) {
+        return fail(ps, ev.line, "'via' of env item '%s' must be a list of interceptor apps like "
+                    "[ratelimit], got %s", item->name, describe(&ev));
+    }
+    for (;;) {
+        err = next(ps, &ev);
+        if (err != FTL_OK || ev.type == YAML_EVENT_SEQ_END) {
+            return err;
+        }
+        if (ev.type != YAML_EVENT_SCALAR) {
+            return fail(ps, ev.line, "each entry of 'via' must be an app name, got %s",
+                        describe(&ev));
+        }
+        char name[WORD_MAX];
+        copy_word(&ev, name);
+        err = check_name(ps, ev.line, "app name in 'via'", name);
+        if (err != FTL_OK) {
+            return err;
+        }
+        if (item->nvia == SPEC_VIA_MAX) {
+            return fail(ps, ev.line, "too many apps in 'via' (at most %d)", SPEC_VIA_MAX);
+        }
+        for (uint32_t i = 0; i < item->nvia; i++) {
+            if (strcmp(item->via[i], name) == 0) {
+                return fail(ps, ev.line, "app '%s' is listed twice in 'via'", name);
+            }
+        }
+        memcpy(item->via[item->nvia++], name, strlen(name) + 1);
+    }
+}
+
 // Reads the one-key mapping of an env item: { string: .. }, { number: .. }, ...
 // (a service item may add `optional: true`).
 static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
@@ -388,10 +427,17 @@ static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
     }
     char other[WORD_MAX];
     err = next_key(ps, &ev, other, &end);
-    if (err == FTL_OK && !end && item->kind == SPEC_ENV_SERVICE && strcmp(other, "optional") == 0) {
+    int seen_optional = 0, seen_via = 0;
+    while (err == FTL_OK && !end && item->kind == SPEC_ENV_SERVICE &&
+           (strcmp(other, "optional") == 0 || strcmp(other, "via") == 0)) {
+        int *seen = other[0] == 'o' ? &seen_optional : &seen_via;
+        if (*seen) {
+            return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", other, *seen);
+        }
+        *seen = ev.line;
         char what[80];
-        snprintf(what, sizeof(what), "'optional' of env item '%s'", item->name);
-        err = read_bool(ps, what, &item->optional);
+        snprintf(what, sizeof(what), "'%s' of env item '%s'", other, item->name);
+        err = other[0] == 'o' ? read_bool(ps, what, &item->optional) : parse_via(ps, item);
         if (err == FTL_OK) {
             err = next_key(ps, &ev, other, &end);
         }
@@ -1011,6 +1057,16 @@ static void check_export(struct checker *c, size_t i, size_t e)
     }
 }
 
+static int find_app_index(const struct checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->specs[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 static void check_services(struct checker *c)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -1024,6 +1080,12 @@ static void check_services(struct checker *c)
                 find_exporter(c, item->str) < 0) {
                 report(c, i, item->line, "app '%s' needs service '%s', which no app exports",
                        s->name, item->str);
+            }
+            for (uint32_t v = 0; item->kind == SPEC_ENV_SERVICE && v < item->nvia; v++) {
+                if (find_app_index(c, item->via[v]) < 0) {
+                    report(c, i, item->line, "interceptor '%s' of env item '%s' is not an app",
+                           item->via[v], item->name);
+                }
             }
         }
     }

@@ -13,6 +13,7 @@
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
 #define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
 #define SPEC_SPAWN_MAX 8      // apps one spec may grant spawning
+#define SPEC_VIA_MAX 2        // interceptors on one service item (`via:`)
 
 enum spec_isolation {
     SPEC_ISO_INKERNEL,
@@ -38,6 +39,8 @@ struct spec_env_item {
     int64_t number;                  // NUMBER: the value; DEVICE: virtio_id, or -1 if absent
     bool optional;                   // SERVICE with `optional: true`: the app starts without
                                      // it when nobody serves it (ftl_service_connect later)
+    uint32_t nvia;                   // SERVICE with `via: [a, b]`: the interceptor apps its
+    char via[SPEC_VIA_MAX][SPEC_NAME_MAX]; // channel passes through, in order (controller.md)
 };
 
 struct spec_export {

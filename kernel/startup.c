@@ -25,6 +25,8 @@ struct app {
 static struct app apps[APPS_MAX];
 static size_t napps;
 
+static struct app *find_app(const char *name);
+
 static void report(void *ctx, const struct spec_error *err)
 {
     (void)ctx;
@@ -151,13 +153,17 @@ static bool create_process_from(const struct spec *s, const void *upload, size_t
 static ftl_err_t connect_service(struct process *client, const struct spec_env_item *it)
 {
     struct channel *c;
-    ftl_err_t err = startup_connect(client, it->str, &c);
+    ftl_err_t err = it->nvia ? startup_connect_via(client, it->str, it->via, it->nvia, &c)
+                             : startup_connect(client, it->str, &c);
     if (it->optional && (err == FTL_ERR_NOT_FOUND || err == FTL_ERR_PEER_CLOSED)) {
         // Nobody serves it now: no env item, but ftl_service_connect may reach it later.
         return control_note_service(client, it->name, it->str);
     }
     if (err == FTL_OK) {
         err = control_note_service(client, it->name, it->str);
+        if (err == FTL_OK) {
+            control_note_via(client, it);
+        }
         if (err != FTL_OK) {
             object_unref(&c->obj);
             return err;
@@ -167,6 +173,63 @@ static ftl_err_t connect_service(struct process *client, const struct spec_env_i
         return err;
     }
     return process_env_add(client, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
+}
+
+// Sends `service`'s CONNECT with `handles` (references taken over, also on error) on
+// the system channel `system`, charged to `client`.
+static ftl_err_t send_connect(struct process *client, struct channel *system, const char *service,
+                              struct object **handles, uint32_t nhandles)
+{
+    size_t ulen = strlen(service);
+    struct msg *m = msg_alloc(client->kmem, ulen);
+    if (!m) {
+        for (uint32_t i = 0; i < nhandles; i++) {
+            object_unref(handles[i]);
+        }
+        return FTL_ERR_NO_MEMORY;
+    }
+    m->type = FTL_MSG_CONNECT;
+    memcpy(m->data, service, ulen);
+    for (uint32_t i = 0; i < nhandles; i++) {
+        m->handles[i] = (struct handle_entry){handles[i], FTL_RIGHTS_ALL};
+    }
+    m->nhandles = nhandles;
+    ftl_err_t err = channel_send(system, m);
+    if (err != FTL_OK) {
+        msg_free(m); // drops the handles' references
+    }
+    return err;
+}
+
+ftl_err_t startup_connect_via(struct process *client, const char *service,
+                              const char (*via)[SPEC_NAME_MAX], size_t nvia, struct channel **out)
+{
+    if (nvia == 0) {
+        return startup_connect(client, service, out);
+    }
+    struct app *ia = find_app(via[0]);
+    if (!ia || !ia->ok) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    struct channel *up;
+    ftl_err_t err = startup_connect_via(client, service, via + 1, nvia - 1, &up);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct channel *c, *s;
+    err = channel_create_pair(client->kmem, &c, &s);
+    if (err != FTL_OK) {
+        object_unref(&up->obj);
+        return err;
+    }
+    struct object *handles[2] = {&s->obj, &up->obj};
+    err = send_connect(client, ia->system, service, handles, 2);
+    if (err != FTL_OK) {
+        object_unref(&c->obj);
+        return err;
+    }
+    *out = c;
+    return FTL_OK;
 }
 
 ftl_err_t startup_connect(struct process *client, const char *service, struct channel **out)
@@ -263,6 +326,10 @@ static void propagate_failures(void)
                 struct app *server = it->kind == SPEC_ENV_SERVICE && !it->optional
                                          ? exporter_of(it->str)
                                          : NULL;
+                for (uint32_t v = 0; it->kind == SPEC_ENV_SERVICE && v < it->nvia; v++) {
+                    struct app *ia = find_app(it->via[v]);
+                    server = ia && !ia->ok ? ia : server;
+                }
                 if (server && !server->ok) {
                     klog(FTL_LOG_ERROR, "%s:%d: not starting '%s': service '%s' is unavailable",
                          a->spec->file, it->line, a->spec->name, it->str);

@@ -13,6 +13,7 @@ void startup_run(void);
 
 struct process;
 struct kmem;
+#include "spec.h"
 
 /// Makes a new instance of app `name` from the boot image, wired like the boot
 /// instance (its services connect to the exporting apps started at boot), ready for
@@ -44,6 +45,14 @@ FTL_MUST_CHECK ftl_err_t startup_spawn_spec(const struct spec *s, const void *bi
 /// FTL_ERR_NOT_FOUND if nobody serves it, FTL_ERR_PEER_CLOSED if its server is gone.
 FTL_MUST_CHECK ftl_err_t startup_connect(struct process *client, const char *service,
                                          struct channel **out);
+
+/// As startup_connect, through the interceptor apps via[0..nvia) in order: interceptor
+/// via[0] gets a CONNECT (data: the service) carrying the client's peer end in
+/// handles[0] and a channel toward the next hop (the next interceptor or the service)
+/// in handles[1]. FTL_ERR_NOT_FOUND if an interceptor is not running.
+FTL_MUST_CHECK ftl_err_t startup_connect_via(struct process *client, const char *service,
+                                             const char (*via)[SPEC_NAME_MAX], size_t nvia,
+                                             struct channel **out);
 
 /// The kernel's end of the system channel of boot app `name`'s instance, or NULL; its
 /// spec in *out_spec (NULL if it did not start at boot).

@@ -16,7 +16,8 @@ import pytest
 from ftlboot import BUILD, DISK_IMG, ROOT, Qemu, make_initfs
 from test_net import free_port
 
-APPS = ["virtio_net", "tcpip", "apiserver", "controller", "echo", "virtio_blk", "fs", "hello"]
+APPS = ["virtio_net", "tcpip", "apiserver", "controller", "echo", "virtio_blk", "fs", "hello",
+        "msglog", "ratelimit"]
 FTLCTL = [sys.executable, str(ROOT / "tools" / "ftlctl")]
 
 
@@ -180,6 +181,25 @@ def test_bad_upgrade_rolls_back_and_echo_still_serves(ftl):
                in l]) == done and time.monotonic() < deadline:
         time.sleep(0.2)
     assert time.monotonic() < deadline, "\n".join(ftl["os"].lines[-30:])
+
+
+def test_interceptors_see_and_forward_every_message_and_the_limiter_limits(ftl):
+    os = ftl["os"]
+    spec = (ROOT / "apps/test_echo_seq/spec.yaml").read_text()
+    spec = spec.replace("count: { number: 2000 }", "count: { number: 12 }")
+    spec = spec.replace("echo:  { service: echo }", "echo:  { service: echo, via: [msglog, ratelimit] }")
+    assert "via: [msglog, ratelimit]" in spec
+    start = len(os.lines)
+    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seqvia", spec))
+    wait_new(os, start, r"test_echo_seq: done: 12 replies in order, 0 wrong, 0 reconnects")
+    m = wait_new(os, start, r"msglog: #(\d+) closed: (\d+) messages to echo, (\d+) back")
+    assert (m[2], m[3]) == ("12", "12")
+    logged = [l for l in os.lines[start:] if re.search(rf"msglog: #{m[1]} -> DATA\(", l)]
+    assert [re.search(r'"(\d+)"', l)[1] for l in logged] == [str(i) for i in range(1, 13)]
+    r = wait_new(os, start, r"ratelimit: #\d+ closed: (\d+) messages to echo went at once, "
+                 r"(\d+) were held back \(limit 20/s\)")
+    # 12 messages 1 ms apart against 20/s after a burst of 5: some had to wait
+    assert int(r[1]) + int(r[2]) == 12 and int(r[1]) >= 5 and int(r[2]) >= 1
 
 
 def test_trace_shows_exactly_the_messages_sent(ftl):

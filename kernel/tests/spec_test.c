@@ -1038,9 +1038,37 @@ static void optional_service_item_may_have_no_exporter(void **state)
     assert_true(ok[0]);
 }
 
+static void via_lists_interceptor_apps(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "env:\n  echo: { service: echo, via: [ratelimit, msglog] }\n");
+    assert_int_equal(spec.env[0].nvia, 2);
+    assert_string_equal(spec.env[0].via[0], "ratelimit");
+    assert_string_equal(spec.env[0].via[1], "msglog");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: ratelimit }\n", 4,
+                 "'via' of env item 'echo' must be a list of interceptor apps");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a, b, c] }\n", 4,
+                 "too many apps in 'via' (at most 2)");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a, a] }\n", 4, "listed twice");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a], via: [b] }\n", 4,
+                 "duplicate key 'via'");
+    expect_error(MIN_SPEC "env:\n  s: { string: x, via: [a] }\n", 4, "two kinds");
+    parse_app(0, "apps/a/spec.yaml", "name: a\nisolation: user\nexports: [{service: s}]\n");
+    parse_app(1, "apps/b/spec.yaml",
+              "name: b\nisolation: user\nenv:\n  s: { service: s, via: [nobody] }\n");
+    bool ok[2];
+    struct errors errs = {0};
+    assert_int_equal(spec_check_system(sys, 2, ok, collect, &errs), FTL_ERR_PARSE);
+    expect_system_error(&errs, 0, "apps/b/spec.yaml", 4,
+                        "interceptor 'nobody' of env item 's' is not an app");
+    assert_true(ok[0]);
+    assert_false(ok[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(via_lists_interceptor_apps),
         cmocka_unit_test(restart_policy_is_read_and_defaults_to_never),
         cmocka_unit_test(control_grant_is_a_boolean_grant),
         cmocka_unit_test(optional_service_item_may_have_no_exporter),
