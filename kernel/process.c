@@ -509,6 +509,12 @@ _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
     process_abort("crashed", detail);
 }
 
+struct process *process_next(struct process *prev)
+{
+    struct list *next = prev ? prev->link.next : processes.next;
+    return next == &processes ? NULL : container_of(next, struct process, link);
+}
+
 const struct process *process_by_kmem(const struct kmem *k)
 {
     struct list *pos, *tmp;

@@ -180,6 +180,9 @@ struct process *process_current(void);
 /// or NULL.
 struct process *process_find_unwatched(const char *name);
 
+/// The live process after `prev` (the first if `prev` is NULL), or NULL at the end.
+struct process *process_next(struct process *prev);
+
 /// The live process whose kernel-memory account is `k`, or NULL.
 const struct process *process_by_kmem(const struct kmem *k);
 

@@ -577,6 +577,7 @@ enum call_no {
     CALL_SERVICE_CONNECT,
     CALL_PROCESS_INFO,
     CALL_TRACE_ATTACH,
+    CALL_CHANNEL_GRAPH,
     CALL_COUNT,
 };
 
@@ -669,6 +670,8 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_process_info(p, h0, a[1]);
     case CALL_TRACE_ATTACH:
         return sys_trace_attach(p, a[0], a[1], a[2]);
+    case CALL_CHANNEL_GRAPH:
+        return sys_channel_graph(p, a[0], a[1], a[2]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -138,3 +138,89 @@ ftl_err_t sys_trace_attach(struct process *p, uaddr_t name, size_t len, uaddr_t 
     trace_watches++;
     return FTL_OK;
 }
+
+#define GRAPH_ENDS_MAX 2048   // channel ends ftl_channel_graph looks at
+#define GRAPH_EDGES_MAX 128
+
+struct end_owner {
+    const struct channel *ch;
+    const struct process *owner;
+};
+
+// Adds one channel between a and b carrying `messages` to the edges in `e`.
+static size_t add_edge(struct ftl_channel_edge *e, size_t n, const char *a, const char *b,
+                       uint64_t messages)
+{
+    if (strcmp(a, b) > 0) {
+        const char *t = a;
+        a = b;
+        b = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(e[i].a, a) == 0 && strcmp(e[i].b, b) == 0) {
+            e[i].channels++;
+            e[i].messages += messages;
+            return n;
+        }
+    }
+    if (n == GRAPH_EDGES_MAX) {
+        return n;
+    }
+    memset(&e[n], 0, sizeof(e[n]));
+    snprintf(e[n].a, sizeof(e[n].a), "%s", a);
+    snprintf(e[n].b, sizeof(e[n].b), "%s", b);
+    e[n].channels = 1;
+    e[n].messages = messages;
+    return n + 1;
+}
+
+ftl_err_t sys_channel_graph(struct process *p, uaddr_t out, size_t max, uaddr_t out_n)
+{
+    if (!process_has_grant(p, SPEC_GRANT_PS)) {
+        return FTL_ERR_DENIED;
+    }
+    if (max > GRAPH_EDGES_MAX) {
+        max = GRAPH_EDGES_MAX;
+    }
+    if (!process_range(p, out, max * sizeof(struct ftl_channel_edge), ARCH_PROT_WRITE) ||
+        !process_range(p, out_n, sizeof(size_t), ARCH_PROT_WRITE)) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    struct end_owner *ends = kmalloc(GRAPH_ENDS_MAX * sizeof(*ends));
+    struct ftl_channel_edge *edges = kmalloc(GRAPH_EDGES_MAX * sizeof(*edges));
+    if (!ends || !edges) {
+        kfree(ends);
+        kfree(edges);
+        return FTL_ERR_NO_MEMORY;
+    }
+    size_t nends = 0, nedges = 0;
+    for (struct process *q = process_next(NULL); q; q = process_next(q)) {
+        for (size_t h = 0; h < FTL_PROCESS_HANDLES_MAX && nends < GRAPH_ENDS_MAX; h++) {
+            const struct object *o = q->handles.entries[h].obj;
+            if (o && o->type == OBJ_CHANNEL) {
+                ends[nends++] = (struct end_owner){(const struct channel *)o, q};
+            }
+        }
+    }
+    for (size_t i = 0; i < nends; i++) {
+        const struct channel *peer = ends[i].ch->peer;
+        if (!peer || (uintptr_t)peer < (uintptr_t)ends[i].ch) {
+            continue; // each pair once, from its lower end
+        }
+        for (size_t j = 0; j < nends; j++) {
+            if (ends[j].ch == peer) {
+                nedges = add_edge(edges, nedges, ends[i].owner->name, ends[j].owner->name,
+                                  ends[i].ch->received + peer->received);
+                break;
+            }
+        }
+    }
+    size_t n = nedges < max ? nedges : max;
+    ftl_err_t err = app_copy_out(p, out, edges, n * sizeof(*edges));
+    if (err == FTL_OK) {
+        err = app_copy_out(p, out_n, &n, sizeof(n));
+    }
+    kfree(ends);
+    kfree(edges);
+    return err;
+}

@@ -233,6 +233,21 @@ def test_logs_prints_the_apps_lines(ftl):
     assert all(l.startswith("[hello ") for l in out.splitlines())
 
 
+def test_dashboard_draws_the_graph_and_its_restart_button_restarts(ftl, tmp_path):
+    from test_dashboard import chromium
+    status, body = api(ftl, "GET", "/api/graph")
+    edges = json.loads(body)["edges"]
+    assert status == 200 and {"a": "apiserver", "b": "tcpip"}.items() <= \
+        next(e for e in edges if {e["a"], e["b"]} == {"apiserver", "tcpip"}).items()
+    before = int(describe(ftl, "echo")["restarts"])
+    url = f"http://127.0.0.1:{ftl['port']}/?click=restart:echo"
+    dom = chromium(tmp_path, "--dump-dom", url).stdout
+    assert '<g class="node" data-name="echo">' in dom
+    assert 'class="edge" data-a="apiserver" data-b="tcpip"' in dom
+    assert 'id="restart-echo"' in dom and 'id="stop-echo"' in dom
+    assert int(describe(ftl, "echo")["restarts"]) == before + 1  # the click, through the API
+
+
 def test_applied_app_survives_a_reboot(ftl):
     # test_echo_seq was applied (count 5, its uploaded binary); test_crash was deleted.
     ftl["os"].stop()

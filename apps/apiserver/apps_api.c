@@ -6,9 +6,11 @@
 //                                        uploaded binary if binary=1
 //   DELETE /api/apps/NAME                delete: stop it and forget it
 //   POST   /api/apps/NAME/restart        stop and start it now
+//   POST   /api/apps/NAME/stop, /start   stop it and keep it stopped; start it again
 //   POST   /api/apps/NAME/binary?offset=O&total=T   a piece of a binary (ELF)
 //   POST   /api/apps/NAME/upgrade        live upgrade to the uploaded binary
 #include <ftl.h>
+#include <ftl/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +194,45 @@ static void list_apps(struct response *out, bool ka)
     respond_body(out, 200, "application/json", body, len + 2, ka);
 }
 
+// GET /api/graph: {"edges": [{"a", "b", "channels", "messages"}]}
+static void api_graph(struct response *out, bool ka)
+{
+    static struct ftl_channel_edge edges[128];
+    static char gbody[RESPONSE_MAX - 1024];
+    size_t n = 0;
+    ftl_err_t err = ftl_channel_graph(edges, 128, &n);
+    if (err != FTL_OK) {
+        respond_error(out, 503, ftl_err_str(err));
+        return;
+    }
+    struct ftl_json j;
+    ftl_json_init(&j, gbody, sizeof(gbody));
+    ftl_json_object_begin(&j);
+    ftl_json_key(&j, "edges");
+    ftl_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++) {
+        edges[i].a[sizeof(edges[i].a) - 1] = edges[i].b[sizeof(edges[i].b) - 1] = '\0';
+        ftl_json_object_begin(&j);
+        ftl_json_key(&j, "a");
+        ftl_json_string(&j, edges[i].a);
+        ftl_json_key(&j, "b");
+        ftl_json_string(&j, edges[i].b);
+        ftl_json_key(&j, "channels");
+        ftl_json_uint(&j, edges[i].channels);
+        ftl_json_key(&j, "messages");
+        ftl_json_uint(&j, edges[i].messages);
+        ftl_json_object_end(&j);
+    }
+    ftl_json_array_end(&j);
+    ftl_json_object_end(&j);
+    size_t len;
+    if (ftl_json_finish(&j, &len) != FTL_OK) {
+        respond_error(out, 500, "response too large");
+        return;
+    }
+    respond_body(out, 200, "application/json", gbody, len, ka);
+}
+
 // GET /api/trace/NAME?since=SEQ
 static bool route_trace(const struct ftl_http_request *req, struct response *out)
 {
@@ -218,6 +259,11 @@ static bool route_trace(const struct ftl_http_request *req, struct response *out
 bool route_apps(const struct ftl_http_request *req, struct response *out)
 {
     if (route_trace(req, out)) {
+        return true;
+    }
+    if (req->target_len >= 10 && memcmp(req->target, "/api/graph", 10) == 0 &&
+        (req->target_len == 10 || req->target[10] == '?')) {
+        api_graph(out, req->keep_alive);
         return true;
     }
     static const char prefix[] = "/api/apps";
@@ -261,7 +307,9 @@ bool route_apps(const struct ftl_http_request *req, struct response *out)
         ask_and_respond(out, ka, head, NULL, 0);
     } else if (name[0] && post && strcmp(action, "binary") == 0) {
         upload(req, out, ka, name);
-    } else if (name[0] && post && (strcmp(action, "restart") == 0 || strcmp(action, "upgrade") == 0)) {
+    } else if (name[0] && post &&
+               (strcmp(action, "restart") == 0 || strcmp(action, "upgrade") == 0 ||
+                strcmp(action, "stop") == 0 || strcmp(action, "start") == 0)) {
         snprintf(head, sizeof(head), "%s %s", action, name);
         ask_and_respond(out, ka, head, NULL, 0);
     } else {

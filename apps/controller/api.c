@@ -229,6 +229,14 @@ void api_handle(const uint8_t *req, size_t len, char *out, size_t cap, size_t *o
         app_delete(a);
         snprintf(msg, sizeof(msg), "%s deleted", name);
         reply_message(out, cap, out_len, msg);
+    } else if (strcmp(verb, "stop") == 0) {
+        app_stop(a);
+        snprintf(msg, sizeof(msg), "%s stopped", name);
+        reply_message(out, cap, out_len, msg);
+    } else if (strcmp(verb, "start") == 0) {
+        app_restart_now(a);
+        snprintf(msg, sizeof(msg), "%s started", name);
+        reply_message(out, cap, out_len, msg);
     } else if (strcmp(verb, "restart") == 0) {
         app_restart_now(a);
         snprintf(msg, sizeof(msg), "%s restarted", name);

@@ -59,6 +59,8 @@ void app_apply(const struct ftl_spec_info *info, const char *spec, size_t len, u
 void app_upgrade_binary(struct app *a, uint8_t *bin, size_t bin_len, char *msg, size_t cap);
 /// Stops app `a` and forgets it.
 void app_delete(struct app *a);
+/// Stops app `a`'s instance and keeps it stopped (desired: stopped) until started.
+void app_stop(struct app *a);
 /// Stops app `a`'s instance and starts a new one now.
 void app_restart_now(struct app *a);
 

@@ -295,6 +295,21 @@ void app_delete(struct app *a)
     memset(a, 0, sizeof(*a));
 }
 
+void app_stop(struct app *a)
+{
+    a->desired = false;
+    a->next_start_ns = 0;
+    stop_instance(&a->new_proc);
+    free_upgrade(a);
+    if (a->proc) {
+        stop_instance(&a->proc);
+        snprintf(a->last_exit, sizeof(a->last_exit), "stopped");
+        a->last_exit_ns = ftl_time_now();
+    }
+    snprintf(a->state, sizeof(a->state), "Stopped");
+    FTL_INFO("%s stopped", a->name);
+}
+
 void app_restart_now(struct app *a)
 {
     stop_instance(&a->proc);

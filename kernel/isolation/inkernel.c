@@ -250,6 +250,12 @@ static ftl_err_t k_trace_attach(const char *name, size_t len, ftl_handle_t *out)
     return kleave(k, sys_trace_attach(k.p, ua(name), len, ua(out)));
 }
 
+static ftl_err_t k_channel_graph(struct ftl_channel_edge *out, size_t max, size_t *out_n)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_graph(k.p, ua(out), max, ua(out_n)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -295,6 +301,7 @@ static const struct ftl_calls inkernel_calls = {
     .service_connect = k_service_connect,
     .process_info = k_process_info,
     .trace_attach = k_trace_attach,
+    .channel_graph = k_channel_graph,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -327,3 +327,8 @@ ftl_err_t ftl_trace_attach(const char *name, size_t len, ftl_handle_t *out_chann
 {
     return ftl_calls_->trace_attach(name, len, out_channel);
 }
+
+ftl_err_t ftl_channel_graph(struct ftl_channel_edge *out, size_t max, size_t *out_n)
+{
+    return ftl_calls_->channel_graph(out, max, out_n);
+}

@@ -22,6 +22,21 @@ struct ftl_trace_record {
     uint8_t first[FTL_TRACE_FIRST_BYTES]; // the first min(len, 32) bytes of data
 };
 
+// Two apps joined by channels, from ftl_channel_graph.
+struct ftl_channel_edge {
+    char a[FTL_ENV_NAME_MAX];
+    char b[FTL_ENV_NAME_MAX];
+    uint32_t channels;                  // open channels between them
+    uint32_t reserved;
+    uint64_t messages;                  // messages sent over those channels since each was made
+};
+
+/// The graph of apps and the channels between them (channels with an end held by the
+/// kernel, like system channels, are left out): up to `max` edges into `out`. Needs the
+/// `ps` grant.
+FTL_MUST_CHECK ftl_err_t ftl_channel_graph(struct ftl_channel_edge *out, size_t max,
+                                           size_t *out_n);
+
 /// Watches app `name` (its running instances and every later one) and returns the
 /// channel its trace records arrive on; closing it stops the watch. At most 4 watches
 /// in the whole system (FTL_ERR_TOO_MANY). Needs the `trace` grant.
