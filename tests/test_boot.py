@@ -4,7 +4,7 @@ import re
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 16 of 16 apps started$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 19 of 19 apps started$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')

@@ -224,8 +224,13 @@ def js_engine_bytes():
 
 
 def test_default_boot_image_is_under_a_mebibyte_with_stripped_4k_aligned_apps():
-    # The 1 MiB goal predates the JS engine in the kernel: it holds for the rest.
-    assert KERNEL.stat().st_size + DEFAULT_INITFS.stat().st_size <= (1 << 20) + js_engine_bytes()
+    # The 1 MiB goal predates the JS engine in the kernel and the desired state at run
+    # time (the controller, the msglog and ratelimit interceptors, the kernel's control
+    # and trace calls, the apiserver's /api/apps: 123 KiB, docs/controller.md): it holds
+    # for the rest.
+    desired_state = 128 << 10
+    assert KERNEL.stat().st_size + DEFAULT_INITFS.stat().st_size <= \
+        (1 << 20) + js_engine_bytes() + desired_state
     packed = sorted((BUILD / "apps" / "packed").glob("*.elf"))
     assert packed
     for elf in packed:
