@@ -266,5 +266,5 @@ def test_control_calls_refuse_hostile_arguments(boot):
     os = boot(apps=["test_control", "test_exit", "echo"])
     m = os.wait_for(r"^\[test_control\s*\] INFO   TEST DONE passed=(\d+) failed=(\d+)$")
     fails = [line for line in os.lines if "TEST FAIL" in line]
-    assert int(m.group(2)) == 0 and int(m.group(1)) == 33, "\n".join(fails)
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 35, "\n".join(fails)
     assert "PANIC" not in os.log()

@@ -100,6 +100,11 @@ static void hostile_arguments(const struct ftl_env *env)
               FTL_ERR_NOT_FOUND);
     check_err("control.connect_bad_out", ftl_service_connect("echo", 4, (ftl_handle_t *)8),
               FTL_ERR_BAD_ADDRESS);
+    // Tracing and the channel graph need their own grants (trace, ps), not control.
+    check_err("control.trace_needs_its_grant", ftl_trace_attach("echo", 4, &h), FTL_ERR_DENIED);
+    static struct ftl_channel_edge edges[4];
+    size_t n;
+    check_err("control.graph_needs_ps", ftl_channel_graph(edges, 4, &n), FTL_ERR_DENIED);
 }
 
 static void good_calls(void)
