@@ -126,7 +126,7 @@ static void do_chunk(const char *args, const uint8_t *data, size_t len, char *ou
     unsigned long off = 0, total = 0;
     if (sscanf(args, "%31s %lu %lu", name, &off, &total) != 3 || total == 0 ||
         total > FTL_APP_BINARY_MAX || off > total || len > total - off) {
-        reply(out, cap, out_len, 400, "bad chunk (binaries are at most 8 MiB)");
+        reply(out, cap, out_len, 400, "bad chunk (binaries are at most 2 MiB)");
         return;
     }
     if (off == 0) {

@@ -9,7 +9,7 @@
 #include <ftl/abi.h>
 
 #define FTL_SPEC_TEXT_MAX 4096         // bytes of spec text the calls take
-#define FTL_APP_BINARY_MAX (8u << 20)  // bytes of an uploaded binary
+#define FTL_APP_BINARY_MAX (2u << 20)  // bytes of an uploaded binary
 
 // What ftl_app_check found in a spec.
 struct ftl_spec_info {
