@@ -227,7 +227,7 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
             panic("channel_recv: handle table full after its check");
         }
     }
-    if (trace_watches) { // a watch is open: is this message one it wants? (trace.c)
+    if (__builtin_expect(trace_watches != 0, 0)) { // a watch is open: does it want m? (trace.c)
         trace_message(p, m);
     }
     m->nhandles = 0; // the references now belong to the handle table

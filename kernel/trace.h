@@ -11,4 +11,5 @@ extern int trace_watches; // watches open: the receive path looks further only i
 
 /// Called by the receive path for message `m` just received by `receiver` (before the
 /// message is freed), only while trace_watches is nonzero.
-void trace_message(const struct process *receiver, const struct msg *m);
+__attribute__((cold, noinline)) void trace_message(const struct process *receiver,
+                                                  const struct msg *m);
