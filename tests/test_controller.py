@@ -19,6 +19,7 @@ from test_net import free_port
 APPS = ["virtio_net", "tcpip", "apiserver", "controller", "echo", "virtio_blk", "fs", "hello",
         "msglog", "ratelimit"]
 FTLCTL = [sys.executable, str(ROOT / "tools" / "ftlctl")]
+SEQ_ELF = str(BUILD / "apps/test_echo_seq.elf")  # not in the image: each apply uploads it
 
 
 def boot_controller(tmp_path, disk):
@@ -175,7 +176,7 @@ def test_bad_upgrade_rolls_back_and_echo_still_serves(ftl):
     spec = (ROOT / "apps/test_echo_seq/spec.yaml").read_text()
     spec = spec.replace("count: { number: 2000 }", "count: { number: 5 }")
     done = len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies" in l])
-    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq5", spec))
+    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq5", spec), "--binary", SEQ_ELF)
     deadline = time.monotonic() + 20
     while len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies in order, 0 wrong"
                in l]) == done and time.monotonic() < deadline:
@@ -190,7 +191,7 @@ def test_interceptors_see_and_forward_every_message_and_the_limiter_limits(ftl):
     spec = spec.replace("echo:  { service: echo }", "echo:  { service: echo, via: [msglog, ratelimit] }")
     assert "via: [msglog, ratelimit]" in spec
     start = len(os.lines)
-    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seqvia", spec))
+    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seqvia", spec), "--binary", SEQ_ELF)
     wait_new(os, start, r"test_echo_seq: done: 12 replies in order, 0 wrong, 0 reconnects")
     m = wait_new(os, start, r"msglog: #(\d+) closed: (\d+) messages to echo, (\d+) back")
     assert (m[2], m[3]) == ("12", "12")
@@ -209,7 +210,7 @@ def test_trace_shows_exactly_the_messages_sent(ftl):
     done = len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies" in l])
     spec = (ROOT / "apps/test_echo_seq/spec.yaml").read_text()
     spec = spec.replace("count: { number: 2000 }", "count: { number: 5 }")
-    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq5", spec))
+    ftlctl(ftl, "apply", "-f", spec_file(ftl, "seq5", spec), "--binary", SEQ_ELF)
     deadline = time.monotonic() + 20
     while len([l for l in ftl["os"].lines if "test_echo_seq: done: 5 replies" in l]) == done:
         assert time.monotonic() < deadline, "\n".join(ftl["os"].lines[-30:])
