@@ -50,6 +50,12 @@ static void respond_text(struct response *out, uint16_t status, const char *why,
     respond(out, status, "text/plain; charset=utf-8", body, n, keep_alive);
 }
 
+void respond_body(struct response *out, uint16_t status, const char *type, const void *body,
+                  size_t len, bool keep_alive)
+{
+    respond(out, status, type, body, len, keep_alive);
+}
+
 void respond_error(struct response *out, uint16_t status, const char *why)
 {
     respond_text(out, status, why, false);
@@ -338,6 +344,9 @@ void route_request(const struct ftl_http_request *req, struct response *out)
     bool ka = req->keep_alive;
     bool get = ftl_http_request_method_is(req, "GET");
     bool post = ftl_http_request_method_is(req, "POST");
+    if (route_apps(req, out)) {
+        return;
+    }
     if (target_is(req, "/")) {
         if (get) {
             respond(out, 200, "text/html; charset=utf-8", dashboard_html, strlen(dashboard_html),
