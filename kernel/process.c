@@ -557,6 +557,9 @@ size_t process_list(struct ftl_ps_entry *out, size_t max)
         e->kmem_used = p->kmem ? kmem_in_use(p->kmem) : 0;
         e->kmem_limit = p->kmem ? p->kmem->limit : 0;
         e->kmem_peak = p->kmem ? p->kmem->peak : 0;
+        if (p->vm) {
+            vm_ps_info(p->vm, e);
+        }
     }
     return n;
 }

@@ -111,6 +111,14 @@ static void api_ps(struct response *out, bool keep_alive)
         ftl_json_uint(&j, ps[i].kmem_limit);
         ftl_json_key(&j, "kmem_peak");
         ftl_json_uint(&j, ps[i].kmem_peak);
+        if (ps[i].vm != FTL_PS_VM_NONE) { // its virtual machine (the linux app's, say)
+            ftl_json_key(&j, "vm");
+            ftl_json_string(&j, ps[i].vm == FTL_PS_VM_RUNNING ? "running" : "stopped");
+            ftl_json_key(&j, "vm_exits");
+            ftl_json_uint(&j, ps[i].vm_exits);
+            ftl_json_key(&j, "vm_run_ms");
+            ftl_json_uint(&j, ps[i].vm_run_ns / 1000000);
+        }
         ftl_json_object_end(&j);
     }
     ftl_json_array_end(&j);

@@ -111,7 +111,14 @@ struct ftl_ps_entry {
                                               // memory and what it spawned included
     uint64_t kmem_limit;                      // charges past this fail (limits.kmem_kib)
     uint64_t kmem_peak;                       // highest kmem_used so far
+    uint32_t vm;                              // its virtual machine (<ftl/vm.h>): FTL_PS_VM_*
+    uint32_t reserved;
+    uint64_t vm_exits;                        // the VM's exits so far, all kinds
+    uint64_t vm_run_ns;                       // time its vCPU spent in the guest
 };
+#define FTL_PS_VM_NONE 0                      // no VM
+#define FTL_PS_VM_RUNNING 1                   // booted, not stopped since
+#define FTL_PS_VM_STOPPED 2                   // never booted, or powered off, reset or faulted
 
 // One app of the image, from ftl_apps.
 #define FTL_APP_STARTS 1u                     // its spec passed the checks: it may start
