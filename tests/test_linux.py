@@ -83,3 +83,35 @@ def test_linux_runs_commands_for_ftl_apps(tmp_path):
                     r"virtio console under the agent); restarting it")
     finally:
         os.stop()
+
+
+@needs_guest
+def test_linux_commands_are_pipe_stages_and_sleep_takes_a_second(tmp_path):
+    """In the shell, `linux CMD` is a pipe stage (apps/linux_run): bytes flow through the
+    command in the VM like through any stage; the guest's timer is real time."""
+    import time as _time
+    from ftlboot import make_initfs
+    from test_pipes import Shell
+    initfs = make_initfs(tmp_path / "initfs.bin",
+                         ["shell", "virtio_blk", "fs", "linux", "linux_run", "cat", "wc"])
+    q = Qemu(initfs, timeout_s=600, console_input=True)
+    try:
+        q.wait_for(r"FTL shell: type help", timeout_s=60)
+        q.wait_for(r"\[fs          \] INFO", timeout_s=60)
+        q.wait_for(r"linux: agent ready", timeout_s=120)
+        sh = Shell(q)
+        motd = (ROOT / "disk" / "motd").read_text()
+        out, _ = sh.run("cat file:/motd | linux tr a-z A-Z", re.escape(motd.upper().splitlines()[-1]))
+        assert out == motd.upper().splitlines()
+        out, _ = sh.run("cat file:/motd | linux tr a-z A-Z | wc -c", r"^\s*\d+$")
+        assert int(out[0]) == len(motd.encode())
+        t0 = _time.monotonic()
+        out, _ = sh.run("linux cat /proc/uptime; sleep 1; cat /proc/uptime", r"^\d+\.\d+ \d+\.\d+$")
+        up = [float(line.split()[0]) for line in out if re.match(r"^\d+\.\d+ ", line)]
+        assert len(up) == 2 and 0.95 <= up[1] - up[0] <= 1.5, out
+        assert _time.monotonic() - t0 >= 0.95
+        out, _ = sh.run("linux false", r"^shell: stage 1")
+        assert out == ["shell: stage 1 (linux_run) exited with code 1"]
+    finally:
+        q.stop()
+    assert "PANIC" not in q.log()
