@@ -8,7 +8,11 @@ Q := $(if $(V),,@)
 # The default boot image (`make run`) holds every app in apps/ except test and
 # benchmark apps. Tests and benchmarks boot the same kernel with other app sets,
 # packed at test time (tests/ftlboot.py).
-NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux uname
+# The pipe tools (docs/pipes.md) would take the default image past its size budget
+# (tests/test_devloop.py): they boot in the `tools` image, `make run IMAGE=tools`.
+TOOL_APPS := cat grep wc head tail sort tee yes seq rev cksum
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux_bench $(TOOL_APPS)
+IMAGE ?= default
 
 QEMU := qemu-system-aarch64
 
@@ -39,6 +43,7 @@ include libs/c/http/http.mk
 include libs/c/ext2fs/ext2fs.mk
 include libs/c/fsproto/fsproto.mk
 include tools/disk.mk
+include tools/linux.mk
 # QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
 include kernel/js/js.mk
 
@@ -176,6 +181,8 @@ $(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$
 endef
 $(eval $(call image_rule,default,$(DEFAULT_APPS)))
 DEFAULT_INITFS := $(BUILD)/images/default/initfs.bin
+$(eval $(call image_rule,tools,$(DEFAULT_APPS) $(TOOL_APPS)))
+TOOLS_INITFS := $(BUILD)/images/tools/initfs.bin
 APP_ELFS := $(foreach a,$(ALL_APPS),$(call app_bin,$(a)))
 APP_PACKED := $(foreach a,$(ALL_APPS),$(call packed_bin,$(a)))
 
@@ -289,7 +296,7 @@ setup:
 
 # Everything a boot needs: the kernel, the default initfs, every app (full and
 # packed), the spec checker.
-images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck \
+images: setup $(KERNEL_BIN) $(DEFAULT_INITFS) $(TOOLS_INITFS) $(APP_ELFS) $(APP_PACKED) $(BUILD)/host/speccheck \
 		$(BUILD)/listen_backlog.so $(DISK_IMG)
 
 # What `make run`, `make dev` and `make debug` boot: the kernel and the default apps.
@@ -304,11 +311,12 @@ $(BUILD)/listen_backlog.so: tools/listen_backlog.c
 # The apiserver's dashboard is forwarded to http://127.0.0.1:$(DASHBOARD_PORT)/ (loopback only).
 DASHBOARD_PORT ?= 30080
 
-# EL=1 boots at EL1 as a VM is booted (no virtualization=on), GIC=2 with a GICv2
-# (docs/booting.md).
-run: setup default-image
+# EL=1 boots at EL1 as a VM is booted (no virtualization=on), GIC=2 with a GICv2,
+# VIRTIO=pci with the network and disk as virtio-pci devices (docs/booting.md).
+run: setup default-image $(if $(filter tools,$(IMAGE)),$(TOOLS_INITFS))
 	$(Q)FTL_HOSTFWD_PORT=$(DASHBOARD_PORT) $(if $(EL),FTL_EL=$(EL)) $(if $(GIC),FTL_GIC=$(GIC)) \
-		tools/run.sh $(KERNEL_BIN) -initrd $(DEFAULT_INITFS)
+		$(if $(VIRTIO),FTL_VIRTIO=$(VIRTIO)) tools/run.sh $(KERNEL_BIN) \
+		-initrd $(BUILD)/images/$(IMAGE)/initfs.bin
 
 # Rebuilds and reboots on every save under kernel/, libs/ and apps/ (Ctrl-C stops).
 dev: setup
@@ -361,7 +369,9 @@ bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench_js.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
+	$(Q)/usr/bin/python3 tools/bench_linux.py
 	$(Q)/usr/bin/python3 tools/bench_fs.py
+	$(Q)/usr/bin/python3 tools/bench_pipes.py
 	$(Q)$(MAKE) --no-print-directory bench-wasm
 
 # Storage alone: FTL's fs server against Linux on the same virtio-blk disk (make bench runs it).
@@ -385,6 +395,8 @@ clean:
 help:
 	@echo "make run        build and boot FTL in QEMU with the default apps (Ctrl-A X quits)"
 	@echo "                EL=1: at EL1 as in a VM; GIC=2: with a GICv2 (docs/booting.md)"
+	@echo "                VIRTIO=pci: network and disk as virtio-pci devices"
+	@echo "                IMAGE=tools: with the pipe tools, cat grep wc ... (docs/pipes.md)"
 	@echo "make dev        rebuild and reboot on every save (kernel/, libs/, apps/)"
 	@echo "make debug      boot under gdb with every symbol; APP=hello stops in its app_main"
 	@echo "make test       every test: host unit tests, fuzzers, in-OS tests, end-to-end tests"
@@ -398,5 +410,6 @@ help:
 	@echo "make test-wasi  WASI programs on the engine, compared with node:wasi"
 	@echo "make fuzz       every fuzzer for FUZZ_SECONDS (60) each, with a summary table"
 	@echo "make bench      benchmarks (guest-clock time under -icount)"
+	@echo "make linux-guest  the Linux VM's kernel and initramfs in build/linux (docs/linux-guest.md)"
 	@echo "make bench-fs   storage alone: fs server vs Linux ext4, MB/s and files/s"
 	@echo "make disk-image-new  make build/disk.img again from disk/ (what apps wrote is lost)"

@@ -19,8 +19,8 @@ struct dma_block {
     size_t npages;
 };
 
-/// Claims the board device matching `it` (compatible string; for virtio-mmio the
-/// device ID) for `p`: maps its registers, makes its interrupt a handle, and adds the
+/// Claims the board device matching `it` (compatible "virtio,mmio", "virtio,pci" or
+/// "virtio": either, virtio-mmio first; `virtio_id` the device ID) for `p`: maps its registers, makes its interrupt a handle, and adds the
 /// environ item. FTL_ERR_NOT_FOUND if no unclaimed device matches, FTL_ERR_DENIED if
 /// `p`'s spec lacks the `device` grant.
 FTL_MUST_CHECK ftl_err_t device_attach(struct process *p, const struct spec_env_item *it);
@@ -30,3 +30,7 @@ void device_release(struct process *p);
 
 /// The board facts from the device tree (set once at boot).
 void device_set_board(const struct board *b);
+
+/// Enumerates the board's PCI bus 0 (kernel/pci.c): BARs assigned, devices enabled,
+/// one log line per virtio function. Once at boot, after the kernel's map is made.
+void device_pci_init(struct board *b);

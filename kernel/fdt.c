@@ -325,11 +325,16 @@ ftl_err_t board_from_fdt(const void *blob, struct board *b, const char **why)
         *why = "no valid device tree";
         return FTL_ERR_PARSE;
     }
-    int depth = 0;
+    int depth = 0, pci_off = -1;
     for (int off = fdt_next_node(blob, -1, &depth); off >= 0;
          off = fdt_next_node(blob, off, &depth)) {
-        board_add_node(blob, off, b);
+        if (pci_off < 0 && fdt_is_compatible(blob, off, "pci-host-ecam-generic")) {
+            pci_off = off; // read once the tree's interrupt controllers are known
+        } else {
+            board_add_node(blob, off, b);
+        }
     }
+    b->has_pci = pci_off >= 0 && pci_from_fdt(blob, pci_off, &b->pci) == FTL_OK;
     if (b->ram_size == 0) {
         *why = "the device tree has no memory node";
     } else if (b->uart_base == 0) {

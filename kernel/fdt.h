@@ -4,6 +4,7 @@
 
 #include "klib.h"
 #include <ftl/abi.h>
+#include "pci.h"
 
 #define BOARD_VIRTIO_MAX 32
 
@@ -32,6 +33,8 @@ struct board {
     uint64_t initrd_start, initrd_end; // /chosen/linux,initrd-*: QEMU -initrd (0 if none)
     struct board_virtio virtio[BOARD_VIRTIO_MAX];
     size_t nvirtio;
+    bool has_pci;           // a pci-host-ecam-generic bridge FTL can use (`pci`)
+    struct board_pci pci;   // its windows and interrupts; functions once enumerated
 };
 
 /// Checks the FDT header at `blob`. Returns FTL_OK and the total size, or

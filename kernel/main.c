@@ -78,6 +78,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
           arch_boot_mode(), board.gic_version, (unsigned long)(board.ram_size >> 20),
           (unsigned long)board.ram_base, (unsigned long)arch_virt_to_phys(__kernel_start),
           board.nvirtio);
+    device_pci_init(&board);
 
     size_t dtb_size = 0;
     (void)fdt_check(dtb, &dtb_size);

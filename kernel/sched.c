@@ -221,6 +221,15 @@ int64_t thread_cpu_ns(const struct thread *t)
     return t->cpu_ns + (t == current && t->metered ? arch_time_ns() - t->ran_since : 0);
 }
 
+void sched_preempt_point(void)
+{
+    uint64_t flags = arch_irq_save();
+    if (current != &idle_thread && arch_time_ns() >= slice_end_ns) {
+        schedule();
+    }
+    arch_irq_restore(flags);
+}
+
 void sched_preempt_if_needed(void)
 {
     if (current->on_tick) {

@@ -69,6 +69,9 @@ bool sched_block(int64_t deadline_ns);
 void thread_yield(void);
 /// CPU time of metered thread `t` so far (interrupts masked).
 int64_t thread_cpu_ns(const struct thread *t);
+/// For long kernel work done for one app (a VM's RAM, say): lets the others run if the
+/// caller's time slice ran out. Call where the thread holds nothing others could need.
+void sched_preempt_point(void);
 /// Called after an interrupt: switches away if the time slice ran out.
 void sched_preempt_if_needed(void);
 

@@ -16,10 +16,11 @@ enum top_key {
     TOP_LIMITS,
     TOP_GRANTS,
     TOP_PREOPENS,
+    TOP_BOOT,
     TOP_COUNT
 };
-static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",     "exports",
-                                                "limits", "grants",    "preopens"};
+static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",      "exports",
+                                                "limits", "grants",    "preopens", "boot"};
 
 enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_CPU_MS, LIMIT_COUNT };
 static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib", "cpu_ms"};
@@ -772,6 +773,12 @@ static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
         return parse_env(ps);
     case TOP_PREOPENS:
         return parse_preopens(ps);
+    case TOP_BOOT: {
+        bool boot = true;
+        ftl_err_t err = read_bool(ps, "'boot'", &boot);
+        ps->out->no_boot = err == FTL_OK && !boot;
+        return err;
+    }
     default:
         return parse_exports(ps);
     }
@@ -803,7 +810,7 @@ static ftl_err_t parse_spec(struct parser *ps)
         if (k < 0) {
             char h[96];
             hint(h, sizeof(h), key, top_keys, TOP_COUNT,
-                 "name, isolation, env, exports, limits, grants or preopens");
+                 "name, isolation, env, exports, limits, grants, preopens or boot");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {
@@ -867,6 +874,18 @@ ftl_err_t spec_parse(const char *file, const char *text, size_t len, struct spec
         return FTL_ERR_PARSE;
     }
     return FTL_OK;
+}
+
+bool spec_name_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '_')))) {
+            return false;
+        }
+    }
+    return len > 0 && len < SPEC_NAME_MAX;
 }
 
 bool spec_grants_spawn(const struct spec_grants *g, const char *name)

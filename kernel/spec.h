@@ -12,7 +12,7 @@
 #define SPEC_EXPORTS_MAX 8    // exported services per spec
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
 #define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
-#define SPEC_SPAWN_MAX 8      // apps one spec may grant spawning
+#define SPEC_SPAWN_MAX 24     // apps one spec may grant spawning (the shell: its tools)
 
 enum spec_isolation {
     SPEC_ISO_INKERNEL,
@@ -84,6 +84,7 @@ struct spec {
     // directory and the fs server's path behind it; empty when the spec has none.
     char preopen_guest[SPEC_STRING_MAX];
     char preopen_path[SPEC_STRING_MAX];
+    bool no_boot;                    // `boot: false`: started only by ftl_process_spawn
 };
 
 struct spec_error {
@@ -112,6 +113,10 @@ FTL_MUST_CHECK ftl_err_t spec_parse(const char *file, const char *text, size_t l
 FTL_MUST_CHECK ftl_err_t spec_check_system(const struct spec *specs, size_t n, bool *out_ok,
                                            void (*report)(void *ctx, const struct spec_error *err),
                                            void *ctx);
+
+/// True if `name` is a valid app or environ name: a-z first, then a-z, 0-9 and _,
+/// shorter than SPEC_NAME_MAX.
+bool spec_name_is_valid(const char *name);
 
 /// True if `g` lets its app spawn the app called `name`.
 bool spec_grants_spawn(const struct spec_grants *g, const char *name);

@@ -84,12 +84,13 @@ static struct app *exporter_of(const char *service)
     return NULL;
 }
 
-// Loads the app's binary and makes its process with a system channel, or says why
-// it cannot. The kernel's end of the system channel goes to *out_system.
-static bool create_process(const struct spec *s, struct kmem *parent, struct process **out,
-                           struct channel **out_system)
+// Loads the app's binary for mode `mode` (a SPEC_ISO_*, normally the spec's) and makes
+// its process with a system channel, or says why it cannot. The kernel's end of the
+// system channel goes to *out_system.
+static bool create_process(const struct spec *s, int mode, struct kmem *parent,
+                           struct process **out, struct channel **out_system)
 {
-    const struct isolation *iso = isolation_for_spec(s->isolation);
+    const struct isolation *iso = isolation_for_spec(mode);
     if (iso->needs_el2 && !arch_has_el2()) {
         klog(FTL_LOG_ERROR,
              "%s: not started: isolation '%s' needs EL2 (hardware virtualization) and FTL "
@@ -111,7 +112,7 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
                                  .kmem = (size_t)s->kmem_kib * 1024,
                                  .parent = parent,
                                  .cpu_ms = (size_t)s->cpu_ms};
-    ftl_err_t err = process_create(s->isolation, s->name, bin.data, bin.size, &lim, &p, &why);
+    ftl_err_t err = process_create(mode, s->name, bin.data, bin.size, &lim, &p, &why);
     if (err != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: cannot load: %s", path, why);
         return false;
@@ -138,6 +139,9 @@ static bool create_process(const struct spec *s, struct kmem *parent, struct pro
 static ftl_err_t connect_service(struct process *client, const struct spec_env_item *it)
 {
     struct app *server = exporter_of(it->str);
+    if (!server || !server->system) { // its app did not start at boot
+        return FTL_ERR_NOT_FOUND;
+    }
     struct channel *c, *s;
     ftl_err_t err = channel_create_pair(client->kmem, &c, &s);
     if (err != FTL_OK) {
@@ -241,7 +245,9 @@ void startup_run(void)
     (void)spec_check_system(specs, napps, ok, report, NULL);
     for (size_t i = 0; i < napps; i++) {
         apps[i].spec_ok = ok[i];
-        apps[i].ok = ok[i] && create_process(apps[i].spec, NULL, &apps[i].proc, &apps[i].system);
+        apps[i].ok = ok[i] && !apps[i].spec->no_boot &&
+                     create_process(apps[i].spec, apps[i].spec->isolation, NULL, &apps[i].proc,
+                                    &apps[i].system);
     }
     propagate_failures();
     for (size_t i = 0; i < napps; i++) {
@@ -249,8 +255,9 @@ void startup_run(void)
             apps[i].ok = false;
         }
     }
-    size_t started = 0;
+    size_t started = 0, on_demand = 0;
     for (size_t i = 0; i < napps; i++) {
+        on_demand += apps[i].spec->no_boot;
         if (apps[i].ok && process_start(apps[i].proc) == FTL_OK) {
             started++;
         } else if (apps[i].proc) {
@@ -258,10 +265,15 @@ void startup_run(void)
             apps[i].proc = NULL;
         }
     }
-    KINFO("startup: %zu of %zu apps started", started, napps);
+    if (on_demand) { // `boot: false`: started only by ftl_process_spawn
+        KINFO("startup: %zu of %zu apps started, %zu more on demand", started, napps - on_demand,
+              on_demand);
+    } else {
+        KINFO("startup: %zu of %zu apps started", started, napps);
+    }
 }
 
-ftl_err_t startup_spawn(const char *name, struct kmem *parent, struct process **out)
+ftl_err_t startup_spawn(const char *name, int mode, struct kmem *parent, struct process **out)
 {
     struct app *a = NULL;
     for (size_t i = 0; i < napps && !a; i++) {
@@ -272,9 +284,25 @@ ftl_err_t startup_spawn(const char *name, struct kmem *parent, struct process **
     if (!a || !a->spec_ok) {
         return FTL_ERR_NOT_FOUND;
     }
+    if (mode < 0) {
+        mode = (int)a->spec->isolation;
+    } else if (mode != (int)a->spec->isolation) {
+        // Another mode than the spec's: never inkernel (that would hand the app the
+        // kernel), and only one whose binary the image holds and this CPU can run.
+        const struct isolation *iso = isolation_for_spec(mode);
+        char path[INITFS_NAME_MAX + 16];
+        struct initfs_file bin;
+        if (!iso || mode == SPEC_ISO_INKERNEL) {
+            return FTL_ERR_INVALID_ARG;
+        }
+        snprintf(path, sizeof(path), "apps/%s/%s", a->spec->name, iso->binary);
+        if (initfs_find(path, &bin) != FTL_OK || (iso->needs_el2 && !arch_has_el2())) {
+            return FTL_ERR_UNSUPPORTED;
+        }
+    }
     struct process *p;
     struct channel *system;
-    if (!create_process(a->spec, parent, &p, &system)) {
+    if (!create_process(a->spec, mode, parent, &p, &system)) {
         return FTL_ERR_NO_MEMORY;
     }
     p->system_peer = &system->obj; // released with the process
@@ -285,6 +313,19 @@ ftl_err_t startup_spawn(const char *name, struct kmem *parent, struct process **
     }
     *out = p;
     return FTL_OK;
+}
+
+bool startup_env_uses(const char *app, const char *item)
+{
+    for (size_t i = 0; i < napps; i++) {
+        const struct spec *s = apps[i].spec;
+        for (size_t j = 0; strcmp(s->name, app) == 0 && j < s->nenv; j++) {
+            if (strcmp(s->env[j].name, item) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 size_t startup_list(struct ftl_app_entry *out, size_t max)

@@ -398,7 +398,79 @@ ftl_err_t sys_process_kill(struct process *p, ftl_handle_t h)
     return FTL_OK;
 }
 
-ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
+ftl_err_t sys_process_status(struct process *p, ftl_handle_t h, uaddr_t out_code)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_PROCESS, FTL_RIGHT_READ, &e);
+    if (err != FTL_OK) {
+        return err;
+    }
+    const struct process_watch *w = (const struct process_watch *)e->obj;
+    if (!w->exited) {
+        return FTL_ERR_EMPTY;
+    }
+    int32_t code = w->code;
+    return app_copy_out(p, out_code, &code, sizeof(code));
+}
+
+static bool is_terminated(const char *s, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        if (s[i] == '\0') {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Checks the extra environ items a spawner hands its child: known kinds, names that
+// are names and not repeated nor used by the app's spec, strings terminated, channel
+// handles open with every right (they move as they are) and not repeated. Fills
+// objs[i] for CHANNEL items. Nothing moves yet.
+static ftl_err_t check_spawn_items(struct process *p, const char *app,
+                                   const struct ftl_spawn_opts *o,
+                                   struct object *objs[FTL_SPAWN_ITEMS_MAX])
+{
+    if (o->nitems > FTL_SPAWN_ITEMS_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    if (o->isolation < FTL_SPAWN_SPEC_MODE) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    for (uint32_t i = 0; i < o->nitems; i++) {
+        const struct ftl_spawn_item *it = &o->items[i];
+        objs[i] = NULL;
+        if (!is_terminated(it->name, sizeof(it->name)) ||
+            !is_terminated(it->str, sizeof(it->str)) || !spec_name_is_valid(it->name) ||
+            startup_env_uses(app, it->name)) {
+            return FTL_ERR_INVALID_ARG;
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (strcmp(o->items[j].name, it->name) == 0 ||
+                (it->kind == FTL_ENV_CHANNEL && o->items[j].kind == FTL_ENV_CHANNEL &&
+                 o->items[j].handle == it->handle)) {
+                return FTL_ERR_INVALID_ARG;
+            }
+        }
+        if (it->kind == FTL_ENV_CHANNEL) {
+            struct handle_entry *e;
+            ftl_err_t err = handle_table_get(&p->handles, it->handle, OBJ_CHANNEL,
+                                             FTL_RIGHTS_ALL, &e);
+            if (err != FTL_OK) {
+                return err;
+            }
+            objs[i] = e->obj;
+        } else if (it->kind != FTL_ENV_STRING) {
+            return FTL_ERR_INVALID_ARG;
+        }
+    }
+    return FTL_OK;
+}
+
+// Spawns `app` (its name at [name, name+len)) with the options at `uopts` (0: none):
+// the spec's environ, then the extra items; the channels among them leave the caller's
+// table only once the child has started.
+static ftl_err_t spawn(struct process *p, uaddr_t name, size_t len, uaddr_t uopts, uaddr_t out)
 {
     if (!process_has_grant(p, SPEC_GRANT_SPAWN)) {
         return FTL_ERR_DENIED;
@@ -419,16 +491,39 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
     if (!spec_grants_spawn(&p->grants, app)) {
         return FTL_ERR_DENIED;
     }
+    struct ftl_spawn_opts o = {.isolation = FTL_SPAWN_SPEC_MODE};
+    struct object *objs[FTL_SPAWN_ITEMS_MAX];
+    if (uopts) {
+        err = app_copy_in(p, &o, uopts, sizeof(o));
+        if (err == FTL_OK) {
+            err = check_spawn_items(p, app, &o, objs);
+        }
+        if (err != FTL_OK) {
+            return err;
+        }
+    }
     if (p->handles.count >= p->handles.limit) {
         return FTL_ERR_TOO_MANY;
     }
     struct process *child;
-    err = startup_spawn(app, p->kmem, &child);
+    err = startup_spawn(app, o.isolation, p->kmem, &child);
     if (err != FTL_OK) {
         return err;
     }
-    struct process_watch *w;
-    err = process_watch(child, &w);
+    for (uint32_t i = 0; i < o.nitems && err == FTL_OK; i++) {
+        const struct ftl_spawn_item *it = &o.items[i];
+        if (objs[i]) {
+            object_ref(objs[i]); // the child's reference; the caller's goes below
+        }
+        err = process_env_add(child, it->name, it->kind, objs[i] ? "" : it->str, 0, objs[i]);
+        if (err != FTL_OK && objs[i]) {
+            object_unref(objs[i]);
+        }
+    }
+    struct process_watch *w = NULL;
+    if (err == FTL_OK) {
+        err = process_watch(child, &w);
+    }
     if (err != FTL_OK) {
         process_destroy(child);
         return err;
@@ -439,7 +534,27 @@ ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t
         process_destroy(child);
         return err;
     }
+    // Started: the channels are the child's now, so they leave the caller's table.
+    for (uint32_t i = 0; i < o.nitems; i++) {
+        if (objs[i]) {
+            (void)handle_table_close(&p->handles, o.items[i].handle);
+        }
+    }
     return give_handle(p, &w->obj, out);
+}
+
+ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out)
+{
+    return spawn(p, name, len, 0, out);
+}
+
+ftl_err_t sys_process_spawn_ex(struct process *p, uaddr_t name, size_t len, uaddr_t opts,
+                               uaddr_t out)
+{
+    if (!opts) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    return spawn(p, name, len, opts, out);
 }
 
 ftl_err_t sys_stats(struct process *p, uaddr_t out)
@@ -561,6 +676,8 @@ enum call_no {
     CALL_VM_RUN,
     CALL_VM_IRQ,
     CALL_VM_STATS,
+    CALL_PROCESS_SPAWN_EX,
+    CALL_PROCESS_STATUS,
     CALL_COUNT,
 };
 
@@ -639,6 +756,10 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_vm_irq(p, h0, (uint32_t)a[1], (uint32_t)a[2]);
     case CALL_VM_STATS:
         return sys_vm_stats(p, h0, a[1]);
+    case CALL_PROCESS_SPAWN_EX:
+        return sys_process_spawn_ex(p, a[0], a[1], a[2], a[3]);
+    case CALL_PROCESS_STATUS:
+        return sys_process_status(p, h0, a[1]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -28,6 +28,9 @@ ftl_err_t sys_timer_create(struct process *p, uaddr_t out);
 ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns);
 ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len);
 ftl_err_t sys_process_spawn(struct process *p, uaddr_t name, size_t len, uaddr_t out);
+ftl_err_t sys_process_status(struct process *p, ftl_handle_t process, uaddr_t out_code);
+ftl_err_t sys_process_spawn_ex(struct process *p, uaddr_t name, size_t len, uaddr_t opts,
+                               uaddr_t out);
 ftl_err_t sys_stats(struct process *p, uaddr_t out);
 ftl_err_t sys_dma_alloc(struct process *p, size_t size, uaddr_t out_va, uaddr_t out_bus);
 ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t irq);

@@ -29,6 +29,22 @@ def app_binary(app: str) -> Path:
     return full
 
 
+def app_files(app: str):
+    """The extra files an app's app.mk packs (APP_FILES_<app> := LEAF=PATH ...) that
+    exist: [(leaf, path)]. The linux app's guest kernel and initramfs are such files."""
+    mk = ROOT / "apps" / app / "app.mk"
+    if not mk.exists():
+        return []
+    m = re.search(rf"^APP_FILES_{app}\s*:?=(.*)$", mk.read_text(), re.M)
+    files = []
+    for item in (m.group(1).split() if m else []):
+        leaf, _, path = item.partition("=")
+        path = ROOT / path.replace("$(BUILD)", str(BUILD.relative_to(ROOT)))
+        if path.exists():
+            files.append((leaf, path))
+    return files
+
+
 def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
     """Packs app_binary(app) and apps/<app>/spec.yaml for each app into an
     initfs file at `out`. `specs` ({app name: yaml text}) replaces an app's spec, or
@@ -48,6 +64,7 @@ def make_initfs(out: Path, apps, specs=None, binaries=None) -> Path:
             continue
         binary = app_binary(app)
         pairs.append(f"apps/{app}/app{binary.suffix}={binary}")
+        pairs += [f"apps/{app}/{leaf}={path}" for leaf, path in app_files(app)]
     for name, text in specs.items():
         path = out.parent / f"{name}.spec.yaml"
         path.write_text(text)
@@ -63,8 +80,10 @@ class Qemu:
     """One running FTL: the kernel (`kernel`, build/kernel.bin if None) with `initfs`
     (the default apps if None). `lines` holds every console line seen so far.
     `el` 1 boots it at EL1 as a VM is booted, 2 at EL2 with VHE; `gic` 2 gives the
-    machine a GICv2, 3 a GICv3. Unset, they come from FTL_EL and FTL_GIC (so
-    `FTL_EL=1 FTL_GIC=2 make test-e2e` runs every test that way), else 2 and 3.
+    machine a GICv2, 3 a GICv3; `virtio` "pci" gives the network and the disk as
+    virtio-pci devices, "mmio" as virtio-mmio ones. Unset, they come from FTL_EL,
+    FTL_GIC and FTL_VIRTIO (so `FTL_EL=1 FTL_GIC=2 make test-e2e` runs every test that
+    way), else 2, 3 and mmio.
     `disk`: None attaches build/disk.img as a virtio-blk device in snapshot mode (the
     boot sees the image, its writes are discarded), a path attaches that image writable
     (writes persist), False attaches no disk. Extra arguments with a -drive of their
@@ -72,16 +91,18 @@ class Qemu:
     writes to (the serial console's input); else stdin is /dev/null."""
 
     def __init__(self, initfs=None, timeout_s=300, icount=False, extra=(), kernel=None,
-                 el=None, gic=None, disk=None, console_input=False):
+                 el=None, gic=None, disk=None, console_input=False, virtio=None):
         cmd = ["timeout", "--kill-after=5", str(timeout_s), str(ROOT / "tools" / "run.sh"),
                str(kernel or KERNEL), "-initrd", str(initfs or DEFAULT_INITFS)]
         cmd += list(extra)
         env = dict(os.environ, FTL_ICOUNT="1" if icount else "0",
                    FTL_EL=str(el or os.environ.get("FTL_EL", 2)),
-                   FTL_GIC=str(gic or os.environ.get("FTL_GIC", 3)))
+                   FTL_GIC=str(gic or os.environ.get("FTL_GIC", 3)),
+                   FTL_VIRTIO=virtio or os.environ.get("FTL_VIRTIO", "mmio"))
+        blk = "virtio-blk-pci" if env["FTL_VIRTIO"] == "pci" else "virtio-blk-device"
         if disk is None and DISK_IMG.exists() and "-drive" not in cmd:
             cmd += ["-drive", f"file={DISK_IMG},if=none,format=raw,id=disk0,snapshot=on,"
-                    "file.locking=off", "-device", "virtio-blk-device,drive=disk0"]
+                    "file.locking=off", "-device", f"{blk},drive=disk0"]
         elif disk:
             env["FTL_DISK"] = str(disk)
         else:

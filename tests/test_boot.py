@@ -4,7 +4,7 @@ import re
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 16 of 16 apps started$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 18 of 18 apps started, 1 more on demand$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')
@@ -14,6 +14,9 @@ def test_default_image_runs_hello_and_echo_client(boot):
     os.wait_for(r"^\[echo        \] INFO   a client disconnected$")
     os.wait_for(r'^\[upper_client\] INFO   upper replied "HELLO, FTL"$')
     os.wait_for(r"^\[js_echo_client\] INFO   done: 4 replies, channel closed$")
+    # Debian's Linux boots in its VM beside the apps, and uname asks it (docs/linux.md).
+    os.wait_for(r"^\[uname       \] INFO   uname: Linux \S+ 6\.1\.\S+ .* aarch64 GNU/Linux$", timeout_s=120)
+    os.wait_for(r"^\[uname       \] INFO   uname: exit status 0$")
     assert "ERROR" not in os.log()
     # No colors when the console is not a terminal (the shell's prompt moves the cursor).
     assert not re.search(r"\x1b\[[0-9;]*m", os.log())

@@ -223,9 +223,24 @@ def js_engine_bytes():
     return text + data
 
 
+def linux_vm_bytes(initfs):
+    """What the Linux VM adds to an initfs: the files of apps/linux/ (the VMM app, the
+    guest's kernel and initramfs), which the image-size goal leaves out."""
+    data = initfs.read_bytes()
+    count = struct.unpack_from("<I", data, 8)[0]
+    total = 0
+    for i in range(count):
+        name, _, size = struct.unpack_from("<56sII", data, 16 + 64 * i)
+        if name.rstrip(b"\0").decode().startswith("apps/linux/"):
+            total += size
+    return total
+
+
 def test_default_boot_image_is_under_a_mebibyte_with_stripped_4k_aligned_apps():
-    # The 1 MiB goal predates the JS engine in the kernel: it holds for the rest.
-    assert KERNEL.stat().st_size + DEFAULT_INITFS.stat().st_size <= (1 << 20) + js_engine_bytes()
+    # The 1 MiB goal predates the JS engine in the kernel and leaves the Linux VM out
+    # (as the goal says): it holds for the rest.
+    size = KERNEL.stat().st_size + DEFAULT_INITFS.stat().st_size - linux_vm_bytes(DEFAULT_INITFS)
+    assert size <= (1 << 20) + js_engine_bytes()
     packed = sorted((BUILD / "apps" / "packed").glob("*.elf"))
     assert packed
     for elf in packed:

@@ -14,6 +14,8 @@
 # The disk image build/disk.img (tools/disk.mk, docs/fs.md) is attached as a
 # virtio-blk device, writable, unless the extra arguments bring their own -drive;
 # FTL_DISK=FILE attaches another image, FTL_DISK=none none.
+# FTL_VIRTIO=pci gives both as virtio-pci devices on the PCIe host bridge instead
+# (what cloud-hypervisor, crosvm and most clouds offer; default mmio; docs/booting.md).
 # On a terminal, QEMU ends when the terminal goes away. QEMU's forwarded ports get a
 # listen backlog of 128 (see below).
 set -eu
@@ -30,6 +32,11 @@ if [ "${FTL_ICOUNT:-0}" = 1 ]; then
     icount="-icount shift=0,sleep=off"
 fi
 machine="virt,gic-version=${FTL_GIC:-3}"
+case "${FTL_VIRTIO:-mmio}" in
+mmio) net_dev=virtio-net-device blk_dev=virtio-blk-device ;;
+pci) net_dev=virtio-net-pci,romfile= blk_dev=virtio-blk-pci ;;
+*) echo "FTL: FTL_VIRTIO must be mmio or pci, not ${FTL_VIRTIO}" >&2; exit 1 ;;
+esac
 case "${FTL_EL:-2}" in
 2) machine="$machine,virtualization=on" ;;
 1) ;;
@@ -50,7 +57,7 @@ net="user,id=net0"
 if [ -n "${FTL_HOSTFWD_PORT:-}" ]; then
     net="$net,hostfwd=tcp:127.0.0.1:${FTL_HOSTFWD_PORT}-:80"
 fi
-nic="-netdev $net -device virtio-net-device,netdev=net0 -global virtio-mmio.force-legacy=false"
+nic="-netdev $net -device $net_dev,netdev=net0 -global virtio-mmio.force-legacy=false"
 case " $* " in
 *" -netdev "*) nic="" ;;
 esac
@@ -61,7 +68,7 @@ case " $* " in
 esac
 if [ "$disk_file" != none ]; then
     if [ -f "$disk_file" ]; then
-        disk="-drive file=$disk_file,if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0"
+        disk="-drive file=$disk_file,if=none,format=raw,id=disk0 -device $blk_dev,drive=disk0"
     else
         echo "FTL: no disk image $disk_file (make disk-image builds it); booting without a disk" >&2
     fi

@@ -36,3 +36,8 @@ $(LINUX_BUILD)/linux_fuzz: apps/linux/tests/linux_fuzz.c $(LINUX_TEST_DEPS)
 test-linux: $(LINUX_BUILD)/devices_test $(LINUX_BUILD)/exec_test
 	$(Q)echo "== linux devices_test" && $(LINUX_BUILD)/devices_test
 	$(Q)echo "== linux exec_test" && $(LINUX_BUILD)/exec_test
+
+# The guest (tools/linux.mk) goes into every boot image that holds this app, as
+# apps/linux/Image and apps/linux/initramfs.cpio (ftl_vm_load reads them).
+APP_FILES_linux := Image=$(BUILD)/linux/Image initramfs.cpio=$(BUILD)/linux/initramfs.cpio
+$(BUILD)/linux/Image: | $(BUILD)/linux/fetched.json

@@ -252,9 +252,11 @@ static void log_ready(void)
         s = vm.boot;
     }
     const struct ftl_vm_stats *b = &vm.boot;
-    FTL_INFO("linux: agent ready (%s) %lld ms after boot; exits: mmio %llu, gicd %llu, "
-             "gicr %llu, icc %llu, sysreg %llu, wfi %llu, hvc %llu; %llu guest log lines",
+    FTL_INFO("linux: agent ready (%s) %lld ms after boot, at %lld us; exits: mmio %llu, "
+             "gicd %llu, gicr %llu, icc %llu, sysreg %llu, wfi %llu, hvc %llu; %llu guest log "
+             "lines",
              mux.agent_version, (long long)((vm.ready_ns - vm.boot_ns) / 1000000),
+             (long long)(vm.ready_ns / 1000),
              (unsigned long long)(s.mmio - b->mmio), (unsigned long long)(s.gicd - b->gicd),
              (unsigned long long)(s.gicr - b->gicr), (unsigned long long)(s.icc - b->icc),
              (unsigned long long)(s.sysreg - b->sysreg), (unsigned long long)(s.wfi - b->wfi),

@@ -1,13 +1,14 @@
 // shell: the prompt on the serial console (docs/shell.md). Typed bytes arrive as DATA
 // messages on the `console` env item (grants: { console: true }); the shell echoes and
 // prints with ftl_console_write. An empty DATA message means a log line erased the
-// prompt: the shell draws it again. Built-ins only; pipes are not supported yet.
+// prompt: the shell draws it again. Other lines are pipelines of apps (pipe.c).
 #include <ftl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lineedit.h"
+#include "shell.h"
 
 #define CHILDREN_MAX 16
 #define APPS_LIST_MAX 64
@@ -22,13 +23,13 @@ static struct le editor;
 static struct child children[CHILDREN_MAX];
 static struct ftl_app_entry app_list[APPS_LIST_MAX];
 static size_t napps;
-static ftl_handle_t poll_h;
+ftl_handle_t poll_h;
 static struct ftl_msg msg;
 static char log_buf[16384];
 static struct ftl_ps_entry ps_list[64];
 
 static const char *const builtins[] = {"help", "ps", "log", "apps", "start", "stop",
-                                       "kill", "stats", "clear"};
+                                       "restart", "kill", "stats", "clear"};
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 static const char *const mode_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
 
@@ -37,7 +38,7 @@ static const char *mode_name(uint32_t m)
     return m < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[m] : "?";
 }
 
-static void put(const char *s, size_t len)
+void put(const char *s, size_t len)
 {
     while (len > 0) {
         size_t n = len < FTL_MSG_DATA_MAX ? len : FTL_MSG_DATA_MAX;
@@ -47,8 +48,7 @@ static void put(const char *s, size_t len)
     }
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -65,6 +65,16 @@ static void load_apps(void)
     if (ftl_apps(app_list, APPS_LIST_MAX, &napps) != FTL_OK) {
         napps = 0;
     }
+}
+
+bool app_exists(const char *name)
+{
+    for (size_t i = 0; i < napps; i++) {
+        if (strcmp(app_list[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // Tab's candidates: the built-ins (first word only), then the image's apps.
@@ -100,11 +110,14 @@ static void cmd_help(void)
         "  apps          the apps this image holds, with their isolation modes\n"
         "  start APP     start an instance of APP (the shell's spawn grant lists which)\n"
         "  stop APP      end an app this shell started (kill is the same)\n"
+        "  restart APP   stop APP if this shell started it, then start it again\n"
         "  stats         kernel-wide memory and process figures\n"
         "  clear         clear the screen\n"
         "keys: Left/Right, Backspace, Ctrl-A/E/U/W/K, Up/Down for history, Tab completes,\n"
         "      Ctrl-C drops the line, Ctrl-L clears the screen.\n"
-        "pipes (a | b) are not supported yet.\n";
+        "anything else runs apps as a pipeline (docs/pipes.md):\n"
+        "  APP [ARGS] [| APP [ARGS]]... [< file:/in] [> file:/out]   e.g. seq 1 5 | wc -l\n"
+        "  user:APP picks the stage's isolation mode; Ctrl-C stops the pipeline.\n";
     put(text, sizeof(text) - 1);
 }
 
@@ -268,14 +281,26 @@ static size_t split(char *line, char **words, size_t max)
     return n;
 }
 
+static bool is_builtin(const char *word)
+{
+    for (size_t i = 0; i < NBUILTINS; i++) {
+        if (strcmp(builtins[i], word) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void run(char *line)
 {
-    if (strchr(line, '|')) {
-        say("shell: pipes are not supported yet\n");
+    char copy[LE_LINE_MAX + 1];
+    snprintf(copy, sizeof(copy), "%s", line);
+    char *w[4];
+    size_t n = split(copy, w, 4);
+    if (n > 0 && (!is_builtin(w[0]) || strpbrk(line, "|<>"))) {
+        (void)pipe_start(line);
         return;
     }
-    char *w[4];
-    size_t n = split(line, w, 4);
     if (n == 0) {
         return;
     }
@@ -293,10 +318,15 @@ static void run(char *line)
     } else if (strcmp(w[0], "clear") == 0) {
         say("\033[H\033[2J");
     } else if (strcmp(w[0], "start") == 0 || strcmp(w[0], "stop") == 0 ||
-               strcmp(w[0], "kill") == 0) {
+               strcmp(w[0], "kill") == 0 || strcmp(w[0], "restart") == 0) {
         if (!arg) {
             say("usage: %s APP\n", w[0]);
         } else if (w[0][2] == 'a') {
+            cmd_start(arg);
+        } else if (w[0][0] == 'r') {
+            if (find_child(arg)) {
+                cmd_stop("restart", arg);
+            }
             cmd_start(arg);
         } else {
             cmd_stop(w[0], arg);
@@ -313,6 +343,16 @@ static void show(void)
 
 static void on_input(const uint8_t *data, size_t len)
 {
+    if (pipe_running()) { // keys go nowhere while a pipeline runs; Ctrl-C stops it
+        if (memchr(data, 0x03, len)) {
+            pipe_interrupt();
+            say("^C\n");
+            le_redraw(&editor);
+            show();
+            editor.out_len = 0;
+        }
+        return;
+    }
     if (len == 0) { // a log line erased the prompt
         le_redraw(&editor);
         show();
@@ -324,6 +364,10 @@ static void on_input(const uint8_t *data, size_t len)
         show();
         if (r == LE_LINE) {
             run(editor.line);
+            if (pipe_running()) { // the prompt comes back when it ends
+                editor.out_len = 0;
+                return;
+            }
         }
         if (r != LE_NONE) {
             editor.out_len = 0;
@@ -359,6 +403,16 @@ void app_main(const struct ftl_env *env)
     for (;;) {
         struct ftl_event ev;
         if (ftl_poll_wait(poll_h, FTL_NO_TIMEOUT, &ev) != FTL_OK) {
+            continue;
+        }
+        bool done;
+        if (pipe_event(&ev, &done)) {
+            if (done) {
+                editor.out_len = 0;
+                le_redraw(&editor);
+                show();
+                editor.out_len = 0;
+            }
             continue;
         }
         if (ev.ctx != 0) { // a child's handle: it ended

@@ -19,8 +19,14 @@ static void reply_upper(const struct ftl_loop_event *ev)
     }
 }
 
+void upper_stage(const struct ftl_env *env); // stage.c
+
 void app_main(const struct ftl_env *env)
 {
+    if (ftl_env_find(env, "stdout")) {
+        upper_stage(env); // spawned as a pipe stage (docs/pipes.md): a filter, no service
+        return;
+    }
     // The loop watches the system channel, takes each CONNECT's channel, receives
     // every message and closes a channel when its client leaves.
     static const struct ftl_loop_ops ops = {.on_data = reply_upper};

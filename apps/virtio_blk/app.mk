@@ -1,3 +1,5 @@
-# virtio_blk: no libraries; the virtio layouts are in virtio_blk.h and virtio_net's virtio.h.
-$(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/virtio_blk/*.c)): apps/virtio_blk/virtio_blk.h \
-	apps/virtio_net/virtio.h
+# virtio_blk links the virtio transports (libs/c/virtio); its own facts are in virtio_blk.h.
+APP_SRCS_virtio_blk += libs/c/virtio/virtio.c
+APP_CFLAGS_virtio_blk += -Ilibs/c/virtio/include
+$(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/virtio_blk/*.c) libs/c/virtio/virtio.c): \
+	apps/virtio_blk/virtio_blk.h libs/c/virtio/include/ftl/virtio.h

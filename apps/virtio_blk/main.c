@@ -1,9 +1,9 @@
-// virtio_blk: the driver for QEMU's virtio-blk-device on virtio-mmio (modern, virtio 1.x,
-// and legacy, virtio 0.9.5). It exports the `blk` service and serves the block protocol
-// of <ftl/blk.h> to one client at a time (the fs server): reads, writes and flushes of
-// 512-byte sectors, up to FTL_BLK_INFLIGHT_MAX of them in the device at once, finished
-// by interrupt. Documented in docs/fs.md; the virtio steps follow apps/virtio_net
-// (docs/writing-drivers.md).
+// virtio_blk: the driver for virtio block devices on virtio-mmio (modern, virtio 1.x,
+// and legacy, virtio 0.9.5) or virtio-pci (modern), through libs/c/virtio. It exports
+// the `blk` service and serves the block protocol of <ftl/blk.h> to one client at a
+// time (the fs server): reads, writes and flushes of 512-byte sectors, up to
+// FTL_BLK_INFLIGHT_MAX of them in the device at once, finished by interrupt. Documented
+// in docs/fs.md; the virtio steps follow apps/virtio_net (docs/writing-drivers.md).
 #include <ftl.h>
 #include <ftl/blk.h>
 #include <string.h>
@@ -14,8 +14,6 @@
 #define SLOT_BYTES 8192    // per request: header at 0, status at 16, data at 4096
 #define SLOT_DATA 4096
 #define SLOT_STATUS 16
-#define RING_USED_OFF 4096 // as in virtio_net: the used ring on the next page
-#define RING_BYTES 8192
 
 // One request slot: descriptors 3k, 3k+1, 3k+2 and SLOT_BYTES of DMA memory.
 struct slot {
@@ -39,8 +37,7 @@ struct reply {
 #define REPLIES_MAX (FTL_BLK_INFLIGHT_MAX * 2)
 
 struct disk {
-    volatile void *mmio;
-    bool legacy;
+    struct virtio dev;
     bool read_only;
     bool can_flush;
     uint64_t sectors;
@@ -49,11 +46,7 @@ struct disk {
     ftl_handle_t waiting; // a client that connected while the last one's requests drained
     uint64_t gen;         // bumped when a client goes
     uint32_t client_events;
-    uint16_t qsize;
-    struct virtq_desc *desc;
-    struct virtq_avail *avail;
-    volatile struct virtq_used *used;
-    uint16_t last_used;
+    struct virtq q; // the request queue: 3 descriptors per slot
     uint8_t *slots_va;
     uint64_t slots_bus;
     uint32_t nslots;
@@ -65,127 +58,40 @@ struct disk {
     uint64_t reads, writes, flushes, errors;
 };
 
-static uint32_t reg_read(struct disk *d, size_t off)
-{
-    return ftl_mmio_read32(d->mmio, off);
-}
-
-static void reg_write(struct disk *d, size_t off, uint32_t v)
-{
-    ftl_mmio_write32(d->mmio, off, v);
-}
-
-static void set_status(struct disk *d, uint32_t bits)
-{
-    reg_write(d, VIRTIO_MMIO_STATUS, reg_read(d, VIRTIO_MMIO_STATUS) | bits);
-}
-
-_Noreturn static void fail(struct disk *d, const char *why)
-{
-    FTL_ERROR("virtio-blk: %s", why);
-    set_status(d, VIRTIO_STATUS_FAILED);
-    ftl_exit(1);
-}
-
 // Spec 3.1.1 steps 1-6, as in virtio_net; the block device offers FLUSH and RO.
-static void negotiate(struct disk *d)
+static void negotiate(struct disk *d, const struct ftl_device *dev)
 {
-    if (reg_read(d, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE) {
-        fail(d, "no virtio-mmio magic value");
-    }
-    uint32_t version = reg_read(d, VIRTIO_MMIO_VERSION);
-    if (version != 1 && version != 2) {
-        fail(d, "unknown virtio-mmio version");
-    }
-    d->legacy = version == 1;
-    if (reg_read(d, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK) {
-        fail(d, "not a block device");
-    }
-    reg_write(d, VIRTIO_MMIO_STATUS, 0);
-    while (reg_read(d, VIRTIO_MMIO_STATUS) != 0) {
-        ftl_yield();
-    }
-    set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
-    set_status(d, VIRTIO_STATUS_DRIVER);
-
-    reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-    uint32_t lo = reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-    reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-    uint32_t hi = reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-    if (!d->legacy && !(hi & (1u << (VIRTIO_F_VERSION_1 - 32)))) {
-        fail(d, "device does not offer VIRTIO_F_VERSION_1");
-    }
-    uint32_t want = lo & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
+    virtio_open(&d->dev, dev, VIRTIO_ID_BLOCK, "virtio-blk");
+    uint32_t want =
+        (uint32_t)virtio_features(&d->dev) & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
     d->read_only = want & (1u << VIRTIO_BLK_F_RO);
     d->can_flush = want & (1u << VIRTIO_BLK_F_FLUSH);
-    reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, want);
-    if (d->legacy) {
-        reg_write(d, VIRTIO_MMIO_LEGACY_GUEST_PAGE_SIZE, 4096);
-    } else {
-        reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-        reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
-        set_status(d, VIRTIO_STATUS_FEATURES_OK);
-        if (!(reg_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
-            fail(d, "device refused our features");
-        }
-    }
-    uint64_t lo_cap = reg_read(d, VIRTIO_BLK_CONFIG_CAPACITY);
-    uint64_t hi_cap = reg_read(d, VIRTIO_BLK_CONFIG_CAPACITY + 4);
+    virtio_set_features(&d->dev, want);
+    uint64_t lo_cap = virtio_config_read32(&d->dev, VIRTIO_BLK_CONFIG_CAPACITY);
+    uint64_t hi_cap = virtio_config_read32(&d->dev, VIRTIO_BLK_CONFIG_CAPACITY + 4);
     d->sectors = lo_cap | hi_cap << 32;
 }
 
 // Queue 0 (the only one), its rings and one DMA area per request slot.
 static void queue_setup(struct disk *d)
 {
-    reg_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-    size_t ready = d->legacy ? VIRTIO_MMIO_LEGACY_QUEUE_PFN : VIRTIO_MMIO_QUEUE_READY;
-    if (reg_read(d, ready) != 0) {
-        fail(d, "queue already in use after reset");
+    virtio_queue_setup(&d->dev, 0, QUEUE_SIZE_MAX, &d->q);
+    if (d->q.size < 4) {
+        virtio_fail(&d->dev, "queue too small");
     }
-    uint32_t max = reg_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-    if (max < 4) {
-        fail(d, "queue not available");
-    }
-    d->qsize = QUEUE_SIZE_MAX;
-    while (d->qsize > max) {
-        d->qsize /= 2;
-    }
-    d->nslots = d->qsize / 3 < FTL_BLK_INFLIGHT_MAX ? d->qsize / 3 : FTL_BLK_INFLIGHT_MAX;
+    d->nslots = d->q.size / 3 < FTL_BLK_INFLIGHT_MAX ? d->q.size / 3 : FTL_BLK_INFLIGHT_MAX;
     void *va;
-    uint64_t bus;
-    FTL_CHECK(ftl_dma_alloc(RING_BYTES, &va, &bus));
-    uint8_t *base = va;
-    d->desc = (struct virtq_desc *)base;
-    size_t avail_off = (size_t)d->qsize * sizeof(struct virtq_desc);
-    d->avail = (struct virtq_avail *)(base + avail_off);
-    d->used = (volatile struct virtq_used *)(base + RING_USED_OFF);
     FTL_CHECK(ftl_dma_alloc((size_t)d->nslots * SLOT_BYTES, &va, &d->slots_bus));
     d->slots_va = va;
     for (uint32_t k = 0; k < d->nslots; k++) {
         uint64_t s = d->slots_bus + (uint64_t)k * SLOT_BYTES;
-        struct virtq_desc *t = &d->desc[3 * k];
+        struct virtq_desc *t = &d->q.desc[3 * k];
         t[0] = (struct virtq_desc){
             .addr = s, .len = 16, .flags = VIRTQ_DESC_F_NEXT, .next = (uint16_t)(3 * k + 1)};
         t[1] = (struct virtq_desc){
             .addr = s + SLOT_DATA, .flags = VIRTQ_DESC_F_NEXT, .next = (uint16_t)(3 * k + 2)};
         t[2] = (struct virtq_desc){.addr = s + SLOT_STATUS, .len = 1, .flags = VIRTQ_DESC_F_WRITE};
     }
-    reg_write(d, VIRTIO_MMIO_QUEUE_NUM, d->qsize);
-    if (d->legacy) {
-        reg_write(d, VIRTIO_MMIO_LEGACY_QUEUE_ALIGN, RING_USED_OFF);
-        reg_write(d, VIRTIO_MMIO_LEGACY_QUEUE_PFN, (uint32_t)(bus / 4096));
-        return;
-    }
-    uint64_t avail = bus + avail_off;
-    uint64_t used = bus + RING_USED_OFF;
-    reg_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)bus);
-    reg_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(bus >> 32));
-    reg_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-    reg_write(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-    reg_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-    reg_write(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-    reg_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 static void reply_push(struct disk *d, int slot, uint64_t cookie, ftl_err_t err, bool info)
@@ -280,7 +186,7 @@ static void submit(struct disk *d, uint32_t k, const struct ftl_msg *m, uint32_t
     *s = (struct slot){.busy = true, .cookie = m->cookie, .op = op, .len = len, .gen = d->gen};
     uint8_t *va = d->slots_va + (size_t)k * SLOT_BYTES;
     struct virtio_blk_req_hdr hdr = {.sector = ftl_blk_cookie_sector(m->cookie)};
-    struct virtq_desc *t = &d->desc[3 * k];
+    struct virtq_desc *t = &d->q.desc[3 * k];
     if (op == FTL_BLK_FLUSH) {
         hdr.type = VIRTIO_BLK_T_FLUSH;
         hdr.sector = 0;
@@ -300,9 +206,7 @@ static void submit(struct disk *d, uint32_t k, const struct ftl_msg *m, uint32_t
     }
     memcpy(va, &hdr, sizeof(hdr));
     va[SLOT_STATUS] = 0xff;
-    d->avail->ring[d->avail->idx % d->qsize] = (uint16_t)(3 * k);
-    ftl_mmio_barrier();
-    d->avail->idx++;
+    virtq_push(&d->q, (uint16_t)(3 * k));
     d->inflight++;
 }
 
@@ -339,8 +243,7 @@ static void client_readable(struct disk *d)
         submitted = true;
     }
     if (submitted) {
-        ftl_mmio_barrier(); // the avail index before the doorbell
-        reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+        virtio_notify(&d->dev, &d->q); // one doorbell for all
     }
     replies_send(d);
 }
@@ -348,14 +251,9 @@ static void client_readable(struct disk *d)
 // Finished requests: their replies are queued (or dropped for a client that is gone).
 static void used_drain(struct disk *d)
 {
-    for (;;) {
-        bool pending = d->used->idx != d->last_used;
-        ftl_mmio_barrier();
-        if (!pending) {
-            break;
-        }
-        uint32_t id = d->used->ring[d->last_used % d->qsize].id;
-        d->last_used++;
+    while (virtq_used_pending(&d->q)) {
+        uint32_t id = d->q.used->ring[d->q.last_used % d->q.size].id;
+        d->q.last_used++;
         uint32_t k = id / 3;
         if (id % 3 != 0 || k >= d->nslots || !d->slots[k].busy || d->slots[k].done) {
             FTL_WARN("virtio-blk: the device returned descriptor %u, not a request", (unsigned)id);
@@ -381,8 +279,7 @@ static void used_drain(struct disk *d)
 
 static void irq_fired(struct disk *d)
 {
-    uint32_t status = reg_read(d, VIRTIO_MMIO_INTERRUPT_STATUS);
-    reg_write(d, VIRTIO_MMIO_INTERRUPT_ACK, status);
+    (void)virtio_irq_status(&d->dev);
     used_drain(d);
     FTL_CHECK(ftl_irq_ack(d->irq));
 }
@@ -455,16 +352,15 @@ void app_main(const struct ftl_env *env)
     struct disk *d = &disk;
     struct ftl_device dev;
     FTL_CHECK(ftl_env_device(env, "disk", &dev));
-    d->mmio = dev.mmio;
     d->irq = dev.irq;
     d->system = ftl_env_system(env);
 
-    negotiate(d);
+    negotiate(d, &dev);
     queue_setup(d);
-    set_status(d, VIRTIO_STATUS_DRIVER_OK);
-    FTL_INFO("virtio-blk: %llu MiB disk%s (%s virtio-mmio, %u requests in flight%s)",
+    virtio_driver_ok(&d->dev);
+    FTL_INFO("virtio-blk: %llu MiB disk%s (%s, %u requests in flight%s)",
              (unsigned long long)(d->sectors / 2048), d->read_only ? ", read-only" : "",
-             d->legacy ? "legacy" : "modern", (unsigned)d->nslots,
+             virtio_transport_name(&d->dev), (unsigned)d->nslots,
              d->can_flush ? ", write cache flushed on request" : "");
 
     FTL_CHECK(ftl_poll_create(&d->poll));

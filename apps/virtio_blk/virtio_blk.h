@@ -1,12 +1,11 @@
-// The virtio facts this driver needs beyond apps/virtio_net/virtio.h's: the block
-// device's feature bits, configuration space and request layout (virtio spec 5.2).
-// Register offsets, status bits and ring layouts are the same for every virtio-mmio
-// device and come from the network driver's header.
+// The virtio facts this driver needs: the block device's feature bits, configuration
+// space and request layout (virtio spec 5.2). Transports, status bits and ring layouts
+// are the same for every virtio device and come from libs/c/virtio (<ftl/virtio.h>).
 #pragma once
 
 #include <stdint.h>
 
-#include "../virtio_net/virtio.h"
+#include <ftl/virtio.h>
 
 #define VIRTIO_ID_BLOCK 2
 
@@ -15,7 +14,7 @@
 #define VIRTIO_BLK_F_FLUSH 9 // the device has a write cache and takes FLUSH requests
 
 // Configuration space (5.2.4): the capacity in 512-byte sectors comes first.
-#define VIRTIO_BLK_CONFIG_CAPACITY 0x100
+#define VIRTIO_BLK_CONFIG_CAPACITY 0
 
 // Request types (5.2.6).
 #define VIRTIO_BLK_T_IN 0

@@ -1,5 +1,6 @@
-// virtio_net: the driver for QEMU's virtio-net-device on virtio-mmio (modern, virtio 1.x,
-// and legacy, virtio 0.9.5: QEMU's default). It sets the device up, registers with tcpip as
+// virtio_net: the driver for virtio network devices, on virtio-mmio (modern, virtio 1.x,
+// and legacy, virtio 0.9.5: QEMU's default) or virtio-pci (modern), through the shared
+// transport of libs/c/virtio. It sets the device up, registers with tcpip as
 // `ethernet:<mac>` and then moves frames both ways: received frames become DATA messages to tcpip,
 // DATA messages from tcpip are sent. Walked through in docs/writing-drivers.md.
 #include <ftl.h>
@@ -14,28 +15,12 @@
 #define BUF_SIZE 2048     // one frame + header per buffer (no merged RX buffers)
 #define FRAME_MAX 1514    // Ethernet header + 1500 bytes MTU, no FCS
 #define OPEN_COOKIE 1
-// Queue memory: descriptors at 0, the available ring right after them, the used ring at
-// 4 KiB (legacy devices want it on the next QueueAlign boundary), buffers from 8 KiB.
-#define RING_USED_OFF 4096
-#define RING_BYTES 8192
 
 _Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio-net header with VERSION_1");
 _Static_assert(sizeof(struct virtio_net_hdr) + FRAME_MAX <= BUF_SIZE, "a buffer holds a frame");
 
-// One split virtqueue and its buffers, all in DMA memory.
-struct virtq {
-    uint16_t size;           // descriptors, a power of 2 <= QUEUE_SIZE_MAX
-    struct virtq_desc *desc; // descriptor i always points at buffer i
-    struct virtq_avail *avail;
-    volatile struct virtq_used *used;
-    uint16_t last_used; // the next used entry the driver has not handled
-    uint8_t *bufs;      // size * BUF_SIZE bytes
-    uint64_t bufs_bus;
-};
-
 struct nic {
-    volatile void *mmio;
-    bool legacy;      // virtio-mmio version 1: QueuePFN, 32 feature bits
+    struct virtio dev;
     uint32_t hdr_len; // 12 (VERSION_1) or 10 (legacy: no num_buffers)
     ftl_handle_t irq;
     ftl_handle_t tcpip;  // the service channel: OPEN goes here
@@ -43,7 +28,8 @@ struct nic {
     ftl_handle_t poll;
     uint32_t frames_events; // what `frames` is watched for now
     uint8_t mac[6];
-    struct virtq rx, tx;
+    struct virtq rx, tx;              // descriptor i always points at buffer i
+    uint8_t *rx_bufs, *tx_bufs;       // size * BUF_SIZE bytes each, DMA memory
     uint16_t tx_free[QUEUE_SIZE_MAX]; // descriptor ids the device is done with
     uint16_t tx_nfree;
     bool rx_waiting; // tcpip's queue was full: frames wait in the RX used ring
@@ -59,166 +45,46 @@ struct nic {
 #define REPORT_INTERVAL_NS 100000000 // counters go to tcpip at most 10 times a second
 #define COUNTERS_COOKIE 1            // a DATA message with it carries counters, not a frame
 
-static uint32_t reg_read(struct nic *n, size_t off)
-{
-    return ftl_mmio_read32(n->mmio, off);
-}
-
-static void reg_write(struct nic *n, size_t off, uint32_t v)
-{
-    ftl_mmio_write32(n->mmio, off, v);
-}
-
-static void set_status(struct nic *n, uint32_t bits)
-{
-    reg_write(n, VIRTIO_MMIO_STATUS, reg_read(n, VIRTIO_MMIO_STATUS) | bits);
-}
-
-_Noreturn static void fail(struct nic *n, const char *why)
-{
-    FTL_ERROR("virtio-net: %s", why);
-    set_status(n, VIRTIO_STATUS_FAILED);
-    ftl_exit(1);
-}
-
 // Spec 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK.
-static void negotiate(struct nic *n)
+static void negotiate(struct nic *n, const struct ftl_device *dev)
 {
-    if (reg_read(n, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE) {
-        fail(n, "no virtio-mmio magic value");
-    }
-    uint32_t version = reg_read(n, VIRTIO_MMIO_VERSION);
-    if (version != 1 && version != 2) {
-        FTL_ERROR("virtio-net: unknown virtio-mmio version %u", (unsigned)version);
-        ftl_exit(1);
-    }
-    n->legacy = version == 1;
-    n->hdr_len = n->legacy ? 10 : 12;
-    if (reg_read(n, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_NET) {
-        fail(n, "not a network device");
-    }
-    reg_write(n, VIRTIO_MMIO_STATUS, 0); // reset; reads 0 once done (4.2.3.1.1)
-    while (reg_read(n, VIRTIO_MMIO_STATUS) != 0) {
-        ftl_yield();
-    }
-    set_status(n, VIRTIO_STATUS_ACKNOWLEDGE);
-    set_status(n, VIRTIO_STATUS_DRIVER);
-
-    reg_write(n, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-    uint32_t lo = reg_read(n, VIRTIO_MMIO_DEVICE_FEATURES);
-    reg_write(n, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-    uint32_t hi = reg_read(n, VIRTIO_MMIO_DEVICE_FEATURES);
-    if (!n->legacy && !(hi & (1u << (VIRTIO_F_VERSION_1 - 32)))) {
-        fail(n, "device does not offer VIRTIO_F_VERSION_1");
-    }
-    if (!(lo & (1u << VIRTIO_NET_F_MAC))) {
-        fail(n, "device has no MAC address (VIRTIO_NET_F_MAC)");
+    virtio_open(&n->dev, dev, VIRTIO_ID_NET, "virtio-net");
+    n->hdr_len = n->dev.legacy ? 10 : 12;
+    if (!(virtio_features(&n->dev) & (1u << VIRTIO_NET_F_MAC))) {
+        virtio_fail(&n->dev, "device has no MAC address (VIRTIO_NET_F_MAC)");
     }
     // Only the MAC and virtio 1.x: no checksum offload, no GSO, no merged buffers, so
     // every received frame fits one buffer and every header field stays 0.
-    reg_write(n, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    reg_write(n, VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_NET_F_MAC);
-    if (n->legacy) {
-        // Legacy devices have 32 feature bits and no FEATURES_OK handshake; the page
-        // size tells them how to read QueuePFN.
-        reg_write(n, VIRTIO_MMIO_LEGACY_GUEST_PAGE_SIZE, 4096);
-    } else {
-        reg_write(n, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-        reg_write(n, VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
-        set_status(n, VIRTIO_STATUS_FEATURES_OK);
-        if (!(reg_read(n, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
-            fail(n, "device refused our features");
-        }
-    }
+    virtio_set_features(&n->dev, 1u << VIRTIO_NET_F_MAC);
     for (int i = 0; i < 6; i++) {
-        n->mac[i] = ftl_mmio_read8(n->mmio, VIRTIO_MMIO_CONFIG + (size_t)i);
+        n->mac[i] = virtio_config_read8(&n->dev, (size_t)i);
     }
 }
 
-// Spec 4.2.3.2: size the queue, give the device its three parts, mark it ready.
-// Legacy devices (4.2.4) take one page number instead and find the rings by the
-// layout of 2.7 with QueueAlign 4096, which the offsets here follow.
-static void queue_setup(struct nic *n, uint32_t index, struct virtq *q)
+// Spec 4.2.3.2 / 4.1.5.1.3: the queue's rings (libs/c/virtio), then one buffer per
+// descriptor.
+static void queue_setup(struct nic *n, uint16_t index, struct virtq *q, uint8_t **bufs)
 {
-    reg_write(n, VIRTIO_MMIO_QUEUE_SEL, index);
-    size_t ready = n->legacy ? VIRTIO_MMIO_LEGACY_QUEUE_PFN : VIRTIO_MMIO_QUEUE_READY;
-    if (reg_read(n, ready) != 0) {
-        fail(n, "queue already in use after reset");
-    }
-    uint32_t max = reg_read(n, VIRTIO_MMIO_QUEUE_NUM_MAX);
-    if (max == 0) {
-        fail(n, "queue not available");
-    }
-    q->size = QUEUE_SIZE_MAX;
-    while (q->size > max) {
-        q->size /= 2;
-    }
+    virtio_queue_setup(&n->dev, index, QUEUE_SIZE_MAX, q);
     void *va;
     uint64_t bus;
-    FTL_CHECK(ftl_dma_alloc(RING_BYTES + (size_t)q->size * BUF_SIZE, &va, &bus));
-    uint8_t *base = va;
-    q->desc = (struct virtq_desc *)base;
-    size_t avail_off = (size_t)q->size * sizeof(struct virtq_desc);
-    q->avail = (struct virtq_avail *)(base + avail_off);
-    q->used = (volatile struct virtq_used *)(base + RING_USED_OFF);
-    q->bufs = base + RING_BYTES;
-    q->bufs_bus = bus + RING_BYTES;
-    q->last_used = 0;
+    FTL_CHECK(ftl_dma_alloc((size_t)q->size * BUF_SIZE, &va, &bus));
+    *bufs = va;
     for (uint16_t i = 0; i < q->size; i++) {
-        q->desc[i].addr = q->bufs_bus + (uint64_t)i * BUF_SIZE;
+        q->desc[i].addr = bus + (uint64_t)i * BUF_SIZE;
         q->desc[i].len = BUF_SIZE;
         q->desc[i].flags = 0;
         q->desc[i].next = 0;
     }
-
-    reg_write(n, VIRTIO_MMIO_QUEUE_NUM, q->size);
-    if (n->legacy) {
-        reg_write(n, VIRTIO_MMIO_LEGACY_QUEUE_ALIGN, RING_USED_OFF);
-        reg_write(n, VIRTIO_MMIO_LEGACY_QUEUE_PFN, (uint32_t)(bus / 4096));
-        return;
-    }
-    uint64_t avail = bus + avail_off;
-    uint64_t used = bus + RING_USED_OFF;
-    reg_write(n, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)bus);
-    reg_write(n, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(bus >> 32));
-    reg_write(n, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-    reg_write(n, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-    reg_write(n, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-    reg_write(n, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-    reg_write(n, VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
-// Hands descriptor `id` to the device. The entry must be visible before the index that
-// publishes it (spec 2.6.13), hence the barrier.
-static void avail_push(struct virtq *q, uint16_t id)
-{
-    q->avail->ring[q->avail->idx & (q->size - 1)] = id;
-    ftl_mmio_barrier();
-    q->avail->idx++;
-}
-
-static void notify(struct nic *n, uint32_t index)
-{
-    ftl_mmio_barrier(); // the avail index before the doorbell
-    reg_write(n, VIRTIO_MMIO_QUEUE_NOTIFY, index);
-}
-
-// Whether the device has used an entry the driver has not handled; the barrier orders
-// reading the index before reading the entry.
-static bool used_pending(struct virtq *q)
-{
-    bool pending = q->used->idx != q->last_used;
-    ftl_mmio_barrier();
-    return pending;
 }
 
 static void rx_fill(struct nic *n)
 {
     for (uint16_t i = 0; i < n->rx.size; i++) {
         n->rx.desc[i].flags = VIRTQ_DESC_F_WRITE;
-        avail_push(&n->rx, i);
+        virtq_push(&n->rx, i);
     }
-    notify(n, RX_QUEUE);
+    virtio_notify(&n->dev, &n->rx);
 }
 
 static void watch_frames(struct nic *n)
@@ -236,7 +102,7 @@ static void watch_frames(struct nic *n)
 _Noreturn static void tcpip_gone(struct nic *n)
 {
     FTL_ERROR("virtio-net: tcpip closed the frame channel; stopping the device");
-    reg_write(n, VIRTIO_MMIO_STATUS, 0);
+    virtio_reset(&n->dev);
     ftl_exit(1);
 }
 
@@ -250,7 +116,7 @@ static void rx_drain(struct nic *n)
     if ((uint16_t)(n->rx.used->idx - n->rx.last_used) == n->rx.size) {
         n->rx_ring_full++; // no buffer was left: the device held further frames itself
     }
-    while (n->frames && used_pending(&n->rx)) {
+    while (n->frames && virtq_used_pending(&n->rx)) {
         struct virtq_used_elem e = n->rx.used->ring[n->rx.last_used & (n->rx.size - 1)];
         uint16_t id = (uint16_t)e.id;
         if (id >= n->rx.size || e.len < n->hdr_len + 14 || e.len > n->hdr_len + FRAME_MAX) {
@@ -259,7 +125,7 @@ static void rx_drain(struct nic *n)
             // The kernel copies messages only from the app's own memory, not from DMA
             // memory (FTL_ERR_BAD_ADDRESS), so the frame goes through a bounce buffer.
             static uint8_t frame[FRAME_MAX];
-            memcpy(frame, n->rx.bufs + (size_t)id * BUF_SIZE + n->hdr_len, e.len - n->hdr_len);
+            memcpy(frame, n->rx_bufs + (size_t)id * BUF_SIZE + n->hdr_len, e.len - n->hdr_len);
             ftl_err_t err = ftl_channel_send_data(n->frames, frame, e.len - n->hdr_len);
             if (err == FTL_ERR_FULL) {
                 n->rx_waiting = true;
@@ -274,18 +140,18 @@ static void rx_drain(struct nic *n)
         }
         n->rx.last_used++;
         if (id < n->rx.size) {
-            avail_push(&n->rx, id);
+            virtq_push(&n->rx, id);
             reposted = true;
         }
     }
     if (reposted) {
-        notify(n, RX_QUEUE);
+        virtio_notify(&n->dev, &n->rx);
     }
 }
 
 static void tx_reclaim(struct nic *n)
 {
-    while (used_pending(&n->tx)) {
+    while (virtq_used_pending(&n->tx)) {
         uint32_t id = n->tx.used->ring[n->tx.last_used & (n->tx.size - 1)].id;
         n->tx.last_used++;
         if (id < n->tx.size && n->tx_nfree < n->tx.size) {
@@ -301,13 +167,13 @@ static void tx_send(struct nic *n, const uint8_t *frame, size_t len)
         return;
     }
     uint16_t id = n->tx_free[--n->tx_nfree];
-    uint8_t *buf = n->tx.bufs + (size_t)id * BUF_SIZE;
+    uint8_t *buf = n->tx_bufs + (size_t)id * BUF_SIZE;
     memset(buf, 0, n->hdr_len);
     memcpy(buf + n->hdr_len, frame, len);
     n->tx.desc[id].len = (uint32_t)(n->hdr_len + len);
     n->tx.desc[id].flags = 0; // device reads it
-    avail_push(&n->tx, id);
-    notify(n, TX_QUEUE);
+    virtq_push(&n->tx, id);
+    virtio_notify(&n->dev, &n->tx);
     n->tx_frames++;
 }
 
@@ -337,8 +203,7 @@ static void irq_fired(struct nic *n)
 {
     // Acknowledge first: a buffer used after this sets the status again, so the
     // (level-triggered) interrupt fires again once re-enabled below.
-    uint32_t status = reg_read(n, VIRTIO_MMIO_INTERRUPT_STATUS);
-    reg_write(n, VIRTIO_MMIO_INTERRUPT_ACK, status);
+    (void)virtio_irq_status(&n->dev);
     rx_drain(n);
     tx_reclaim(n);
     FTL_CHECK(ftl_irq_ack(n->irq));
@@ -437,8 +302,8 @@ static void register_with_tcpip(struct nic *n)
         }
     }
     FTL_CHECK(ftl_handle_close(poll));
-    FTL_INFO("virtio-net: %s registered with tcpip (%s virtio-mmio, rx %u, tx %u descriptors)", uri,
-             n->legacy ? "legacy" : "modern", (unsigned)n->rx.size, (unsigned)n->tx.size);
+    FTL_INFO("virtio-net: %s registered with tcpip (%s, rx %u, tx %u descriptors)", uri,
+             virtio_transport_name(&n->dev), (unsigned)n->rx.size, (unsigned)n->tx.size);
 }
 
 void app_main(const struct ftl_env *env)
@@ -448,17 +313,16 @@ void app_main(const struct ftl_env *env)
     struct ftl_device dev;
     FTL_CHECK(ftl_env_device(env, "nic", &dev));
     FTL_CHECK(ftl_env_channel(env, "tcpip", &n->tcpip));
-    n->mmio = dev.mmio;
     n->irq = dev.irq;
 
-    negotiate(n);
-    queue_setup(n, RX_QUEUE, &n->rx);
-    queue_setup(n, TX_QUEUE, &n->tx);
+    negotiate(n, &dev);
+    queue_setup(n, RX_QUEUE, &n->rx, &n->rx_bufs);
+    queue_setup(n, TX_QUEUE, &n->tx, &n->tx_bufs);
     for (uint16_t i = 0; i < n->tx.size; i++) {
         n->tx_free[n->tx_nfree++] = i;
     }
     rx_fill(n);
-    set_status(n, VIRTIO_STATUS_DRIVER_OK);
+    virtio_driver_ok(&n->dev);
 
     // Frames that arrive meanwhile wait in the used ring; the interrupt stays pending.
     register_with_tcpip(n);

@@ -208,6 +208,19 @@ static ftl_err_t k_vm_stats(ftl_handle_t vm, struct ftl_vm_stats *out)
     return kleave(k, sys_vm_stats(k.p, vm, ua(out)));
 }
 
+static ftl_err_t k_process_spawn_ex(const char *app, size_t len, const struct ftl_spawn_opts *o,
+                                    ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_spawn_ex(k.p, ua(app), len, ua(o), ua(out)));
+}
+
+static ftl_err_t k_process_status(ftl_handle_t process, int32_t *out_code)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_status(k.p, process, ua(out_code)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -246,6 +259,8 @@ static const struct ftl_calls inkernel_calls = {
     .vm_run = k_vm_run,
     .vm_irq = k_vm_irq,
     .vm_stats = k_vm_stats,
+    .process_spawn_ex = k_process_spawn_ex,
+    .process_status = k_process_status,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -401,8 +401,8 @@ static void unknown_key_far_from_any_lists_the_valid_keys(void **state)
 {
     (void)state;
     expect_error(MIN_SPEC "version: 2\n", 3,
-                 "unknown key 'version' (expected name, isolation, env, exports, limits, grants or "
-                 "preopens)");
+                 "unknown key 'version' (expected name, isolation, env, exports, limits, grants, "
+                 "preopens or boot)");
 }
 
 #define WASM_FS "name: a\nisolation: wasm\nenv:\n  fs: { service: fs }\n"
@@ -755,10 +755,10 @@ static void every_grant_sets_its_bit(void **state)
 {
     (void)state;
     parse_ok(MIN_SPEC "grants:\n  spawn: [hello]\n  log_read: true\n  ps: true\n"
-                      "  stats: true\n  dma: true\n  device: true\n  console: true\n");
+                      "  stats: true\n  dma: true\n  device: true\n  console: true\n  vm: true\n");
     assert_int_equal(spec.grants.bits, SPEC_GRANT_SPAWN | SPEC_GRANT_LOG_READ | SPEC_GRANT_PS |
                                            SPEC_GRANT_STATS | SPEC_GRANT_DMA |
-                                           SPEC_GRANT_DEVICE | SPEC_GRANT_CONSOLE);
+                                           SPEC_GRANT_DEVICE | SPEC_GRANT_CONSOLE | SPEC_GRANT_VM);
     parse_ok(MIN_SPEC "grants: { ps: true, stats: false, dma: false }\n");
     assert_int_equal(spec.grants.bits, SPEC_GRANT_PS);
 }
@@ -783,8 +783,8 @@ static void unknown_grant_is_reported_with_its_line(void **state)
     expect_error(MIN_SPEC "grants:\n  ps: true\n  spwan: [hello]\n", 5,
                  "unknown grant 'spwan' (did you mean 'spawn'?)");
     expect_error(MIN_SPEC "grants:\n  network: true\n", 4,
-                 "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device or "
-                 "console)");
+                 "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device, "
+                 "console or vm)");
     expect_error(MIN_SPEC "grant:\n  ps: true\n", 3, "unknown key 'grant' (did you mean 'grants'?)");
 }
 
@@ -824,7 +824,20 @@ static void spawn_grant_holds_at_most_spawn_max_apps(void **state)
     parse_ok(text);
     assert_int_equal(spec.grants.nspawn, SPEC_SPAWN_MAX);
     strcat(text, "    - one_more\n");
-    expect_error(text, 5 + SPEC_SPAWN_MAX, "too many apps in grant 'spawn' (at most 8)");
+    expect_error(text, 5 + SPEC_SPAWN_MAX, "too many apps in grant 'spawn' (at most 24)");
+}
+
+static void boot_false_marks_an_app_started_only_on_demand(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC);
+    assert_false(spec.no_boot);
+    parse_ok(MIN_SPEC "boot: true\n");
+    assert_false(spec.no_boot);
+    parse_ok(MIN_SPEC "boot: false\n");
+    assert_true(spec.no_boot);
+    expect_error(MIN_SPEC "boot: no\n", 3, "'boot' must be true or false");
+    expect_error(MIN_SPEC "boot: false\nboot: true\n", 4, "duplicate key 'boot'");
 }
 
 static void device_item_without_the_device_grant_is_an_error(void **state)
@@ -1066,6 +1079,7 @@ int main(void)
         cmocka_unit_test(grant_values_must_have_their_type),
         cmocka_unit_test(duplicate_grants_are_reported),
         cmocka_unit_test(spawn_grant_holds_at_most_spawn_max_apps),
+        cmocka_unit_test(boot_false_marks_an_app_started_only_on_demand),
         cmocka_unit_test(device_item_without_the_device_grant_is_an_error),
         cmocka_unit_test(string_longer_than_the_limit_is_rejected),
         cmocka_unit_test(error_names_the_file_and_keeps_the_end_of_long_paths),

@@ -140,6 +140,7 @@ ftl_err_t sys_vm_create(struct process *p, size_t ram_bytes, uaddr_t out_vm, uad
             goto fail;
         }
         err = FTL_ERR_NO_MEMORY;
+        sched_preempt_point(); // 2 MiB zeroed: the other apps may need the CPU
     }
     size_t tables = arch_aspace_bytes(vm->s2);
     if (kmem_charge(p->kmem, tables) != FTL_OK) {
@@ -207,6 +208,7 @@ ftl_err_t sys_vm_load(struct process *p, ftl_handle_t h, uaddr_t name, size_t na
         n = n < f.size - done ? n : f.size - done;
         memcpy(vm->chunk[off / VM_CHUNK] + off % VM_CHUNK, f.data + done, n);
         done += n;
+        sched_preempt_point();
     }
     size_t size = f.size;
     return app_copy_out(p, out_size, &size, sizeof(size));

@@ -170,6 +170,9 @@ static ftl_err_t env_setup(struct wasm_app *app, const struct ftl_env *env)
     app->stdin_poll = -1;
     app->fs_poll = -1;
     app->stdin_eof = app->stdin_ch < 0;
+    const struct ftl_env_item *out = wasm_app_env_find(app, "stdout", 6);
+    app->stdout_ch = out && out->kind == FTL_ENV_CHANNEL ? out->handle : -1;
+    app->stdout_poll = -1;
     return FTL_OK;
 }
 

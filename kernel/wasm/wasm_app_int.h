@@ -45,6 +45,8 @@ struct wasm_app {
     struct ftl_msg stdin_msg; // the DATA message being read, from stdin_pos on
     uint32_t stdin_pos;
     struct wasm_app_line out[2]; // stdout, stderr
+    ftl_handle_t stdout_ch;      // channel item "stdout" (fd 1 writes DATA to it), or -1
+    ftl_handle_t stdout_poll;    // created on the first write that must wait, or -1
     bool fs_ready;               // files[0] (fd 3) set up from the environ's `fs` item
     ftl_handle_t fs_ch;          // the fs service channel (0: none)
     ftl_handle_t fs_poll;        // watches fs_poll_ch for a reply, or -1

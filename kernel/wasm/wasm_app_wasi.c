@@ -103,6 +103,48 @@ static enum wasm_status wasi_environ_get(struct wasm_exec *ex, void *ctx, union 
 
 // ---- stdio --------------------------------------------------------------------------
 
+// Waits until the stdout channel has room (or its reader is gone).
+static int stdout_wait(struct wasm_app *app)
+{
+    const struct wasm_app_ops *o = app->ops;
+    if (app->stdout_poll < 0) {
+        ftl_handle_t p;
+        if (o->poll_create(app->ctx, &p) != FTL_OK) {
+            return WASI_EIO;
+        }
+        if (o->poll_add(app->ctx, p, app->stdout_ch, FTL_WRITABLE, 0) != FTL_OK) {
+            (void)o->handle_close(app->ctx, p);
+            return WASI_EIO;
+        }
+        app->stdout_poll = p;
+    }
+    struct ftl_event ev;
+    return o->poll_wait(app->ctx, app->stdout_poll, FTL_NO_TIMEOUT, &ev) == FTL_OK ? WASI_ESUCCESS
+                                                                                   : WASI_EIO;
+}
+
+// fd 1 bound to the environ's `stdout` channel (docs/pipes.md): the bytes go out as
+// DATA messages of up to 4096 bytes; a full queue makes the program wait (backpressure,
+// nothing dropped). A reader that is gone ends the program, as SIGPIPE would.
+static int stdout_send(struct wasm_app *app, const uint8_t *p, size_t len)
+{
+    while (len > 0 && !app->stop) {
+        size_t n = len < FTL_MSG_DATA_MAX ? len : FTL_MSG_DATA_MAX;
+        struct ftl_msg_out m = {.type = FTL_MSG_DATA, .len = (uint32_t)n, .data = p};
+        ftl_err_t e = app->ops->channel_send(app->ctx, app->stdout_ch, &m);
+        if (e == FTL_OK) {
+            p += n;
+            len -= n;
+        } else if (e == FTL_ERR_PEER_CLOSED) {
+            app->stop = true;
+            app->exit_code = 0;
+        } else if (e != FTL_ERR_FULL || stdout_wait(app) != WASI_ESUCCESS) {
+            return WASI_EIO;
+        }
+    }
+    return WASI_ESUCCESS;
+}
+
 static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
@@ -130,7 +172,14 @@ static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union was
         if (len && !p) {
             return wasm_app_ret(app, ex, args, WASI_EFAULT);
         }
-        wasm_app_line_write(app, (int)fd, p, len);
+        if (fd == 1 && app->stdout_ch >= 0) {
+            int e = stdout_send(app, p, len);
+            if (e != WASI_ESUCCESS) {
+                return wasm_app_ret(app, ex, args, e);
+            }
+        } else {
+            wasm_app_line_write(app, (int)fd, p, len);
+        }
         total += len;
     }
     bool ok = wasm_app_put_u32(app, A(3), (uint32_t)total);

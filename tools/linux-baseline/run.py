@@ -31,12 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-# The kernel this baseline was measured with. When Debian's archive moves on
-# (the security archive keeps only the newest build), the pinned version can no
-# longer be downloaded: run.py then warns, takes the current version, and
-# records it in results.json (kernel_package_version, kernel_pinned=false).
-PINNED_META = ("linux-image-cloud-arm64", "6.1.192-2")
-PINNED_IMAGE = ("linux-image-6.1.0-56-cloud-arm64", "6.1.192-2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from linux_fetch import StepError, newc, run  # noqa: E402  (tools/linux_fetch.py)
+import linux_fetch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -59,142 +56,15 @@ MODULES = ["drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
            "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko"]
 
 
-class StepError(Exception):
-    def __init__(self, step, message, cmd=None, output=""):
-        super().__init__(message)
-        self.step, self.message, self.cmd, self.output = step, message, cmd, output
-
-    def __str__(self):
-        lines = [f"linux-baseline: step '{self.step}' failed: {self.message}"]
-        if self.cmd:
-            lines.append("  command: " + " ".join(str(c) for c in self.cmd))
-        tail = [ln for ln in (self.output or "").splitlines() if ln.strip()][-15:]
-        if tail:
-            lines.append("  output (tail):")
-            lines += ["    " + ln for ln in tail]
-        return "\n".join(lines)
-
-
 def log(msg):
     print(f"linux-baseline: {msg}", file=sys.stderr, flush=True)
 
 
-def run(step, cmd, cwd=None, timeout=600, check=True):
-    try:
-        p = subprocess.run([str(c) for c in cmd], cwd=cwd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, errors="replace", timeout=timeout)
-    except FileNotFoundError:
-        raise StepError(step, f"{cmd[0]} not found (run tools/setup.sh)", cmd)
-    except subprocess.TimeoutExpired as e:
-        raise StepError(step, f"timed out after {timeout} s", cmd, str(e.output or ""))
-    if check and p.returncode != 0:
-        raise StepError(step, f"exit status {p.returncode}", cmd, p.stdout)
-    return p
-
-
 # ---------------------------------------------------------------- 1. kernel
 
-def ensure_arm64_apt():
-    step = "enable arm64 multiarch"
-    foreign = run(step, ["dpkg", "--print-foreign-architectures"]).stdout.split()
-    policy = run(step, ["apt-cache", "policy", f"{PINNED_META[0]}:arm64"],
-                 check=False).stdout
-    candidate = re.search(r"Candidate: (\S+)", policy)
-    if "arm64" in foreign and candidate and candidate.group(1) != "(none)":
-        return
-    cmds = ([] if "arm64" in foreign else ["dpkg --add-architecture arm64"]) + ["apt-get update"]
-    if os.geteuid() != 0:
-        raise StepError(step, "apt does not know Debian's arm64 packages yet and this is "
-                        "not root. Run as root:\n    " + " && ".join(cmds) +
-                        "\n  then run this again.")
-    for c in cmds:
-        log(f"running: {c}")
-        run(step, c.split(), timeout=900)
-
-
-def apt_download(step, pkg, version, dest):
-    """Downloads pkg:arm64 (=version if given) into dest; returns the .deb path or
-    None when that version is not in the archive."""
-    spec = f"{pkg}:arm64" + (f"={version}" if version else "")
-    p = run(step, ["apt-get", "download", spec], cwd=dest, check=False, timeout=900)
-    if p.returncode != 0:
-        if version and re.search(r"Version '.*' for '.*' was not found", p.stdout):
-            return None
-        raise StepError(step, f"apt-get download {spec} failed", ["apt-get", "download", spec],
-                        p.stdout)
-    debs = list(dest.glob(f"{pkg}_*_arm64.deb"))
-    if not debs:
-        raise StepError(step, f"apt-get download {spec} left no {pkg}_*.deb in {dest}",
-                        ["apt-get", "download", spec], p.stdout)
-    return max(debs, key=lambda d: d.stat().st_mtime)
-
-
-def deb_field(deb, field):
-    return run("read .deb", ["dpkg-deb", "-f", deb, field]).stdout.strip()
-
-
 def fetch_kernel():
-    image = WORK / "Image"
-    meta_file = WORK / "kernel.json"
-    if image.exists() and meta_file.exists() and all(
-            (WORK / "modules" / Path(m).name).exists() for m in MODULES):
-        info = json.loads(meta_file.read_text())
-        # A fallback kernel stays cached; a pinned one only while the pin is unchanged.
-        if not info.get("kernel_pinned") or (
-                (info.get("kernel_package"), info.get("kernel_package_version")) == PINNED_IMAGE):
-            return info
-    ensure_arm64_apt()
-    step = "download kernel"
-    dl = WORK / "debs"
-    shutil.rmtree(dl, ignore_errors=True)
-    dl.mkdir(parents=True)
-    pinned = True
-    meta = apt_download(step, PINNED_META[0], PINNED_META[1], dl)
-    if meta is None:
-        pinned = False
-        log(f"WARNING: {PINNED_META[0]} {PINNED_META[1]} is no longer in the archive; "
-            "using the current version (update PINNED_* in tools/linux-baseline/run.py)")
-        meta = apt_download(step, PINNED_META[0], None, dl)
-    dep = re.search(r"(linux-image-[\w.+-]+-cloud-arm64) \(= ([^)]+)\)", deb_field(meta, "Depends"))
-    if not dep:
-        raise StepError(step, f"no versioned linux-image-*-cloud-arm64 in the Depends of {meta.name}",
-                        ["dpkg-deb", "-f", meta, "Depends"], deb_field(meta, "Depends"))
-    img_pkg, img_ver = dep.group(1), dep.group(2)
-    if pinned and (img_pkg, img_ver) != PINNED_IMAGE:
-        log(f"WARNING: {PINNED_META[0]} {PINNED_META[1]} now depends on {img_pkg} {img_ver}, "
-            f"not the pinned {PINNED_IMAGE[0]} {PINNED_IMAGE[1]}")
-        pinned = False
-    log(f"downloading {img_pkg} {img_ver} (arm64)")
-    deb = apt_download(step, img_pkg, img_ver, dl)
-    if deb is None:
-        raise StepError(step, f"{img_pkg} {img_ver} (named by {meta.name}) is not in the archive; "
-                        "run apt-get update")
-    step = "extract kernel"
-    x = dl / "x"
-    run(step, ["dpkg-deb", "-x", deb, x], timeout=300)
-    found = sorted((x / "boot").glob("vmlinuz-*"))
-    if not found:
-        raise StepError(step, f"no boot/vmlinuz-* in {deb.name}")
-    head = found[0].read_bytes()[:64]
-    if head[56:60] != b"ARM\x64":
-        raise StepError(step, f"{found[0].name} is not an uncompressed arm64 Image "
-                        "(no ARM\\x64 magic at offset 56); -kernel would not boot it")
-    mods = WORK / "modules"
-    mods.mkdir(exist_ok=True)
-    for m in MODULES:
-        ko = sorted((x / "lib" / "modules").glob(f"*/kernel/{m}"))
-        if not ko:
-            raise StepError(step, f"no lib/modules/*/kernel/{m} in {deb.name} "
-                            "(compressed modules are not handled)")
-        shutil.copyfile(ko[0], mods / ko[0].name)
-    shutil.copyfile(found[0], image.with_suffix(".tmp"))
-    image.with_suffix(".tmp").replace(image)
-    info = {"kernel_package": img_pkg, "kernel_package_version": img_ver,
-            "kernel_release": found[0].name[len("vmlinuz-"):], "kernel_pinned": pinned}
-    meta_file.write_text(json.dumps(info, indent=2) + "\n")
-    shutil.rmtree(dl, ignore_errors=True)  # 100+ MB of modules: the Image and 4 are kept
-    return info
+    """The kernel and MODULES in WORK; tools/linux_fetch.py holds the pinned version."""
+    return linux_fetch.fetch_kernel(WORK, MODULES)
 
 
 # ---------------------------------------------------------------- 2. programs
@@ -209,20 +79,6 @@ def check_cross_libc():
     log("installing libc6-dev-arm64-cross")
     run(step, ["apt-get", "install", "-y", "-q", "--no-install-recommends",
                "libc6-dev-arm64-cross"], timeout=900)
-
-
-def newc(entries):
-    """A newc cpio archive from (name, mode, data, rdev_major, rdev_minor)."""
-    out = bytearray()
-    for ino, (name, mode, data, rmaj, rmin) in enumerate(
-            entries + [("TRAILER!!!", 0, b"", 0, 0)], start=1):
-        nb = name.encode() + b"\0"
-        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rmaj, rmin, len(nb), 0]
-        out += b"070701" + b"".join(b"%08X" % f for f in fields) + nb
-        out += b"\0" * (-len(out) % 4) + data
-        out += b"\0" * (-len(out) % 4)
-    out += b"\0" * (-len(out) % 512)
-    return bytes(out)
 
 
 def build_initramfs():
@@ -369,7 +225,7 @@ def main():
             "under QEMU -icount shift=0")
         res = parse(boot(WORK / "Image", cpio, args.timeout))
     except StepError as e:
-        print(e, file=sys.stderr)
+        print(f"linux-baseline: {e}", file=sys.stderr)
         return 1
     res.update({
         "kernel_version": f"{res.pop('uname_release') or kinfo['kernel_release']} "

@@ -41,6 +41,10 @@ static void linear_entries(const struct board *b, uint64_t dtb_pa, uint64_t *wan
     for (size_t i = 0; i < b->nvirtio; i++) {
         mark(want, b->virtio[i].base, b->virtio[i].size, BLOCK_DEVICE);
     }
+    if (b->has_pci) { // bus 0's config space and the window BARs go in
+        mark(want, b->pci.ecam_base, 1u << 20, BLOCK_DEVICE);
+        mark(want, b->pci.mem32.cpu, b->pci.mem32.size, BLOCK_DEVICE);
+    }
 }
 
 static void tlb_flush_kernel(void)

@@ -79,6 +79,10 @@ void ftl_yield(void);
 
 // ---- the environ (the `env` items of the app's spec) ----
 
+/// The environ item called `name`, or NULL if there is none. Unlike the calls below it
+/// logs nothing: for items that may be absent (a pipe stage's `stdin`, docs/pipes.md).
+const struct ftl_env_item *ftl_env_find(const struct ftl_env *env, const char *name);
+
 /// The channel on which the startup process delivers CONNECTs for exported services.
 ftl_handle_t ftl_env_system(const struct ftl_env *env);
 /// The app's name from its spec.
@@ -95,11 +99,21 @@ FTL_MUST_CHECK ftl_err_t ftl_env_channel(const struct ftl_env *env, const char *
 
 // ---- devices (docs/writing-drivers.md) ----
 
+// The transport of a virtio device item. "virtio,mmio": `mmio` is the register block;
+// "virtio,pci": `mmio` is the BAR with the virtio 1.x structures, at the offsets in `pci`.
+#define FTL_DEVICE_VIRTIO_MMIO 1
+#define FTL_DEVICE_VIRTIO_PCI 2
+
 // A device from an env item `{ device: { compatible: "...", virtio_id: N } }`.
 struct ftl_device {
     volatile void *mmio;      // its registers, mapped for this app (device memory)
     size_t mmio_size;
     ftl_handle_t irq;         // READABLE once the interrupt fired; then ftl_irq_ack
+    uint32_t transport;       // FTL_DEVICE_VIRTIO_*, 0 for anything else
+    struct {                  // FTL_DEVICE_VIRTIO_PCI: byte offsets in mmio (spec 4.1.4)
+        uint32_t common, isr, device, notify;
+        uint32_t notify_mult; // notify_off_multiplier
+    } pci;
 };
 
 /// Looks up a device item. FTL_ERR_NOT_FOUND / FTL_ERR_WRONG_TYPE as for other items.
@@ -162,6 +176,24 @@ static inline void ftl_mmio_barrier(void)
 /// app (or its spec is bad), FTL_ERR_TOO_LARGE for a name of 32 bytes or more,
 /// FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process);
+/// ftl_process_spawn with `opts` (docs/pipes.md): the app runs in `opts->isolation`
+/// (FTL_SPAWN_SPEC_MODE: its spec's) and its environ gets `opts->items` after its spec's
+/// items. CHANNEL items move: on success their handles leave this app's table, on any
+/// failure they stay. Beyond ftl_process_spawn's errors: FTL_ERR_INVALID_ARG for an
+/// item with a bad or repeated name, a name the app's spec uses, an unknown kind, an
+/// unterminated string, a repeated handle, or a mode that is not one (or inkernel for
+/// an app whose spec says otherwise); FTL_ERR_UNSUPPORTED if the image has no binary of
+/// the app for that mode or this CPU cannot run it; FTL_ERR_TOO_LARGE for more than
+/// FTL_SPAWN_ITEMS_MAX items; FTL_ERR_BAD_HANDLE, FTL_ERR_WRONG_TYPE or
+/// FTL_ERR_NO_RIGHTS for a handle that is not a channel end with every right;
+/// FTL_ERR_BAD_ADDRESS if `opts` is not the app's memory.
+FTL_MUST_CHECK ftl_err_t ftl_process_spawn_ex(const char *app, const struct ftl_spawn_opts *opts,
+                                              ftl_handle_t *out_process);
+/// How a process this app spawned ended: `*out_code` is the code it passed to exit (0
+/// when app_main returned, 1 after a failed FTL_CHECK), or -1 if it crashed or was
+/// killed. FTL_ERR_EMPTY while it still runs; FTL_ERR_BAD_HANDLE / FTL_ERR_WRONG_TYPE if
+/// `process` is not a process handle.
+FTL_MUST_CHECK ftl_err_t ftl_process_status(ftl_handle_t process, int32_t *out_code);
 /// Ends a process this app spawned (`process` is the handle ftl_process_spawn gave):
 /// whatever it is doing, in any isolation mode, it ends at once with the log line
 /// `killed: by <this app>` and everything it held is freed; the handle turns READABLE.

@@ -109,6 +109,17 @@ ftl_err_t ftl_process_spawn(const char *app, ftl_handle_t *out_process)
     return ftl_calls_->process_spawn(app, strlen(app), out_process);
 }
 
+ftl_err_t ftl_process_spawn_ex(const char *app, const struct ftl_spawn_opts *opts,
+                               ftl_handle_t *out_process)
+{
+    return ftl_calls_->process_spawn_ex(app, strlen(app), opts, out_process);
+}
+
+ftl_err_t ftl_process_status(ftl_handle_t process, int32_t *out_code)
+{
+    return ftl_calls_->process_status(process, out_code);
+}
+
 ftl_err_t ftl_sys_stats(struct ftl_sys_stats *out)
 {
     return ftl_calls_->sys_stats(out);
@@ -147,6 +158,20 @@ ftl_err_t ftl_env_device(const struct ftl_env *env, const char *name, struct ftl
         out->mmio = (volatile void *)(uintptr_t)it->mmio;
         out->mmio_size = it->mmio_size;
         out->irq = it->handle;
+        out->transport = 0;
+        memset(&out->pci, 0, sizeof(out->pci));
+        if (strcmp(it->str, "virtio,mmio") == 0) {
+            out->transport = FTL_DEVICE_VIRTIO_MMIO;
+        } else if (strcmp(it->str, "virtio,pci") == 0) {
+            // The kernel packs the four offsets into `number`, 16 bits each.
+            uint64_t offs = (uint64_t)it->number;
+            out->transport = FTL_DEVICE_VIRTIO_PCI;
+            out->pci.common = (uint32_t)(offs & 0xffff);
+            out->pci.isr = (uint32_t)((offs >> 16) & 0xffff);
+            out->pci.device = (uint32_t)((offs >> 32) & 0xffff);
+            out->pci.notify = (uint32_t)(offs >> 48);
+            out->pci.notify_mult = it->reserved;
+        }
     }
     return err;
 }
@@ -159,6 +184,16 @@ ftl_handle_t ftl_env_system(const struct ftl_env *env)
 const char *ftl_env_app_name(const struct ftl_env *env)
 {
     return env->app_name;
+}
+
+const struct ftl_env_item *ftl_env_find(const struct ftl_env *env, const char *name)
+{
+    for (uint32_t i = 0; i < env->nitems; i++) {
+        if (strcmp(env->items[i].name, name) == 0) {
+            return &env->items[i];
+        }
+    }
+    return NULL;
 }
 
 static ftl_err_t env_find(const struct ftl_env *env, const char *name, uint32_t kind,

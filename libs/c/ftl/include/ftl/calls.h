@@ -50,13 +50,17 @@ struct ftl_env_item {
     char name[FTL_ENV_NAME_MAX];
     uint32_t kind;                            // FTL_ENV_*
     ftl_handle_t handle;                      // CHANNEL
-    int64_t number;                           // NUMBER
+    int64_t number;                           // NUMBER; DEVICE "virtio,pci": the offsets
+                                              // of the common, ISR, device and notify
+                                              // structures in the BAR, 16 bits each
+                                              // from bit 0
     char str[FTL_ENV_STRING_MAX];             // STRING; CHANNEL: the service name;
                                               // DEVICE: the compatible string
     uint64_t mmio;                            // DEVICE: app address of its registers
     uint64_t mmio_size;                       // DEVICE: bytes of registers
     uint32_t irq;                             // DEVICE: interrupt number (INTID), for logs
-    uint32_t reserved;                        // DEVICE: handle = its interrupt handle
+    uint32_t reserved;                        // DEVICE "virtio,pci": notify_off_multiplier;
+                                              // DEVICE: handle = its interrupt handle
 };
 
 struct ftl_env {
@@ -64,6 +68,26 @@ struct ftl_env {
     ftl_handle_t system;                      // channel to the startup process: CONNECTs arrive here
     uint32_t nitems;
     struct ftl_env_item items[];
+};
+
+// What a spawner hands a new process beyond its spec (ftl_process_spawn_ex,
+// docs/pipes.md): a mode and up to FTL_SPAWN_ITEMS_MAX environ items, added after the
+// spec's (e.g. the channels `stdin` and `stdout` and the string `args` of a pipe stage).
+#define FTL_SPAWN_ITEMS_MAX 4
+#define FTL_SPAWN_SPEC_MODE -1                // isolation: the one the app's spec names
+struct ftl_spawn_item {
+    char name[FTL_ENV_NAME_MAX];              // a-z first, then a-z 0-9 _; not in the app's spec
+    uint32_t kind;                            // FTL_ENV_CHANNEL or FTL_ENV_STRING
+    ftl_handle_t handle;                      // CHANNEL: a channel end with every right,
+                                              // moved to the child once it has started
+    char str[FTL_ENV_STRING_MAX];             // STRING: NUL-terminated
+};
+struct ftl_spawn_opts {
+    int32_t isolation;                        // FTL_SPAWN_SPEC_MODE or a mode number as in
+                                              // struct ftl_ps_entry (never inkernel unless
+                                              // the spec says so)
+    uint32_t nitems;
+    struct ftl_spawn_item items[FTL_SPAWN_ITEMS_MAX];
 };
 
 // Kernel-wide figures, from ftl_sys_stats.
@@ -132,6 +156,9 @@ struct ftl_calls {
     ftl_err_t (*vm_run)(ftl_handle_t vm, ftl_handle_t poll, struct ftl_vm_exit *exit);
     ftl_err_t (*vm_irq)(ftl_handle_t vm, uint32_t spi, uint32_t level);
     ftl_err_t (*vm_stats)(ftl_handle_t vm, struct ftl_vm_stats *out);
+    ftl_err_t (*process_spawn_ex)(const char *app, size_t len, const struct ftl_spawn_opts *opts,
+                                  ftl_handle_t *out_process);
+    ftl_err_t (*process_status)(ftl_handle_t process, int32_t *out_code);
 };
 
 // What the kernel passes to the app's entry point (x0).
