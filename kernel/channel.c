@@ -163,6 +163,7 @@ ftl_err_t channel_send(struct channel *ch, struct msg *m)
     }
     peer->queue[(peer->head + peer->count) % FTL_CHANNEL_QUEUE_MAX] = m;
     peer->count++;
+    peer->received++;
     object_notify(&peer->obj);
     return FTL_OK;
 }

@@ -31,6 +31,8 @@ struct channel {
     struct msg *queue[FTL_CHANNEL_QUEUE_MAX];   // ring of messages waiting to be received
     uint32_t head;                              // index of the oldest message
     uint32_t count;                             // messages queued
+    uint64_t received;                          // messages queued on this end since it was
+                                                // made (ftl_channel_graph's rates)
 };
 
 /// Allocates a message with room for `len` (<= FTL_MSG_DATA_MAX) data bytes and no

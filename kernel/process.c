@@ -271,6 +271,7 @@ static void process_free(void *arg)
     if (p->system_peer) {
         object_unref(p->system_peer);
     }
+    kfree(p->services); // charged in p->kmem_self
     if (p->aspace) {
         arch_aspace_destroy(p->aspace);
     }
@@ -442,6 +443,7 @@ static _Noreturn void end_process(struct process *p, int code)
     if (p->watch) {
         p->watch->proc = NULL;
         p->watch->exited = true;
+        p->watch->killed = p->killed;
         p->watch->code = code;
         object_notify(&p->watch->obj);
     }
@@ -507,6 +509,36 @@ _Noreturn void process_crash(const char *what, uint64_t pc, uint64_t addr)
     process_abort("crashed", detail);
 }
 
+struct process *process_next(struct process *prev)
+{
+    struct list *next = prev ? prev->link.next : processes.next;
+    return next == &processes ? NULL : container_of(next, struct process, link);
+}
+
+const struct process *process_by_kmem(const struct kmem *k)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &processes) {
+        struct process *p = container_of(pos, struct process, link);
+        if (k && p->kmem == k) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+struct process *process_find_unwatched(const char *name)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &processes) {
+        struct process *p = container_of(pos, struct process, link);
+        if (!p->watch && !p->exited && !p->killed && strcmp(p->name, name) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 size_t process_list(struct ftl_ps_entry *out, size_t max)
 {
     size_t n = 0;
@@ -525,6 +557,9 @@ size_t process_list(struct ftl_ps_entry *out, size_t max)
         e->kmem_used = p->kmem ? kmem_in_use(p->kmem) : 0;
         e->kmem_limit = p->kmem ? p->kmem->limit : 0;
         e->kmem_peak = p->kmem ? p->kmem->peak : 0;
+        if (p->vm) {
+            vm_ps_info(p->vm, e);
+        }
     }
     return n;
 }

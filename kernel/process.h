@@ -66,6 +66,8 @@ struct process {
     struct wasm_app *wasm_app;       // wasm mode: the running module (isolation/wasm.c)
     struct vm *vm;                   // its virtual machine (kernel/vm/), or NULL
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
+    struct process_service *services; // its `service` env items, for ftl_service_connect
+    size_t nservices;                //   (control.c); NULL/0 without any
     struct list link;                // all processes
     bool exited;
     bool killed;                     // process_kill asked it to end (killed_by says who)
@@ -139,7 +141,16 @@ struct process_watch {
     struct object obj;
     struct process *proc;            // until it ends
     bool exited;
+    bool killed;                     // ended by process_kill
     int code;
+};
+
+// One `service` env item of a process: the env name and the service behind it.
+struct process_service {
+    char key[SPEC_NAME_MAX];
+    char service[SPEC_NAME_MAX];
+    uint32_t nvia;                   // the interceptors its channel passes through
+    char via[SPEC_VIA_MAX][SPEC_NAME_MAX];
 };
 
 /// Gives `p` a watch object and returns it with one reference for the caller.
@@ -164,6 +175,16 @@ static inline void process_kill_point(struct process *p)
 
 /// The process of the running thread, or NULL for kernel threads.
 struct process *process_current(void);
+
+/// The live, unwatched, not yet ending process called `name` (a boot app's instance),
+/// or NULL.
+struct process *process_find_unwatched(const char *name);
+
+/// The live process after `prev` (the first if `prev` is NULL), or NULL at the end.
+struct process *process_next(struct process *prev);
+
+/// The live process whose kernel-memory account is `k`, or NULL.
+const struct process *process_by_kmem(const struct kmem *k);
 
 /// Number of live processes.
 size_t process_count(void);

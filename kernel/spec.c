@@ -17,10 +17,11 @@ enum top_key {
     TOP_GRANTS,
     TOP_PREOPENS,
     TOP_BOOT,
+    TOP_RESTART,
     TOP_COUNT
 };
-static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",      "exports",
-                                                "limits", "grants",    "preopens", "boot"};
+static const char *const top_keys[TOP_COUNT] = {"name",   "isolation", "env",      "exports", "limits",
+                                                "grants", "preopens",  "boot",     "restart"};
 
 enum limit_key { LIMIT_HEAP_KIB, LIMIT_HANDLES, LIMIT_KMEM_KIB, LIMIT_CPU_MS, LIMIT_COUNT };
 static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem_kib", "cpu_ms"};
@@ -28,13 +29,15 @@ static const char *const limit_keys[LIMIT_COUNT] = {"heap_kib", "handles", "kmem
 // Indexed by enum spec_isolation and enum spec_env_kind.
 static const char *const isolation_names[] = {"inkernel", "user", "wasm", "js", "vmm"};
 static const char *const env_kinds[] = {"string", "number", "service", "device"};
+// Indexed by enum spec_restart.
+static const char *const restart_names[] = {"never", "on-failure", "always"};
 
 // Indexed by the bit number of enum spec_grant.
 static const char *const grant_keys[] = {"spawn", "log_read", "ps",     "stats",
-                                         "dma",   "device",   "console", "vm"};
+                                         "dma",   "device",   "console", "vm", "control", "trace"};
 #define GRANT_COUNT (sizeof(grant_keys) / sizeof(grant_keys[0]))
-#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console or vm"
-_Static_assert(SPEC_GRANT_VM == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
+#define GRANT_LIST "spawn, log_read, ps, stats, dma, device, console, vm, control or trace"
+_Static_assert(SPEC_GRANT_TRACE == 1u << (GRANT_COUNT - 1), "grant_keys matches enum spec_grant");
 
 enum device_key { DEV_COMPATIBLE, DEV_VIRTIO_ID, DEV_COUNT };
 static const char *const device_keys[DEV_COUNT] = {"compatible", "virtio_id"};
@@ -347,7 +350,49 @@ static ftl_err_t read_env_value(struct parser *ps, struct spec_env_item *item, c
     }
 }
 
+static ftl_err_t read_bool(struct parser *ps, const char *what, bool *out);
+
+// via: [ratelimit, msglog]: the interceptor apps a service item's channel passes through.
+static ftl_err_t parse_via(struct parser *ps, struct spec_env_item *item)
+{
+    struct yaml_event ev;
+    ftl_err_t err = next(ps, &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    if (ev.type != YAML_EVENT_SEQ_START) {
+        return fail(ps, ev.line, "'via' of env item '%s' must be a list of interceptor apps like "
+                    "[ratelimit], got %s", item->name, describe(&ev));
+    }
+    for (;;) {
+        err = next(ps, &ev);
+        if (err != FTL_OK || ev.type == YAML_EVENT_SEQ_END) {
+            return err;
+        }
+        if (ev.type != YAML_EVENT_SCALAR) {
+            return fail(ps, ev.line, "each entry of 'via' must be an app name, got %s",
+                        describe(&ev));
+        }
+        char name[WORD_MAX];
+        copy_word(&ev, name);
+        err = check_name(ps, ev.line, "app name in 'via'", name);
+        if (err != FTL_OK) {
+            return err;
+        }
+        if (item->nvia == SPEC_VIA_MAX) {
+            return fail(ps, ev.line, "too many apps in 'via' (at most %d)", SPEC_VIA_MAX);
+        }
+        for (uint32_t i = 0; i < item->nvia; i++) {
+            if (strcmp(item->via[i], name) == 0) {
+                return fail(ps, ev.line, "app '%s' is listed twice in 'via'", name);
+            }
+        }
+        memcpy(item->via[item->nvia++], name, strlen(name) + 1);
+    }
+}
+
 // Reads the one-key mapping of an env item: { string: .. }, { number: .. }, ...
+// (a service item may add `optional: true`).
 static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
 {
     struct yaml_event ev;
@@ -383,6 +428,21 @@ static ftl_err_t parse_env_item(struct parser *ps, struct spec_env_item *item)
     }
     char other[WORD_MAX];
     err = next_key(ps, &ev, other, &end);
+    int seen_optional = 0, seen_via = 0;
+    while (err == FTL_OK && !end && item->kind == SPEC_ENV_SERVICE &&
+           (strcmp(other, "optional") == 0 || strcmp(other, "via") == 0)) {
+        int *seen = other[0] == 'o' ? &seen_optional : &seen_via;
+        if (*seen) {
+            return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", other, *seen);
+        }
+        *seen = ev.line;
+        char what[80];
+        snprintf(what, sizeof(what), "'%s' of env item '%s'", other, item->name);
+        err = other[0] == 'o' ? read_bool(ps, what, &item->optional) : parse_via(ps, item);
+        if (err == FTL_OK) {
+            err = next_key(ps, &ev, other, &end);
+        }
+    }
     if (err == FTL_OK && !end && strcmp(other, kind) == 0) {
         return fail(ps, ev.line, "duplicate key '%s' (first on line %d)", kind, kind_line);
     }
@@ -528,6 +588,26 @@ static ftl_err_t read_isolation(struct parser *ps, enum spec_isolation *out)
     return FTL_OK;
 }
 
+// restart: never | on-failure | always: what the controller does when the app ends
+// (docs/controller.md).
+static ftl_err_t read_restart(struct parser *ps, enum spec_restart *out)
+{
+    struct yaml_event ev;
+    ftl_err_t err = expect_scalar(ps, "'restart'", "one of never, on-failure or always", &ev);
+    if (err != FTL_OK) {
+        return err;
+    }
+    char word[WORD_MAX];
+    copy_word(&ev, word);
+    int i = lookup(word, restart_names, COUNT(restart_names));
+    if (i < 0) {
+        return fail(ps, ev.line, "unknown restart policy '%s' (expected never, on-failure or "
+                    "always)", word);
+    }
+    *out = (enum spec_restart)i;
+    return FTL_OK;
+}
+
 // limits: { heap_kib: 1024, handles: 64 }: per-app overrides of the defaults.
 static ftl_err_t parse_limits(struct parser *ps)
 {
@@ -664,7 +744,7 @@ static ftl_err_t parse_grants(struct parser *ps)
         }
         int k = lookup(key, grant_keys, GRANT_COUNT);
         if (k < 0) {
-            char h[64];
+            char h[96];
             hint(h, sizeof(h), key, grant_keys, GRANT_COUNT, GRANT_LIST);
             return fail(ps, ev.line, "unknown grant '%s' (%s)", key, h);
         }
@@ -779,6 +859,8 @@ static ftl_err_t parse_top_value(struct parser *ps, enum top_key k)
         ps->out->no_boot = err == FTL_OK && !boot;
         return err;
     }
+    case TOP_RESTART:
+        return read_restart(ps, &ps->out->restart);
     default:
         return parse_exports(ps);
     }
@@ -810,7 +892,7 @@ static ftl_err_t parse_spec(struct parser *ps)
         if (k < 0) {
             char h[96];
             hint(h, sizeof(h), key, top_keys, TOP_COUNT,
-                 "name, isolation, env, exports, limits, grants, preopens or boot");
+                 "name, isolation, env, exports, limits, grants, preopens, boot or restart");
             return fail(ps, ev.line, "unknown key '%s' (%s)", key, h);
         }
         if (first[k]) {
@@ -994,6 +1076,16 @@ static void check_export(struct checker *c, size_t i, size_t e)
     }
 }
 
+static int find_app_index(const struct checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->specs[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 static void check_services(struct checker *c)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -1003,9 +1095,16 @@ static void check_services(struct checker *c)
         }
         for (size_t k = 0; k < nenv_of(s); k++) {
             const struct spec_env_item *item = &s->env[k];
-            if (item->kind == SPEC_ENV_SERVICE && find_exporter(c, item->str) < 0) {
+            if (item->kind == SPEC_ENV_SERVICE && !item->optional &&
+                find_exporter(c, item->str) < 0) {
                 report(c, i, item->line, "app '%s' needs service '%s', which no app exports",
                        s->name, item->str);
+            }
+            for (uint32_t v = 0; item->kind == SPEC_ENV_SERVICE && v < item->nvia; v++) {
+                if (find_app_index(c, item->via[v]) < 0) {
+                    report(c, i, item->line, "interceptor '%s' of env item '%s' is not an app",
+                           item->via[v], item->name);
+                }
             }
         }
     }

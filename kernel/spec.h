@@ -13,6 +13,7 @@
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
 #define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
 #define SPEC_SPAWN_MAX 24     // apps one spec may grant spawning (the shell: its tools)
+#define SPEC_VIA_MAX 2        // interceptors on one service item (`via:`)
 
 enum spec_isolation {
     SPEC_ISO_INKERNEL,
@@ -36,6 +37,10 @@ struct spec_env_item {
     char str[SPEC_STRING_MAX];       // STRING: the value; SERVICE: the service name;
                                      // DEVICE: the compatible string
     int64_t number;                  // NUMBER: the value; DEVICE: virtio_id, or -1 if absent
+    bool optional;                   // SERVICE with `optional: true`: the app starts without
+                                     // it when nobody serves it (ftl_service_connect later)
+    uint32_t nvia;                   // SERVICE with `via: [a, b]`: the interceptor apps its
+    char via[SPEC_VIA_MAX][SPEC_NAME_MAX]; // channel passes through, in order (controller.md)
 };
 
 struct spec_export {
@@ -54,6 +59,16 @@ enum spec_grant {
     SPEC_GRANT_DEVICE = 1u << 5,     // `device` env items, ftl_irq_ack
     SPEC_GRANT_CONSOLE = 1u << 6,    // the `console` env item (typed bytes), ftl_console_write
     SPEC_GRANT_VM = 1u << 7,         // ftl_vm_create: a virtual machine (<ftl/vm.h>)
+    SPEC_GRANT_CONTROL = 1u << 8,    // the controller's calls (<ftl/control.h>): start apps
+                                     // from spec text, adopt, route and reach any service
+    SPEC_GRANT_TRACE = 1u << 9,      // ftl_trace_attach: watch another app's messages
+};
+
+// restart: what the controller does when the app ends (docs/controller.md).
+enum spec_restart {
+    SPEC_RESTART_NEVER,              // the default: started once, like a boot app always was
+    SPEC_RESTART_ON_FAILURE,         // again when it exits nonzero, crashes or is killed
+    SPEC_RESTART_ALWAYS,             // again whenever it ends
 };
 
 struct spec_grants {
@@ -85,6 +100,7 @@ struct spec {
     char preopen_guest[SPEC_STRING_MAX];
     char preopen_path[SPEC_STRING_MAX];
     bool no_boot;                    // `boot: false`: started only by ftl_process_spawn
+    enum spec_restart restart;       // `restart:`, SPEC_RESTART_NEVER when absent
 };
 
 struct spec_error {

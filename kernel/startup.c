@@ -5,6 +5,7 @@
 #include "startup.h"
 #include "channel.h"
 #include "console.h"
+#include "control.h"
 #include "device.h"
 #include "initfs.h"
 #include "isolation/isolation.h"
@@ -23,6 +24,8 @@ struct app {
 
 static struct app apps[APPS_MAX];
 static size_t napps;
+
+static struct app *find_app(const char *name);
 
 static void report(void *ctx, const struct spec_error *err)
 {
@@ -87,8 +90,20 @@ static struct app *exporter_of(const char *service)
 // Loads the app's binary for mode `mode` (a SPEC_ISO_*, normally the spec's) and makes
 // its process with a system channel, or says why it cannot. The kernel's end of the
 // system channel goes to *out_system.
+static bool create_process_from(const struct spec *s, int mode, const void *upload,
+                                size_t upload_len, struct kmem *parent, struct process **out,
+                                struct channel **out_system);
+
 static bool create_process(const struct spec *s, int mode, struct kmem *parent,
                            struct process **out, struct channel **out_system)
+{
+    return create_process_from(s, mode, NULL, 0, parent, out, out_system);
+}
+
+// As create_process, from `upload` (the controller's copy of a binary) if not NULL.
+static bool create_process_from(const struct spec *s, int mode, const void *upload,
+                                size_t upload_len, struct kmem *parent, struct process **out,
+                                struct channel **out_system)
 {
     const struct isolation *iso = isolation_for_spec(mode);
     if (iso->needs_el2 && !arch_has_el2()) {
@@ -100,8 +115,8 @@ static bool create_process(const struct spec *s, int mode, struct kmem *parent,
     }
     char path[INITFS_NAME_MAX + 16];
     snprintf(path, sizeof(path), "apps/%s/%s", s->name, iso->binary);
-    struct initfs_file bin;
-    if (initfs_find(path, &bin) != FTL_OK) {
+    struct initfs_file bin = {.data = upload, .size = upload_len};
+    if (!upload && initfs_find(path, &bin) != FTL_OK) {
         klog(FTL_LOG_ERROR, "%s: no %s in the boot image", s->file, path);
         return false;
     }
@@ -138,8 +153,94 @@ static bool create_process(const struct spec *s, int mode, struct kmem *parent,
 // its environ, the server gets the other in a CONNECT on its system channel.
 static ftl_err_t connect_service(struct process *client, const struct spec_env_item *it)
 {
-    struct app *server = exporter_of(it->str);
-    if (!server || !server->system) { // its app did not start at boot
+    struct channel *c;
+    ftl_err_t err = it->nvia ? startup_connect_via(client, it->str, it->via, it->nvia, &c)
+                             : startup_connect(client, it->str, &c);
+    if (it->optional && (err == FTL_ERR_NOT_FOUND || err == FTL_ERR_PEER_CLOSED)) {
+        // Nobody serves it now: no env item, but ftl_service_connect may reach it later.
+        return control_note_service(client, it->name, it->str);
+    }
+    if (err == FTL_OK) {
+        err = control_note_service(client, it->name, it->str);
+        if (err == FTL_OK) {
+            control_note_via(client, it);
+        }
+        if (err != FTL_OK) {
+            object_unref(&c->obj);
+            return err;
+        }
+    }
+    if (err != FTL_OK) {
+        return err;
+    }
+    return process_env_add(client, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
+}
+
+// Sends `service`'s CONNECT with `handles` (references taken over, also on error) on
+// the system channel `system`, charged to `client`.
+static ftl_err_t send_connect(struct process *client, struct channel *system, const char *service,
+                              struct object **handles, uint32_t nhandles)
+{
+    size_t ulen = strlen(service);
+    struct msg *m = msg_alloc(client->kmem, ulen);
+    if (!m) {
+        for (uint32_t i = 0; i < nhandles; i++) {
+            object_unref(handles[i]);
+        }
+        return FTL_ERR_NO_MEMORY;
+    }
+    m->type = FTL_MSG_CONNECT;
+    memcpy(m->data, service, ulen);
+    for (uint32_t i = 0; i < nhandles; i++) {
+        m->handles[i] = (struct handle_entry){handles[i], FTL_RIGHTS_ALL};
+    }
+    m->nhandles = nhandles;
+    ftl_err_t err = channel_send(system, m);
+    if (err != FTL_OK) {
+        msg_free(m); // drops the handles' references
+    }
+    return err;
+}
+
+ftl_err_t startup_connect_via(struct process *client, const char *service,
+                              const char (*via)[SPEC_NAME_MAX], size_t nvia, struct channel **out)
+{
+    if (nvia == 0) {
+        return startup_connect(client, service, out);
+    }
+    struct app *ia = find_app(via[0]);
+    if (!ia || !ia->ok) {
+        return FTL_ERR_NOT_FOUND;
+    }
+    struct channel *up;
+    ftl_err_t err = startup_connect_via(client, service, via + 1, nvia - 1, &up);
+    if (err != FTL_OK) {
+        return err;
+    }
+    struct channel *c, *s;
+    err = channel_create_pair(client->kmem, &c, &s);
+    if (err != FTL_OK) {
+        object_unref(&up->obj);
+        return err;
+    }
+    struct object *handles[2] = {&s->obj, &up->obj};
+    err = send_connect(client, ia->system, service, handles, 2);
+    if (err != FTL_OK) {
+        object_unref(&c->obj);
+        return err;
+    }
+    *out = c;
+    return FTL_OK;
+}
+
+ftl_err_t startup_connect(struct process *client, const char *service, struct channel **out)
+{
+    struct channel *system = control_route(service); // a server the controller started
+    if (!system) {
+        struct app *server = exporter_of(service);
+        system = server ? server->system : NULL;
+    }
+    if (!system) {
         return FTL_ERR_NOT_FOUND;
     }
     struct channel *c, *s;
@@ -147,7 +248,7 @@ static ftl_err_t connect_service(struct process *client, const struct spec_env_i
     if (err != FTL_OK) {
         return err;
     }
-    size_t ulen = strlen(it->str);
+    size_t ulen = strlen(service);
     struct msg *m = msg_alloc(client->kmem, ulen);
     if (!m) {
         object_unref(&c->obj);
@@ -155,16 +256,17 @@ static ftl_err_t connect_service(struct process *client, const struct spec_env_i
         return FTL_ERR_NO_MEMORY;
     }
     m->type = FTL_MSG_CONNECT;
-    memcpy(m->data, it->str, ulen);
+    memcpy(m->data, service, ulen);
     m->handles[0] = (struct handle_entry){&s->obj, FTL_RIGHTS_ALL};
     m->nhandles = 1;
-    err = channel_send(server->system, m);
+    err = channel_send(system, m);
     if (err != FTL_OK) {
         msg_free(m);
         object_unref(&c->obj);
         return err;
     }
-    return process_env_add(client, it->name, FTL_ENV_CHANNEL, it->str, 0, &c->obj);
+    *out = c;
+    return FTL_OK;
 }
 
 static ftl_err_t build_environ(const struct spec *s, struct process *p)
@@ -222,7 +324,13 @@ static void propagate_failures(void)
             struct app *a = &apps[i];
             for (size_t j = 0; a->ok && j < a->spec->nenv; j++) {
                 const struct spec_env_item *it = &a->spec->env[j];
-                struct app *server = it->kind == SPEC_ENV_SERVICE ? exporter_of(it->str) : NULL;
+                struct app *server = it->kind == SPEC_ENV_SERVICE && !it->optional
+                                         ? exporter_of(it->str)
+                                         : NULL;
+                for (uint32_t v = 0; it->kind == SPEC_ENV_SERVICE && v < it->nvia; v++) {
+                    struct app *ia = find_app(it->via[v]);
+                    server = ia && !ia->ok ? ia : server;
+                }
                 if (server && !server->ok) {
                     klog(FTL_LOG_ERROR, "%s:%d: not starting '%s': service '%s' is unavailable",
                          a->spec->file, it->line, a->spec->name, it->str);
@@ -273,14 +381,19 @@ void startup_run(void)
     }
 }
 
-ftl_err_t startup_spawn(const char *name, int mode, struct kmem *parent, struct process **out)
+static struct app *find_app(const char *name)
 {
-    struct app *a = NULL;
-    for (size_t i = 0; i < napps && !a; i++) {
+    for (size_t i = 0; i < napps; i++) {
         if (strcmp(apps[i].spec->name, name) == 0) {
-            a = &apps[i];
+            return &apps[i];
         }
     }
+    return NULL;
+}
+
+ftl_err_t startup_spawn(const char *name, int mode, struct kmem *parent, struct process **out)
+{
+    struct app *a = find_app(name);
     if (!a || !a->spec_ok) {
         return FTL_ERR_NOT_FOUND;
     }
@@ -336,7 +449,47 @@ size_t startup_list(struct ftl_app_entry *out, size_t max)
         memset(e, 0, sizeof(*e));
         snprintf(e->name, sizeof(e->name), "%s", apps[i].spec->name);
         e->isolation = (uint32_t)apps[i].spec->isolation;
-        e->flags = (apps[i].spec_ok ? FTL_APP_STARTS : 0) | (apps[i].ok ? FTL_APP_RUNNING : 0);
+        e->flags = (apps[i].spec_ok ? FTL_APP_STARTS : 0) | (apps[i].ok ? FTL_APP_RUNNING : 0) |
+                   (uint32_t)apps[i].spec->restart << FTL_APP_RESTART_SHIFT;
     }
     return n;
+}
+
+ftl_err_t startup_spawn_spec(const struct spec *s, const void *bin, size_t len,
+                             struct kmem *parent, struct process **out,
+                             struct channel **out_system)
+{
+    struct process *p;
+    struct channel *system;
+    if (!create_process_from(s, s->isolation, bin, len, parent, &p, &system)) {
+        return bin ? FTL_ERR_PARSE : FTL_ERR_NOT_FOUND; // the log says why
+    }
+    p->system_peer = &system->obj; // released with the process
+    ftl_err_t err = build_environ(s, p);
+    if (err != FTL_OK) {
+        process_destroy(p);
+        return err;
+    }
+    *out = p;
+    *out_system = system;
+    return FTL_OK;
+}
+
+struct channel *startup_boot_app(const char *name, const struct spec **out_spec)
+{
+    struct app *a = find_app(name);
+    *out_spec = a && a->ok ? a->spec : NULL;
+    return a && a->ok ? a->system : NULL;
+}
+
+bool startup_exports_other(const char *service, const char *name)
+{
+    struct app *a = exporter_of(service);
+    return a && strcmp(a->spec->name, name) != 0;
+}
+
+const struct spec *startup_image_spec(const char *name)
+{
+    struct app *a = find_app(name);
+    return a && a->spec_ok ? a->spec : NULL;
 }

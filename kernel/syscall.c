@@ -9,6 +9,7 @@
 #include "poll.h"
 #include "timer.h"
 #include "vm/vm.h"
+#include "trace.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -60,6 +61,11 @@ static ftl_err_t give_handle(struct process *p, struct object *obj, uaddr_t out)
         (void)handle_table_close(&p->handles, h);
     }
     return err;
+}
+
+ftl_err_t app_give_handle(struct process *p, struct object *obj, uaddr_t out)
+{
+    return give_handle(p, obj, out);
 }
 
 ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h)
@@ -220,6 +226,9 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
                              &head.handles[i]) != FTL_OK) {
             panic("channel_recv: handle table full after its check");
         }
+    }
+    if (__builtin_expect(trace_watches != 0, 0)) { // a watch is open: does it want m? (trace.c)
+        trace_message(p, m);
     }
     m->nhandles = 0; // the references now belong to the handle table
     memcpy(to, &head, data_off);
@@ -678,6 +687,14 @@ enum call_no {
     CALL_VM_STATS,
     CALL_PROCESS_SPAWN_EX,
     CALL_PROCESS_STATUS,
+    CALL_APP_CHECK,
+    CALL_APP_SPAWN,
+    CALL_APP_ADOPT,
+    CALL_APP_ROUTE,
+    CALL_SERVICE_CONNECT,
+    CALL_PROCESS_INFO,
+    CALL_TRACE_ATTACH,
+    CALL_CHANNEL_GRAPH,
     CALL_COUNT,
 };
 
@@ -760,6 +777,22 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_process_spawn_ex(p, a[0], a[1], a[2], a[3]);
     case CALL_PROCESS_STATUS:
         return sys_process_status(p, h0, a[1]);
+    case CALL_APP_CHECK:
+        return sys_app_check(p, a[0], a[1], a[2]);
+    case CALL_APP_SPAWN:
+        return sys_app_spawn(p, a[0], a[1]);
+    case CALL_APP_ADOPT:
+        return sys_app_adopt(p, a[0], a[1], a[2]);
+    case CALL_APP_ROUTE:
+        return sys_app_route(p, h0);
+    case CALL_SERVICE_CONNECT:
+        return sys_service_connect(p, a[0], a[1], a[2]);
+    case CALL_PROCESS_INFO:
+        return sys_process_info(p, h0, a[1]);
+    case CALL_TRACE_ATTACH:
+        return sys_trace_attach(p, a[0], a[1], a[2]);
+    case CALL_CHANNEL_GRAPH:
+        return sys_channel_graph(p, a[0], a[1], a[2]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -38,6 +38,18 @@ ftl_err_t sys_process_kill(struct process *p, ftl_handle_t process);
 ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len);
 ftl_err_t sys_apps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
+// The controller's calls (control.c, <ftl/control.h>).
+ftl_err_t sys_app_check(struct process *p, uaddr_t spec, size_t len, uaddr_t out);
+ftl_err_t sys_app_spawn(struct process *p, uaddr_t args, uaddr_t out);
+ftl_err_t sys_app_adopt(struct process *p, uaddr_t name, size_t len, uaddr_t out);
+ftl_err_t sys_app_route(struct process *p, ftl_handle_t process);
+ftl_err_t sys_service_connect(struct process *p, uaddr_t name, size_t len, uaddr_t out);
+ftl_err_t sys_process_info(struct process *p, ftl_handle_t process, uaddr_t out);
+ftl_err_t sys_trace_attach(struct process *p, uaddr_t name, size_t len, uaddr_t out); // trace.c
+ftl_err_t sys_channel_graph(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
+/// Adds `obj` to `p`'s table and writes the handle to the app's `out`; on failure the
+/// object is released.
+FTL_MUST_CHECK ftl_err_t app_give_handle(struct process *p, struct object *obj, uaddr_t out);
 
 /// Runs call `no` (its position in struct ftl_calls) with arguments `a` for a
 /// user-mode app and returns what goes back in x0. Unknown numbers get

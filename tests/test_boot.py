@@ -4,7 +4,7 @@ import re
 
 def test_default_image_runs_hello_and_echo_client(boot):
     os = boot()
-    os.wait_for(r"^\[kernel      \] INFO   startup: 18 of 18 apps started, 1 more on demand$")
+    os.wait_for(r"^\[kernel      \] INFO   startup: 21 of 21 apps started, 1 more on demand$")
     os.wait_for(r"^\[hello       \] INFO   Hello from FTL!$")
     os.wait_for(r"^\[hello       \] INFO   the answer is 42$")
     os.wait_for(r'^\[echo_client \] INFO   received "Hi!"$')

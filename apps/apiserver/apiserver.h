@@ -26,3 +26,16 @@ void respond_error(struct response *out, uint16_t status, const char *why);
 
 /// The dashboard page (dashboard.c): HTML with its CSS and JS inline.
 extern const char dashboard_html[];
+
+/// A complete response with `body` (routes.c).
+void respond_body(struct response *out, uint16_t status, const char *type, const void *body,
+                  size_t len, bool keep_alive);
+
+/// Gives /api/apps the controller service channel (apps_api.c).
+void routes_set_controller(ftl_handle_t controller);
+
+/// GET /api/trace/NAME?since=SEQ (trace_api.c).
+void trace_request(const char *name, long since, struct response *out, bool keep_alive);
+
+/// Answers the /api/apps requests (apps_api.c); false if `req` is not one.
+bool route_apps(const struct ftl_http_request *req, struct response *out);

@@ -283,6 +283,10 @@ void app_main(const struct ftl_env *env)
     FTL_CHECK(ftl_env_channel(env, "tcpip", &tcpip));
     listener = open_listener(tcpip);
     routes_set_tcpip(tcpip);
+    ftl_handle_t controller;
+    if (ftl_env_channel(env, "controller", &controller) == FTL_OK) {
+        routes_set_controller(controller);
+    }
     FTL_INFO("apiserver: serving HTTP on port 80 (dashboard at /, API under /api)");
 
     FTL_CHECK(ftl_poll_create(&poll_h));

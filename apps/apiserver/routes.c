@@ -50,6 +50,12 @@ static void respond_text(struct response *out, uint16_t status, const char *why,
     respond(out, status, "text/plain; charset=utf-8", body, n, keep_alive);
 }
 
+void respond_body(struct response *out, uint16_t status, const char *type, const void *body,
+                  size_t len, bool keep_alive)
+{
+    respond(out, status, type, body, len, keep_alive);
+}
+
 void respond_error(struct response *out, uint16_t status, const char *why)
 {
     respond_text(out, status, why, false);
@@ -105,6 +111,14 @@ static void api_ps(struct response *out, bool keep_alive)
         ftl_json_uint(&j, ps[i].kmem_limit);
         ftl_json_key(&j, "kmem_peak");
         ftl_json_uint(&j, ps[i].kmem_peak);
+        if (ps[i].vm != FTL_PS_VM_NONE) { // its virtual machine (the linux app's, say)
+            ftl_json_key(&j, "vm");
+            ftl_json_string(&j, ps[i].vm == FTL_PS_VM_RUNNING ? "running" : "stopped");
+            ftl_json_key(&j, "vm_exits");
+            ftl_json_uint(&j, ps[i].vm_exits);
+            ftl_json_key(&j, "vm_run_ms");
+            ftl_json_uint(&j, ps[i].vm_run_ns / 1000000);
+        }
         ftl_json_object_end(&j);
     }
     ftl_json_array_end(&j);
@@ -338,6 +352,9 @@ void route_request(const struct ftl_http_request *req, struct response *out)
     bool ka = req->keep_alive;
     bool get = ftl_http_request_method_is(req, "GET");
     bool post = ftl_http_request_method_is(req, "POST");
+    if (route_apps(req, out)) {
+        return;
+    }
     if (target_is(req, "/")) {
         if (get) {
             respond(out, 200, "text/html; charset=utf-8", dashboard_html, strlen(dashboard_html),

@@ -113,7 +113,7 @@ static void drain_tx(struct vcon *v)
         }
         used = true;
     }
-    if (used) {
+    if (used && virtq_wants_interrupt(q, v->g)) {
         interrupt(v, ISR_USED);
     }
 }
@@ -143,7 +143,7 @@ void vcon_fill_rx(struct vcon *v)
         v->rx_bytes += written;
         used = true;
     }
-    if (used) {
+    if (used && virtq_wants_interrupt(q, v->g)) {
         interrupt(v, ISR_USED);
     }
 }

@@ -109,3 +109,12 @@ ftl_err_t virtq_push(struct virtq *q, const struct guest_ram *g, uint16_t head, 
     *(volatile uint16_t *)(used + 2) = q->used_idx;
     return FTL_OK;
 }
+
+bool virtq_wants_interrupt(const struct virtq *q, const struct guest_ram *g)
+{
+    // VIRTQ_AVAIL_F_NO_INTERRUPT (virtio 1.1 §2.6.7): the driver polls this queue (Linux's
+    // hvc console spins on its transmit queue), so an interrupt would only cost it two
+    // exits and a handler.
+    volatile uint16_t *avail = guest_ptr(g, q->avail_gpa, 2);
+    return !avail || !(avail[0] & 1);
+}

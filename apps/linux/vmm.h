@@ -127,6 +127,8 @@ FTL_MUST_CHECK ftl_err_t virtq_pop(struct virtq *q, const struct guest_ram *g, b
 /// Returns chain `head` to the driver with `written` bytes written into it.
 FTL_MUST_CHECK ftl_err_t virtq_push(struct virtq *q, const struct guest_ram *g, uint16_t head,
                                     uint32_t written);
+/// False if the driver asked for no interrupts on this queue (it polls it).
+bool virtq_wants_interrupt(const struct virtq *q, const struct guest_ram *g);
 
 // ---- virtio_console.c: the virtio-mmio console device the agent talks through ----
 #define VCON_QUEUES 2 // receiveq (0, host -> guest) and transmitq (1, guest -> host)

@@ -221,6 +221,54 @@ static ftl_err_t k_process_status(ftl_handle_t process, int32_t *out_code)
     return kleave(k, sys_process_status(k.p, process, ua(out_code)));
 }
 
+static ftl_err_t k_app_check(const char *spec, size_t len, struct ftl_spec_info *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_app_check(k.p, ua(spec), len, ua(out)));
+}
+
+static ftl_err_t k_app_spawn(const struct ftl_app_spawn_args *args, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_app_spawn(k.p, ua(args), ua(out)));
+}
+
+static ftl_err_t k_app_adopt(const char *name, size_t len, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_app_adopt(k.p, ua(name), len, ua(out)));
+}
+
+static ftl_err_t k_app_route(ftl_handle_t process)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_app_route(k.p, process));
+}
+
+static ftl_err_t k_service_connect(const char *name, size_t len, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_service_connect(k.p, ua(name), len, ua(out)));
+}
+
+static ftl_err_t k_process_info(ftl_handle_t process, struct ftl_process_info *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_process_info(k.p, process, ua(out)));
+}
+
+static ftl_err_t k_trace_attach(const char *name, size_t len, ftl_handle_t *out)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_trace_attach(k.p, ua(name), len, ua(out)));
+}
+
+static ftl_err_t k_channel_graph(struct ftl_channel_edge *out, size_t max, size_t *out_n)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_graph(k.p, ua(out), max, ua(out_n)));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -261,6 +309,14 @@ static const struct ftl_calls inkernel_calls = {
     .vm_stats = k_vm_stats,
     .process_spawn_ex = k_process_spawn_ex,
     .process_status = k_process_status,
+    .app_check = k_app_check,
+    .app_spawn = k_app_spawn,
+    .app_adopt = k_app_adopt,
+    .app_route = k_app_route,
+    .service_connect = k_service_connect,
+    .process_info = k_process_info,
+    .trace_attach = k_trace_attach,
+    .channel_graph = k_channel_graph,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -402,7 +402,7 @@ static void unknown_key_far_from_any_lists_the_valid_keys(void **state)
     (void)state;
     expect_error(MIN_SPEC "version: 2\n", 3,
                  "unknown key 'version' (expected name, isolation, env, exports, limits, grants, "
-                 "preopens or boot)");
+                 "preopens, boot or restart)");
 }
 
 #define WASM_FS "name: a\nisolation: wasm\nenv:\n  fs: { service: fs }\n"
@@ -784,7 +784,7 @@ static void unknown_grant_is_reported_with_its_line(void **state)
                  "unknown grant 'spwan' (did you mean 'spawn'?)");
     expect_error(MIN_SPEC "grants:\n  network: true\n", 4,
                  "unknown grant 'network' (expected spawn, log_read, ps, stats, dma, device, "
-                 "console or vm)");
+                 "console, vm, control or trace)");
     expect_error(MIN_SPEC "grant:\n  ps: true\n", 3, "unknown key 'grant' (did you mean 'grants'?)");
 }
 
@@ -1008,9 +1008,83 @@ static void more_than_system_max_apps_are_rejected(void **state)
     assert_false(ok[0] || ok[SPEC_SYSTEM_MAX]);
 }
 
+static void restart_policy_is_read_and_defaults_to_never(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC);
+    assert_int_equal(spec.restart, SPEC_RESTART_NEVER);
+    parse_ok(MIN_SPEC "restart: always\n");
+    assert_int_equal(spec.restart, SPEC_RESTART_ALWAYS);
+    parse_ok(MIN_SPEC "restart: on-failure\n");
+    assert_int_equal(spec.restart, SPEC_RESTART_ON_FAILURE);
+    expect_error(MIN_SPEC "restart: sometimes\n", 3,
+                 "unknown restart policy 'sometimes' (expected never, on-failure or always)");
+    expect_error(MIN_SPEC "restart: [always]\n", 3, "'restart'");
+}
+
+static void control_grant_is_a_boolean_grant(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "grants: { control: true }\n");
+    assert_int_equal(spec.grants.bits, SPEC_GRANT_CONTROL);
+    parse_ok(MIN_SPEC "grants: { control: false }\n");
+    assert_int_equal(spec.grants.bits, 0);
+    expect_error(MIN_SPEC "grants: { control: 1 }\n", 3, "grant 'control'");
+}
+
+static void optional_service_item_may_have_no_exporter(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "env:\n  c: { service: controller, optional: true }\n");
+    assert_true(spec.env[0].optional);
+    assert_string_equal(spec.env[0].str, "controller");
+    parse_ok(MIN_SPEC "env:\n  c: { service: controller }\n");
+    assert_false(spec.env[0].optional);
+    expect_error(MIN_SPEC "env:\n  c: { service: x, optional: maybe }\n", 4, "'optional'");
+    expect_error(MIN_SPEC "env:\n  c: { string: x, optional: true }\n", 4, "two kinds");
+    parse_app(0, "apps/a/spec.yaml",
+              "name: a\nisolation: user\nenv:\n  c: { service: nobody, optional: true }\n");
+    bool ok[1];
+    struct errors errs = {0};
+    assert_int_equal(spec_check_system(sys, 1, ok, collect, &errs), FTL_OK);
+    assert_int_equal(errs.count, 0);
+    assert_true(ok[0]);
+}
+
+static void via_lists_interceptor_apps(void **state)
+{
+    (void)state;
+    parse_ok(MIN_SPEC "env:\n  echo: { service: echo, via: [ratelimit, msglog] }\n");
+    assert_int_equal(spec.env[0].nvia, 2);
+    assert_string_equal(spec.env[0].via[0], "ratelimit");
+    assert_string_equal(spec.env[0].via[1], "msglog");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: ratelimit }\n", 4,
+                 "'via' of env item 'echo' must be a list of interceptor apps");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a, b, c] }\n", 4,
+                 "too many apps in 'via' (at most 2)");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a, a] }\n", 4, "listed twice");
+    expect_error(MIN_SPEC "env:\n  echo: { service: echo, via: [a], via: [b] }\n", 4,
+                 "duplicate key 'via'");
+    expect_error(MIN_SPEC "env:\n  s: { string: x, via: [a] }\n", 4, "two kinds");
+    parse_app(0, "apps/a/spec.yaml", "name: a\nisolation: user\nexports: [{service: s}]\n");
+    parse_app(1, "apps/b/spec.yaml",
+              "name: b\nisolation: user\nenv:\n  s: { service: s, via: [nobody] }\n");
+    bool ok[2];
+    struct errors errs = {0};
+    assert_int_equal(spec_check_system(sys, 2, ok, collect, &errs), FTL_ERR_PARSE);
+    expect_system_error(&errs, 0, "apps/b/spec.yaml", 4,
+                        "interceptor 'nobody' of env item 's' is not an app");
+    assert_true(ok[0]);
+    assert_false(ok[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(via_lists_interceptor_apps),
+        cmocka_unit_test(restart_policy_is_read_and_defaults_to_never),
+        cmocka_unit_test(control_grant_is_a_boolean_grant),
+        cmocka_unit_test(optional_service_item_may_have_no_exporter),
         cmocka_unit_test(full_example_spec_parses_every_field),
         cmocka_unit_test(comments_are_ignored_at_line_start_and_after_values),
         cmocka_unit_test(hash_without_space_before_it_is_part_of_the_value),

@@ -289,3 +289,12 @@ ftl_err_t sys_vm_run(struct process *p, ftl_handle_t h, ftl_handle_t poll_h, uad
     *exit = out; // the app's memory: it cannot go away while its own call runs
     return FTL_OK;
 }
+
+void vm_ps_info(const struct vm *vm, struct ftl_ps_entry *e)
+{
+    const struct ftl_vm_stats *st = &vm->stats;
+    e->vm = vm->booted ? FTL_PS_VM_RUNNING : FTL_PS_VM_STOPPED;
+    e->vm_exits = st->mmio + st->gicd + st->gicr + st->icc + st->sysreg + st->wfi + st->hvc +
+                  st->irq;
+    e->vm_run_ns = st->run_ns;
+}

@@ -37,6 +37,8 @@ extern struct vm *timer_vm;           // whose virtual timer the CPU holds (vcpu
 void vm_run_loop(struct vm *vm, struct process *p, struct poll *poll, struct ftl_vm_exit *out);
 /// Completes the MMIO load of the last exit with `data` and moves past it.
 void vm_complete_load(struct vm *vm, uint64_t data);
+/// Describes the VM in a process's ps entry (state, exits, time in the guest).
+void vm_ps_info(const struct vm *vm, struct ftl_ps_entry *e);
 /// Drops the process's reference to its VM (when the process is freed, after its
 /// address space: the guest RAM it mapped goes last).
 void vm_process_gone(struct process *p);

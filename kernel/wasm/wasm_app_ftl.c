@@ -269,7 +269,7 @@ static enum wasm_status imp_env_lookup(struct wasm_exec *ex, void *ctx, union wa
 // ---- calls that reach beyond the app: the ops check the app's grants ----
 
 _Static_assert(sizeof(struct ftl_sys_stats) == 56, "ftl_sys_stats has the wasm32 layout");
-_Static_assert(sizeof(struct ftl_ps_entry) == 72 && offsetof(struct ftl_ps_entry, memory) == 40,
+_Static_assert(sizeof(struct ftl_ps_entry) == 96 && offsetof(struct ftl_ps_entry, memory) == 40,
                "ftl_ps_entry has the wasm32 layout");
 
 // (name, name_len, out_process) -> err

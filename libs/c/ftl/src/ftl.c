@@ -312,3 +312,58 @@ ftl_err_t ftl_vm_stats(ftl_handle_t vm, struct ftl_vm_stats *out)
 {
     return ftl_calls_->vm_stats(vm, out);
 }
+
+ftl_err_t ftl_app_check(const char *spec, size_t len, struct ftl_spec_info *out)
+{
+    return ftl_calls_->app_check(spec, len, out);
+}
+
+ftl_err_t ftl_app_spawn(const struct ftl_app_spawn_args *args, ftl_handle_t *out_process)
+{
+    return ftl_calls_->app_spawn(args, out_process);
+}
+
+ftl_err_t ftl_app_adopt(const char *name, size_t len, ftl_handle_t *out_process)
+{
+    return ftl_calls_->app_adopt(name, len, out_process);
+}
+
+ftl_err_t ftl_app_route(ftl_handle_t process)
+{
+    return ftl_calls_->app_route(process);
+}
+
+ftl_err_t ftl_service_connect(const char *name, size_t len, ftl_handle_t *out_channel)
+{
+    return ftl_calls_->service_connect(name, len, out_channel);
+}
+
+ftl_err_t ftl_process_info(ftl_handle_t process, struct ftl_process_info *out)
+{
+    return ftl_calls_->process_info(process, out);
+}
+
+ftl_err_t ftl_service_reconnect(const char *name, int64_t timeout_ns, ftl_handle_t *out_channel)
+{
+    int64_t deadline = ftl_time_now() + timeout_ns;
+    for (;;) {
+        ftl_err_t err = ftl_service_connect(name, strlen(name), out_channel);
+        if (err != FTL_ERR_PEER_CLOSED) {
+            return err;
+        }
+        if (ftl_time_now() >= deadline) {
+            return FTL_ERR_TIMED_OUT;
+        }
+        ftl_sleep_ns(20 * 1000000LL);
+    }
+}
+
+ftl_err_t ftl_trace_attach(const char *name, size_t len, ftl_handle_t *out_channel)
+{
+    return ftl_calls_->trace_attach(name, len, out_channel);
+}
+
+ftl_err_t ftl_channel_graph(struct ftl_channel_edge *out, size_t max, size_t *out_n)
+{
+    return ftl_calls_->channel_graph(out, max, out_n);
+}

@@ -111,16 +111,27 @@ struct ftl_ps_entry {
                                               // memory and what it spawned included
     uint64_t kmem_limit;                      // charges past this fail (limits.kmem_kib)
     uint64_t kmem_peak;                       // highest kmem_used so far
+    uint32_t vm;                              // its virtual machine (<ftl/vm.h>): FTL_PS_VM_*
+    uint32_t reserved;
+    uint64_t vm_exits;                        // the VM's exits so far, all kinds
+    uint64_t vm_run_ns;                       // time its vCPU spent in the guest
 };
+#define FTL_PS_VM_NONE 0                      // no VM
+#define FTL_PS_VM_RUNNING 1                   // booted, not stopped since
+#define FTL_PS_VM_STOPPED 2                   // never booted, or powered off, reset or faulted
 
 // One app of the image, from ftl_apps.
 #define FTL_APP_STARTS 1u                     // its spec passed the checks: it may start
 #define FTL_APP_RUNNING 2u                    // its boot instance started
+#define FTL_APP_RESTART_SHIFT 8               // bits 8-9: its `restart:` (FTL_RESTART_*)
 struct ftl_app_entry {
     char name[FTL_ENV_NAME_MAX];
     uint32_t isolation;                       // as in struct ftl_ps_entry
     uint32_t flags;                           // FTL_APP_*
 };
+
+#include <ftl/control.h> // after FTL_ENV_NAME_MAX
+#include <ftl/trace.h>
 
 struct ftl_calls {
     uint32_t version;                         // FTL_CALLS_VERSION
@@ -159,6 +170,14 @@ struct ftl_calls {
     ftl_err_t (*process_spawn_ex)(const char *app, size_t len, const struct ftl_spawn_opts *opts,
                                   ftl_handle_t *out_process);
     ftl_err_t (*process_status)(ftl_handle_t process, int32_t *out_code);
+    ftl_err_t (*app_check)(const char *spec, size_t len, struct ftl_spec_info *out);
+    ftl_err_t (*app_spawn)(const struct ftl_app_spawn_args *args, ftl_handle_t *out_process);
+    ftl_err_t (*app_adopt)(const char *name, size_t len, ftl_handle_t *out_process);
+    ftl_err_t (*app_route)(ftl_handle_t process);
+    ftl_err_t (*service_connect)(const char *name, size_t len, ftl_handle_t *out_channel);
+    ftl_err_t (*process_info)(ftl_handle_t process, struct ftl_process_info *out);
+    ftl_err_t (*trace_attach)(const char *name, size_t len, ftl_handle_t *out_channel);
+    ftl_err_t (*channel_graph)(struct ftl_channel_edge *out, size_t max, size_t *out_n);
 };
 
 // What the kernel passes to the app's entry point (x0).
