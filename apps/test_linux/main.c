@@ -189,8 +189,17 @@ static void stdin_streams_with_backpressure(void)
             CHECK_OK(wait_readable(r1.out, FTL_WRITABLE, WAIT_NS));
         }
         CHECK_OK(err);
+        if (err != FTL_OK) {
+            break; // the command then ends with the EOF below
+        }
     }
-    CHECK_OK(ftl_channel_send(r1.out, FTL_MSG_DATA, FTL_LINUX_EOF, NULL, 0, NULL, 0));
+    // EOF goes through the same queue: it too may have to wait for room.
+    ftl_err_t err;
+    while ((err = ftl_channel_send(r1.out, FTL_MSG_DATA, FTL_LINUX_EOF, NULL, 0, NULL, 0)) ==
+           FTL_ERR_FULL) {
+        CHECK_OK(wait_readable(r1.out, FTL_WRITABLE, WAIT_NS));
+    }
+    CHECK_OK(err);
     finish(&r1);
     FTL_INFO("sha256 of 1 MiB: %.64s (the queue was full %llu times)", r1.stdout_buf,
              (unsigned long long)fulls);
