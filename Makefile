@@ -11,7 +11,7 @@ Q := $(if $(V),,@)
 # The pipe tools (docs/pipes.md) would take the default image past its size budget
 # (tests/test_devloop.py): they boot in the `tools` image, `make run IMAGE=tools`.
 TOOL_APPS := cat grep wc head tail sort tee yes seq rev cksum
-NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux_bench $(TOOL_APPS)
+NON_DEFAULT_APPS := test_% stress_% pingpong js_pingpong netsink linux_bench wasm_uname $(TOOL_APPS)
 IMAGE ?= default
 
 QEMU := qemu-system-aarch64

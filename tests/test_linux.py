@@ -115,3 +115,16 @@ def test_linux_commands_are_pipe_stages_and_sleep_takes_a_second(tmp_path):
     finally:
         q.stop()
     assert "PANIC" not in q.log()
+
+
+@needs_guest
+def test_a_wasm_app_runs_a_linux_command(tmp_path):
+    """wasm_uname speaks the exec: protocol through the `ftl` import module."""
+    from ftlboot import make_initfs
+    q = Qemu(make_initfs(tmp_path / "initfs.bin", ["linux", "wasm_uname"]), timeout_s=300)
+    try:
+        q.wait_for(r"^\[wasm_uname\s*\] INFO   wasm_uname: Linux \S+ 6\.1\.\S+ .* aarch64 GNU/Linux$",
+                   timeout_s=120)
+        q.wait_for(r"^\[wasm_uname\s*\] INFO   wasm_uname: exit status 0$")
+    finally:
+        q.stop()
