@@ -45,15 +45,32 @@ size_t ring_get(struct byte_ring *r, void *dst, size_t max)
 
 // ---- a command's output queue (exec.c): entries of u8 stream, u16 length, bytes ----
 
+// Copies `len` bytes into / out of a circular buffer of `size` bytes at `pos`, in at
+// most two pieces (a byte loop here cost more than the guest writing the output).
+static void circ_write(uint8_t *buf, size_t size, size_t pos, const uint8_t *src, size_t len)
+{
+    size_t first = size - pos < len ? size - pos : len;
+    memcpy(buf + pos, src, first);
+    memcpy(buf, src + first, len - first);
+}
+
+static void circ_read(const uint8_t *buf, size_t size, size_t pos, uint8_t *dst, size_t len)
+{
+    size_t first = size - pos < len ? size - pos : len;
+    memcpy(dst, buf + pos, first);
+    memcpy(dst + first, buf, len - first);
+}
+
 bool outq_put(struct outq *q, uint8_t stream, const uint8_t *data, size_t len)
 {
-    if (sizeof(q->buf) - q->len < 3 + len) {
+    size_t n = sizeof(q->buf);
+    if (n - q->len < 3 + len) {
         return false;
     }
     uint8_t hdr[3] = {stream, (uint8_t)len, (uint8_t)(len >> 8)};
-    for (size_t i = 0; i < 3 + len; i++) {
-        q->buf[(q->head + q->len + i) % sizeof(q->buf)] = i < 3 ? hdr[i] : data[i - 3];
-    }
+    size_t tail = (q->head + q->len) % n;
+    circ_write(q->buf, n, tail, hdr, 3);
+    circ_write(q->buf, n, (tail + 3) % n, data, len);
     q->len += 3 + len;
     return true;
 }
@@ -64,9 +81,7 @@ size_t outq_peek(const struct outq *q, uint8_t *stream, uint8_t *dst)
     size_t n = sizeof(q->buf);
     *stream = q->buf[q->head];
     size_t len = q->buf[(q->head + 1) % n] | (size_t)q->buf[(q->head + 2) % n] << 8;
-    for (size_t i = 0; i < len; i++) {
-        dst[i] = q->buf[(q->head + 3 + i) % n];
-    }
+    circ_read(q->buf, n, (q->head + 3) % n, dst, len);
     return len;
 }
 
