@@ -14,6 +14,7 @@
 static struct channel *holder;   // the kernel's end of the holder's console channel
 static bool line_open;           // the holder's last output byte was not '\n'
 static bool erased;              // a log line erased it: the holder must redraw it
+static bool muted;               // the holder shows log lines itself (ftl_console_mute)
 static bool in_hook;             // log_line from inside console code: no recursion
 static uint64_t dropped;
 
@@ -146,4 +147,24 @@ void console_log_hook(bool after)
         (void)deliver("", 0);
         in_hook = false;
     }
+}
+
+bool console_log_muted(void)
+{
+    if (muted && (!holder || !holder->peer)) {
+        muted = false; // its holder ended: the console shows the log again
+    }
+    return muted;
+}
+
+ftl_err_t sys_console_mute(struct process *p, uint32_t on)
+{
+    if (!process_has_grant(p, SPEC_GRANT_CONSOLE)) {
+        return FTL_ERR_DENIED;
+    }
+    if (on > 1) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    muted = on && holder && holder->peer;
+    return FTL_OK;
 }

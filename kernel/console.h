@@ -17,6 +17,11 @@ FTL_MUST_CHECK ftl_err_t console_attach(struct process *p);
 
 /// ftl_console_write: `len` bytes of the console holder's to the UART, raw.
 ftl_err_t sys_console_write(struct process *p, uaddr_t buf, size_t len);
+/// ftl_console_mute: log lines stop going to the console (they still go to the log)
+/// while `on` and the console's holder lives.
+ftl_err_t sys_console_mute(struct process *p, uint32_t on);
+/// True while the console's holder muted the log on it.
+bool console_log_muted(void);
 
 /// Called by log_line around a log line: before (`after` false) it erases the holder's
 /// open line; after, it asks the holder to redraw it (an empty DATA message).

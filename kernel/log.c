@@ -7,7 +7,7 @@
 static bool use_color;
 static bool first_app_line_seen;
 static char ring[LOG_RING_SIZE];
-static size_t ring_head; // total bytes ever written; ring[head % size] is next
+static uint64_t ring_head; // total bytes ever written; ring[head % size] is next
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 static const char *const level_colors[] = {"\033[90m", "\033[32m", "\033[33m", "\033[31m"};
@@ -36,6 +36,23 @@ size_t log_ring_read(char *buf, size_t size)
     return n;
 }
 
+size_t log_ring_read_since(uint64_t *pos, char *buf, size_t size)
+{
+    if (*pos > ring_head) {
+        *pos = ring_head; // "from now" (or a position from the future)
+        return 0;
+    }
+    if (ring_head - *pos > LOG_RING_SIZE) {
+        *pos = ring_head - LOG_RING_SIZE; // older bytes were overwritten
+    }
+    size_t n = ring_head - *pos < size ? (size_t)(ring_head - *pos) : size;
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = ring[(*pos + i) % LOG_RING_SIZE];
+    }
+    *pos += n;
+    return n;
+}
+
 void log_line(const char *name, int level, const char *msg, size_t len)
 {
     if (level < FTL_LOG_DEBUG || level > FTL_LOG_ERROR) {
@@ -48,21 +65,23 @@ void log_line(const char *name, int level, const char *msg, size_t len)
     char head[64];
     int n = snprintf(head, sizeof(head), "[%-12s] %-6s ", name, level_names[level]);
     uint64_t flags = arch_irq_save();
-    console_log_hook(false);
     ring_write(head, (size_t)n);
     ring_write(msg, len);
     ring_write("\n", 1);
-    if (use_color) {
-        char colored[96];
-        int c = snprintf(colored, sizeof(colored), "\033[36m[%-12s]\033[0m %s%-6s\033[0m ", name,
-                         level_colors[level], level_names[level]);
-        arch_console_write(colored, (size_t)c);
-    } else {
-        arch_console_write(head, (size_t)n);
+    if (!console_log_muted()) { // muted: the shell follows the log itself (log -f)
+        console_log_hook(false);
+        if (use_color) {
+            char colored[96];
+            int c = snprintf(colored, sizeof(colored), "\033[36m[%-12s]\033[0m %s%-6s\033[0m ",
+                             name, level_colors[level], level_names[level]);
+            arch_console_write(colored, (size_t)c);
+        } else {
+            arch_console_write(head, (size_t)n);
+        }
+        arch_console_write(msg, len);
+        arch_console_write("\n", 1);
+        console_log_hook(true);
     }
-    arch_console_write(msg, len);
-    arch_console_write("\n", 1);
-    console_log_hook(true);
     arch_irq_restore(flags);
     if (!first_app_line_seen && strcmp(name, "kernel") != 0) {
         first_app_line_seen = true;

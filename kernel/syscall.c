@@ -653,6 +653,25 @@ ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_l
     return app_copy_out(p, out_len, &n, sizeof(n));
 }
 
+ftl_err_t sys_log_since(struct process *p, uaddr_t pos, uaddr_t buf, size_t len, uaddr_t out_len)
+{
+    if (!process_has_grant(p, SPEC_GRANT_LOG_READ)) {
+        return FTL_ERR_DENIED;
+    }
+    if (len > LOG_RING_SIZE) {
+        len = LOG_RING_SIZE;
+    }
+    uint64_t at;
+    char *to = process_range(p, buf, len, ARCH_PROT_WRITE);
+    if ((!to && len) || !app_writable(p, out_len, sizeof(size_t)) ||
+        app_copy_in(p, &at, pos, sizeof(at)) != FTL_OK || !app_writable(p, pos, sizeof(at))) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    size_t n = log_ring_read_since(&at, to ? to : (char *)&at, len);
+    (void)app_copy_out(p, pos, &at, sizeof(at));
+    return app_copy_out(p, out_len, &n, sizeof(n));
+}
+
 // Call numbers are the positions of the entries in struct ftl_calls.
 enum call_no {
     CALL_HANDLE_CLOSE,
@@ -695,6 +714,8 @@ enum call_no {
     CALL_PROCESS_INFO,
     CALL_TRACE_ATTACH,
     CALL_CHANNEL_GRAPH,
+    CALL_LOG_SINCE,
+    CALL_CONSOLE_MUTE,
     CALL_COUNT,
 };
 
@@ -793,6 +814,10 @@ __attribute__((always_inline)) inline int64_t syscall_dispatch(struct process *p
         return sys_trace_attach(p, a[0], a[1], a[2]);
     case CALL_CHANNEL_GRAPH:
         return sys_channel_graph(p, a[0], a[1], a[2]);
+    case CALL_LOG_SINCE:
+        return sys_log_since(p, a[0], a[1], a[2], a[3]);
+    case CALL_CONSOLE_MUTE:
+        return sys_console_mute(p, (uint32_t)a[0]);
     default:
         return FTL_ERR_UNSUPPORTED;
     }

@@ -37,6 +37,7 @@ ftl_err_t sys_irq_ack(struct process *p, ftl_handle_t irq);
 ftl_err_t sys_process_kill(struct process *p, ftl_handle_t process);
 ftl_err_t sys_ps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 ftl_err_t sys_log_read(struct process *p, uaddr_t buf, size_t len, uaddr_t out_len);
+ftl_err_t sys_log_since(struct process *p, uaddr_t pos, uaddr_t buf, size_t len, uaddr_t out_len);
 ftl_err_t sys_apps(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
 // The controller's calls (control.c, <ftl/control.h>).
 ftl_err_t sys_app_check(struct process *p, uaddr_t spec, size_t len, uaddr_t out);

@@ -128,3 +128,26 @@ def test_a_wasm_app_runs_a_linux_command(tmp_path):
         q.wait_for(r"^\[wasm_uname\s*\] INFO   wasm_uname: exit status 0$")
     finally:
         q.stop()
+
+
+@needs_guest
+def test_shell_log_f_follows_one_app_while_the_console_is_quiet(tmp_path):
+    """`log -f uname` in the default image, typed before Linux has answered: the shell
+    prints uname's lines as they are logged, the kernel prints no other app's lines on
+    the console meanwhile (they still reach the log: `log motd` shows them after)."""
+    q = Qemu(None, timeout_s=300, console_input=True)
+    try:
+        q.wait_for(r"FTL shell: type help", timeout_s=60)
+        q.type("log -f uname\r")
+        q.wait_for(r"^\(following the log of uname; Ctrl-C stops\)$", timeout_s=30)
+        mark = len(q.lines)
+        q.wait_for(r"^\[uname\s*\] INFO   uname: exit status 0$", timeout_s=120)
+        q.type("\x03")
+        q.wait_for(r"\^C$", timeout_s=30)
+        during = q.lines[mark:]
+        assert any(re.match(r"^\[uname\s*\] INFO   uname: Linux ", line) for line in during)
+        assert not [line for line in during if re.match(r"^\[(?!uname)", line)], during
+        q.type("log motd\r")
+        q.wait_for(r"^\[motd\s*\] INFO   motd: Welcome to FTL", timeout_s=30)
+    finally:
+        q.stop()

@@ -106,7 +106,7 @@ static void cmd_help(void)
         "built-in commands:\n"
         "  help          this list\n"
         "  ps            running processes\n"
-        "  log [APP]     the recent kernel log, or only APP's lines\n"
+        "  log [-f] [APP] the recent kernel log, or only APP's lines; -f: follow it\n"
         "  apps          the apps this image holds, with their isolation modes\n"
         "  start APP     start an instance of APP (the shell's spawn grant lists which)\n"
         "  stop APP      end an app this shell started (kill is the same)\n"
@@ -180,6 +180,76 @@ static void cmd_log(const char *app)
         }
         start = end + 1;
     }
+}
+
+// `log -f [APP]`: the kernel stops printing log lines on the console and the shell
+// prints the new ones (APP's only, if given) until Ctrl-C.
+static struct {
+    bool on;
+    char app[FTL_ENV_NAME_MAX];
+    uint64_t pos;
+    char part[512]; // the start of a line whose end has not been logged yet
+    size_t part_len;
+} follow;
+
+static void follow_line(const char *line, size_t len)
+{
+    if (!follow.app[0] || line_is_from(line, len, follow.app)) {
+        put(line, len);
+        put("\n", 1);
+    }
+}
+
+static void follow_pump(void)
+{
+    for (;;) {
+        size_t n = 0;
+        if (ftl_log_since(&follow.pos, log_buf, sizeof(log_buf), &n) != FTL_OK || n == 0) {
+            return;
+        }
+        size_t start = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (log_buf[i] != '\n') {
+                continue;
+            }
+            if (follow.part_len) { // completes the carried start of a line
+                size_t take = i - start;
+                take = take < sizeof(follow.part) - follow.part_len ? take
+                                                                     : sizeof(follow.part) - follow.part_len;
+                memcpy(follow.part + follow.part_len, log_buf + start, take);
+                follow_line(follow.part, follow.part_len + take);
+                follow.part_len = 0;
+            } else {
+                follow_line(log_buf + start, i - start);
+            }
+            start = i + 1;
+        }
+        size_t rest = n - start;
+        rest = rest < sizeof(follow.part) - follow.part_len ? rest : sizeof(follow.part) - follow.part_len;
+        memcpy(follow.part + follow.part_len, log_buf + start, rest);
+        follow.part_len += rest;
+    }
+}
+
+static void follow_start(const char *app)
+{
+    follow.pos = FTL_LOG_NOW;
+    size_t n;
+    if (ftl_log_since(&follow.pos, log_buf, 0, &n) != FTL_OK || ftl_console_mute(true) != FTL_OK) {
+        say("log: cannot follow the log\n");
+        return;
+    }
+    snprintf(follow.app, sizeof(follow.app), "%s", app ? app : "");
+    follow.part_len = 0;
+    follow.on = true;
+    say("(following the log%s%s; Ctrl-C stops)\n", app ? " of " : "", app ? app : "");
+}
+
+static void follow_stop(void)
+{
+    follow_pump();
+    follow.on = false;
+    (void)ftl_console_mute(false);
 }
 
 static void cmd_apps(void)
@@ -310,7 +380,12 @@ static void run(char *line)
     } else if (strcmp(w[0], "ps") == 0) {
         cmd_ps();
     } else if (strcmp(w[0], "log") == 0) {
-        cmd_log(arg);
+        if (arg && strcmp(arg, "-f") == 0) {
+            cmd_log(n > 2 ? w[2] : NULL);
+            follow_start(n > 2 ? w[2] : NULL);
+        } else {
+            cmd_log(arg);
+        }
     } else if (strcmp(w[0], "apps") == 0) {
         cmd_apps();
     } else if (strcmp(w[0], "stats") == 0) {
@@ -343,6 +418,17 @@ static void show(void)
 
 static void on_input(const uint8_t *data, size_t len)
 {
+    if (follow.on) { // keys go nowhere while following; Ctrl-C or Ctrl-D stops it
+        if (memchr(data, 0x03, len) || memchr(data, 0x04, len)) {
+            follow_stop();
+            say("^C\n");
+            editor.out_len = 0;
+            le_redraw(&editor);
+            show();
+            editor.out_len = 0;
+        }
+        return;
+    }
     if (pipe_running()) { // keys go nowhere while a pipeline runs; Ctrl-C stops it
         if (memchr(data, 0x03, len)) {
             pipe_interrupt();
@@ -364,7 +450,7 @@ static void on_input(const uint8_t *data, size_t len)
         show();
         if (r == LE_LINE) {
             run(editor.line);
-            if (pipe_running()) { // the prompt comes back when it ends
+            if (pipe_running() || follow.on) { // the prompt comes back when it ends
                 editor.out_len = 0;
                 return;
             }
@@ -402,7 +488,11 @@ void app_main(const struct ftl_env *env)
     show();
     for (;;) {
         struct ftl_event ev;
-        if (ftl_poll_wait(poll_h, FTL_NO_TIMEOUT, &ev) != FTL_OK) {
+        ftl_err_t werr = ftl_poll_wait(poll_h, follow.on ? 100000000 : FTL_NO_TIMEOUT, &ev);
+        if (follow.on) {
+            follow_pump(); // new log lines, every 100 ms at most
+        }
+        if (werr != FTL_OK) {
             continue;
         }
         bool done;

@@ -269,6 +269,18 @@ static ftl_err_t k_channel_graph(struct ftl_channel_edge *out, size_t max, size_
     return kleave(k, sys_channel_graph(k.p, ua(out), max, ua(out_n)));
 }
 
+static ftl_err_t k_log_since(uint64_t *pos, char *buf, size_t len, size_t *out_len)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_log_since(k.p, ua(pos), ua(buf), len, ua(out_len)));
+}
+
+static ftl_err_t k_console_mute(uint32_t on)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_console_mute(k.p, on));
+}
+
 static _Noreturn void k_exit(int code)
 {
     process_exit(code);
@@ -317,6 +329,8 @@ static const struct ftl_calls inkernel_calls = {
     .process_info = k_process_info,
     .trace_attach = k_trace_attach,
     .channel_graph = k_channel_graph,
+    .log_since = k_log_since,
+    .console_mute = k_console_mute,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -214,6 +214,18 @@ FTL_MUST_CHECK ftl_err_t ftl_log_read(char *buf, size_t len, size_t *out_len);
 /// prefix. FTL_ERR_DENIED without `grants: { console: true }` (docs/shell.md).
 ftl_err_t ftl_console_write(const void *buf, size_t len);
 
+/// Follows the log: copies up to `len` bytes logged from position *pos (a count of
+/// bytes ever logged) and moves *pos past them; `*out_len` is how many (0: nothing new).
+/// Start with *pos = FTL_LOG_NOW to follow from now; a position older than the kernel
+/// keeps (16 KiB) continues at the oldest kept byte. FTL_ERR_DENIED without
+/// `grants: { log_read: true }`.
+#define FTL_LOG_NOW UINT64_MAX
+FTL_MUST_CHECK ftl_err_t ftl_log_since(uint64_t *pos, char *buf, size_t len, size_t *out_len);
+/// Stops (true) or restarts (false) the kernel writing log lines to the console, for an
+/// app that shows them itself (the shell's `log -f`); the console shows the log again
+/// when the app ends. FTL_ERR_DENIED without `grants: { console: true }`.
+FTL_MUST_CHECK ftl_err_t ftl_console_mute(bool on);
+
 /// Fills `out` with up to `max` of the apps the image holds, with their isolation modes
 /// and whether they started at boot. FTL_ERR_DENIED without `grants: { ps: true }`.
 FTL_MUST_CHECK ftl_err_t ftl_apps(struct ftl_app_entry *out, size_t max, size_t *out_n);

@@ -367,3 +367,13 @@ ftl_err_t ftl_channel_graph(struct ftl_channel_edge *out, size_t max, size_t *ou
 {
     return ftl_calls_->channel_graph(out, max, out_n);
 }
+
+ftl_err_t ftl_log_since(uint64_t *pos, char *buf, size_t len, size_t *out_len)
+{
+    return ftl_calls_->log_since(pos, buf, len, out_len);
+}
+
+ftl_err_t ftl_console_mute(bool on)
+{
+    return ftl_calls_->console_mute(on ? 1 : 0);
+}

@@ -178,6 +178,8 @@ struct ftl_calls {
     ftl_err_t (*process_info)(ftl_handle_t process, struct ftl_process_info *out);
     ftl_err_t (*trace_attach)(const char *name, size_t len, ftl_handle_t *out_channel);
     ftl_err_t (*channel_graph)(struct ftl_channel_edge *out, size_t max, size_t *out_n);
+    ftl_err_t (*log_since)(uint64_t *pos, char *buf, size_t len, size_t *out_len);
+    ftl_err_t (*console_mute)(uint32_t on);
 };
 
 // What the kernel passes to the app's entry point (x0).
