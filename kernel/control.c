@@ -186,25 +186,40 @@ static ftl_err_t note_exports(struct process *proc, const struct spec *s)
 }
 
 // The binary of a spawn request: NULL for the image's, else the kernel's view of the
-// caller's bytes (user and vmm modes copy it while loading; the engines keep theirs).
+// caller's bytes (user and vmm modes copy it while loading). The engines (wasm, js)
+// keep their module for the app's life, so they get a copy of their own: *out_pages
+// pages the new process owns (process->owned_binary).
 static ftl_err_t spawn_binary(struct process *p, const struct ftl_app_spawn_args *a,
-                              struct spec *s, const void **out)
+                              struct spec *s, const void **out, size_t *out_pages)
 {
     *out = NULL;
+    *out_pages = 0;
     if (!a->binary) {
         return a->binary_len ? FTL_ERR_INVALID_ARG : FTL_OK;
     }
     if (a->binary_len == 0 || a->binary_len > FTL_APP_BINARY_MAX) {
         return a->binary_len ? FTL_ERR_TOO_LARGE : FTL_ERR_INVALID_ARG;
     }
-    if (s->isolation == SPEC_ISO_WASM || s->isolation == SPEC_ISO_JS) {
-        return FTL_ERR_UNSUPPORTED; // the engine would keep pointing at the caller's bytes
-    }
     if (s->isolation == SPEC_ISO_INKERNEL) {
         s->isolation = SPEC_ISO_USER; // an uploaded binary never runs in the kernel
     }
-    *out = process_range(p, (uint64_t)(uintptr_t)a->binary, a->binary_len, ARCH_PROT_READ);
-    return *out ? FTL_OK : FTL_ERR_BAD_ADDRESS;
+    const void *from = process_range(p, (uint64_t)(uintptr_t)a->binary, a->binary_len,
+                                     ARCH_PROT_READ);
+    if (!from) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    if (s->isolation == SPEC_ISO_WASM || s->isolation == SPEC_ISO_JS) {
+        size_t pages = ALIGN_UP(a->binary_len, PAGE_SIZE) / PAGE_SIZE;
+        void *copy = page_alloc_raw(pages);
+        if (!copy) {
+            return FTL_ERR_NO_MEMORY;
+        }
+        memcpy(copy, from, a->binary_len); // the caller cannot change it while it runs
+        *out_pages = pages;
+        from = copy;
+    }
+    *out = from;
+    return FTL_OK;
 }
 
 // A copy of the image's spec of app args->image_app.
@@ -259,6 +274,7 @@ ftl_err_t sys_app_spawn(struct process *p, uaddr_t uargs, uaddr_t out)
         return err;
     }
     const void *bin = NULL;
+    size_t bin_pages = 0; // > 0: `bin` is the engine's own copy
     struct process *child = NULL;
     struct channel *system = NULL;
     struct process_watch *w = NULL;
@@ -266,7 +282,7 @@ ftl_err_t sys_app_spawn(struct process *p, uaddr_t uargs, uaddr_t out)
         err = FTL_ERR_DENIED; // only the image's controller holds it
         goto cleanup;
     }
-    err = spawn_binary(p, &a, s, &bin);
+    err = spawn_binary(p, &a, s, &bin, &bin_pages);
     if (err == FTL_OK) {
         err = check_exports(s);
     }
@@ -274,9 +290,19 @@ ftl_err_t sys_app_spawn(struct process *p, uaddr_t uargs, uaddr_t out)
         err = startup_spawn_spec(s, bin, a.binary_len, p->kmem, &child, &system);
     }
     if (err != FTL_OK) {
+        if (bin_pages) {
+            page_free((void *)(uintptr_t)bin, bin_pages);
+        }
         goto cleanup;
     }
-    err = note_exports(child, s);
+    if (bin_pages) { // the module's copy is the new app's, charged to it, freed with it
+        child->owned_binary = (void *)(uintptr_t)bin;
+        child->owned_pages = bin_pages;
+        err = process_charge_self(child, bin_pages * PAGE_SIZE);
+    }
+    if (err == FTL_OK) {
+        err = note_exports(child, s);
+    }
     if (err == FTL_OK) {
         err = process_watch(child, &w);
     }

@@ -247,6 +247,11 @@ static ftl_err_t charge_self(struct process *p, size_t bytes)
     return err;
 }
 
+ftl_err_t process_charge_self(struct process *p, size_t bytes)
+{
+    return charge_self(p, bytes);
+}
+
 ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len, uint32_t prot)
 {
     size_t before = arch_aspace_bytes(p->aspace);
@@ -281,6 +286,9 @@ static void process_free(void *arg)
     }
     if (p->mem) {
         page_free(p->mem, p->mem_pages);
+    }
+    if (p->owned_binary) {
+        page_free(p->owned_binary, p->owned_pages);
     }
     if (p->kmem) {
         kmem_uncharge(p->kmem, p->kmem_self);

@@ -65,6 +65,8 @@ struct process {
     struct js_proc *js;              // js mode: the engine's arena and CPU budget
     struct wasm_app *wasm_app;       // wasm mode: the running module (isolation/wasm.c)
     struct vm *vm;                   // its virtual machine (kernel/vm/), or NULL
+    void *owned_binary;              // an uploaded module the engine runs, freed with it
+    size_t owned_pages;
     struct spec_grants grants;       // from its own spec, set before it starts; fixed after
     struct process_service *services; // its `service` env items, for ftl_service_connect
     size_t nservices;                //   (control.c); NULL/0 without any
@@ -106,6 +108,9 @@ static inline uint64_t process_start_arg(const struct process *p)
 /// page tables it adds to the app. FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t process_map(struct process *p, uint64_t va, uint64_t pa, size_t len,
                                      uint32_t prot);
+/// Charges `bytes` more of the process's own memory to its account (freed with it).
+/// FTL_ERR_NO_MEMORY past its limit.
+FTL_MUST_CHECK ftl_err_t process_charge_self(struct process *p, size_t bytes);
 /// Handle table and list set-up shared by every mode.
 void process_init_common(struct process *p);
 

@@ -138,6 +138,19 @@ def test_crash_loop_backs_off_more_each_time_and_delete_stops_it(ftl):
     assert processes(ftl, "test_crash") == []
 
 
+def test_an_uploaded_wasm_module_runs(ftl):
+    # The engine keeps its module for the app's life: the kernel keeps its own copy.
+    os = ftl["os"]
+    start = len(os.lines)
+    spec = spec_file(ftl, "wasm_hello2", "name: wasm_hello2\nisolation: wasm\nenv:\n"
+                     "  greeting: { string: \"Hello from WebAssembly!\" }\n"
+                     "  count: { number: 3 }\n")
+    r = ftlctl(ftl, "apply", "-f", spec, "--binary", str(BUILD / "apps/wasm_hello.wasm"))
+    assert "wasm_hello2 started" in r.stdout, r.stdout
+    wait_new(os, start, r"\[wasm_hello2 \] INFO   Hello from WebAssembly! \(I am wasm_hello2\)")
+    assert "wasm_hello2 deleted" in ftlctl(ftl, "delete", "wasm_hello2").stdout
+
+
 def test_rollout_restart_starts_a_new_instance(ftl):
     before = len([l for l in ftl["os"].lines if "control: started echo" in l])
     assert "echo restarted" in ftlctl(ftl, "rollout", "restart", "echo").stdout

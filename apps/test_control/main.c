@@ -78,9 +78,11 @@ static void hostile_arguments(const struct ftl_env *env)
               spawn(exit_spec, sizeof(exit_spec) - 1, garbage, FTL_APP_BINARY_MAX + 1, 0, &h),
               FTL_ERR_TOO_LARGE);
     static const char wasm_spec[] = "name: test_exit\nisolation: wasm\n";
-    check_err("control.spawn_wasm_upload_unsupported",
-              spawn(wasm_spec, sizeof(wasm_spec) - 1, garbage, sizeof(garbage), 0, &h),
-              FTL_ERR_UNSUPPORTED);
+    // The kernel keeps its own copy of an uploaded module; one the engine rejects ends
+    // its app at start with one line, the copy freed with it.
+    check_err("control.spawn_wasm_upload_gets_a_kernel_copy",
+              spawn(wasm_spec, sizeof(wasm_spec) - 1, garbage, sizeof(garbage), 0, &h), FTL_OK);
+    (void)ftl_handle_close(h);
     static const char nobin_spec[] = "name: no_such_app\nisolation: user\n";
     check_err("control.spawn_without_binary", spawn(nobin_spec, sizeof(nobin_spec) - 1, NULL, 0,
               0, &h), FTL_ERR_NOT_FOUND);
