@@ -138,7 +138,7 @@ def test_crash_loop_backs_off_more_each_time_and_delete_stops_it(ftl):
     assert processes(ftl, "test_crash") == []
 
 
-def test_an_uploaded_wasm_module_runs(ftl):
+def test_uploaded_wasm_and_js_modules_run(ftl):
     # The engine keeps its module for the app's life: the kernel keeps its own copy.
     os = ftl["os"]
     start = len(os.lines)
@@ -149,6 +149,13 @@ def test_an_uploaded_wasm_module_runs(ftl):
     assert "wasm_hello2 started" in r.stdout, r.stdout
     wait_new(os, start, r"\[wasm_hello2 \] INFO   Hello from WebAssembly! \(I am wasm_hello2\)")
     assert "wasm_hello2 deleted" in ftlctl(ftl, "delete", "wasm_hello2").stdout
+    start = len(os.lines)
+    spec = spec_file(ftl, "js_victim2", "name: js_victim2\nisolation: js\nenv:\n"
+                     "  spin_ms: { number: 10 }\n")
+    r = ftlctl(ftl, "apply", "-f", spec, "--binary", str(ROOT / "apps/test_victim_js/main.js"))
+    assert "js_victim2 started" in r.stdout, r.stdout
+    wait_new(os, start, r"\[js_victim2\s*\] INFO   waiting$")
+    assert "js_victim2 deleted" in ftlctl(ftl, "delete", "js_victim2").stdout
 
 
 def test_rollout_restart_starts_a_new_instance(ftl):
