@@ -24,6 +24,8 @@ def make_env():
     env = dict(os.environ)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(k, None)
+    # No disk: these boots are killed, and build/disk.img is what other tests copy.
+    env["FTL_DISK"] = "none"
     return env
 
 

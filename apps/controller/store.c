@@ -21,17 +21,23 @@ void store_init(void)
         FTL_WARN("no fs server: applied specs will not survive a reboot");
         return;
     }
+}
+
+// Makes DIR on the first save (a boot that applies nothing writes nothing to the disk).
+static ftl_err_t make_dirs(void)
+{
+    static bool made;
     static const char *const dirs[] = {"/etc", "/etc/ftl", DIR};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 3 && !made; i++) {
         ftl_err_t err = ftl_fs_mkdir(fs, dirs[i]);
         if (err != FTL_OK && err != FTL_ERR_ALREADY_EXISTS) {
             FTL_WARN("cannot make %s on the fs server (%s): applied specs will not survive a "
                      "reboot", dirs[i], ftl_err_str(err));
-            (void)ftl_handle_close(fs);
-            fs = 0;
-            return;
+            return err;
         }
     }
+    made = true;
+    return FTL_OK;
 }
 
 static ftl_err_t write_file(const char *path, const void *data, size_t len)
@@ -81,8 +87,8 @@ void store_save(const struct app *a)
         return;
     }
     char path[80];
-    ftl_err_t err = FTL_OK;
-    if (a->spec) {
+    ftl_err_t err = a->spec ? make_dirs() : FTL_OK;
+    if (err == FTL_OK && a->spec) {
         snprintf(path, sizeof(path), DIR "/%s.yaml", a->name);
         err = write_file(path, a->spec, a->spec_len);
     }
