@@ -7,25 +7,9 @@ import subprocess
 
 import pytest
 
-from ftlboot import BUILD, ROOT, Qemu, app_binary
+from ftlboot import BUILD, ROOT, Qemu, app_binary, make_initfs
 
 GUEST = BUILD / "linux"
-
-
-def linux_initfs(out, apps, specs=None):
-    """An initfs with `apps` (specs from `specs` if given) and the guest's files."""
-    pairs = []
-    for app in apps:
-        spec = ROOT / "apps" / app / "spec.yaml"
-        if specs and app in specs:
-            spec = out.parent / f"{app}.spec.yaml"
-            spec.write_text(specs[app])
-        pairs += [f"apps/{app}/spec.yaml={spec}", f"apps/{app}/app.elf={app_binary(app)}"]
-    for name in ("Image", "initramfs.cpio"):
-        if (GUEST / name).exists():
-            pairs.append(f"apps/linux/{name}={GUEST / name}")
-    subprocess.run(["python3", str(ROOT / "tools" / "mkinitfs.py"), str(out)] + pairs, check=True)
-    return out
 
 
 def test_exec_without_a_vm_is_refused_with_the_reason_and_the_app_keeps_serving(boot):
@@ -66,7 +50,7 @@ def pattern_digest():
 
 @needs_guest
 def test_linux_runs_commands_for_ftl_apps(tmp_path):
-    initfs = linux_initfs(tmp_path / "initfs.bin", ["linux", "test_linux", "uname", "hello"])
+    initfs = make_initfs(tmp_path / "initfs.bin", ["linux", "test_linux", "uname", "hello"])
     os = Qemu(initfs, disk=False)
     try:
         os.wait_for(r"^\[uname\s*\] INFO   uname: Linux \S+ .* aarch64", timeout_s=300)
@@ -90,7 +74,6 @@ def test_linux_commands_are_pipe_stages_and_sleep_takes_a_second(tmp_path):
     """In the shell, `linux CMD` is a pipe stage (apps/linux_run): bytes flow through the
     command in the VM like through any stage; the guest's timer is real time."""
     import time as _time
-    from ftlboot import make_initfs
     from test_pipes import Shell
     initfs = make_initfs(tmp_path / "initfs.bin",
                          ["shell", "virtio_blk", "fs", "linux", "linux_run", "cat", "wc"])
@@ -120,7 +103,6 @@ def test_linux_commands_are_pipe_stages_and_sleep_takes_a_second(tmp_path):
 @needs_guest
 def test_a_wasm_app_runs_a_linux_command(tmp_path):
     """wasm_uname speaks the exec: protocol through the `ftl` import module."""
-    from ftlboot import make_initfs
     q = Qemu(make_initfs(tmp_path / "initfs.bin", ["linux", "wasm_uname"]), timeout_s=300)
     try:
         q.wait_for(r"^\[wasm_uname\s*\] INFO   wasm_uname: Linux \S+ 6\.1\.\S+ .* aarch64 GNU/Linux$",

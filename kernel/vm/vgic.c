@@ -272,8 +272,8 @@ static bool bank_access(struct vgic *g, uint32_t off, uint32_t w, bool write, ui
     return true;
 }
 
-// Priorities (one byte per INTID) and configuration (two bits per INTID) for
-// INTIDs [first, first + count) at register offset `off` from `base_off`.
+// Priorities (one byte per INTID) of `size` INTIDs from `first`, and (cfg_access) the
+// configuration (two bits per INTID) of 16 INTIDs from `first`.
 static void prio_access(struct vgic *g, uint32_t first, uint32_t size, bool write, uint64_t *val)
 {
     for (uint32_t b = 0; b < size && first + b < VGIC_IRQS; b++) {

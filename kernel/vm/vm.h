@@ -30,7 +30,7 @@ struct vm {
     struct thread *waiter;           // its thread while it blocks in WFI
 };
 
-extern struct vm *timer_vm;           // whose virtual timer the CPU holds (vcpu.c)
+extern struct vm *timer_vm;           // whose virtual timer the CPU holds (vm.c; set by vcpu.c)
 
 /// Runs the guest of `vm` for app `p` until an exit for the app, written to *out
 /// (interrupts masked; they are taken between guest entries). vcpu.c.
