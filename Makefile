@@ -46,6 +46,8 @@ include tools/disk.mk
 include tools/linux.mk
 # QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
 include kernel/js/js.mk
+# LZ4's decoder for the compressed kernel and initfs (fetched into build/lz4/).
+include kernel/lz4/lz4.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c kernel/vm/*.c)
@@ -53,9 +55,9 @@ KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c kernel/vm/*.c)
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
 KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
-	$(KERNEL_WASM) $(KERNEL_JS)
+	$(KERNEL_WASM) $(KERNEL_JS) $(KERNEL_LZ4)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(KERNEL_LZ4_LIB)
 KERNEL_HDRS := $(wildcard kernel/*.h kernel/isolation/*.h kernel/vm/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
 
 $(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
@@ -134,7 +136,11 @@ $(foreach a,$(filter-out $(WASM_APP_NAMES) $(JS_APP_NAMES),$(ALL_APPS)),$(eval $
 # ---- the kernel: one binary for every set of apps ----
 # Apps are not linked into it: QEMU hands the kernel an initfs with -initrd. So an
 # app change repacks the initfs (well under a second) and never relinks the LTO kernel.
+# QEMU's -kernel boots build/kernel.bin: a small self-extracting stub and the kernel as
+# an LZ4 frame (docs/booting.md); build/kernel-raw.bin is the kernel as it runs,
+# build/kernel.elf the same with its symbols (gdb, addr2line).
 KERNEL_ELF := $(BUILD)/kernel.elf
+KERNEL_RAW := $(BUILD)/kernel-raw.bin
 KERNEL_BIN := $(BUILD)/kernel.bin
 
 # The kernel links QuickJS, picolibc's math and libgcc (128-bit division) after its own
@@ -148,8 +154,12 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(JS_KLIB) $(JS_KLIBM) kernel/arch/arm64/linker.ld
 	$(Q)$(TARGET_CC) -c $@.ksyms.S -o $@.ksyms.o
 	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o $(KERNEL_LIBS)
 
-$(KERNEL_BIN): $(KERNEL_ELF)
+$(KERNEL_RAW): $(KERNEL_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(KERNEL_BIN): $(KERNEL_RAW) $(ZIMAGE_STUB) tools/mkzimage.py tools/lz4frame.py
+	@echo "  ZIMAGE  $@"
+	$(Q)python3 tools/mkzimage.py $(ZIMAGE_STUB) $(KERNEL_RAW) $@
 
 # ---- packed apps: stripped copies for the initfs ----
 # build/apps/<name>.elf keeps its symbols and DWARF for gdb and addr2line;
