@@ -183,7 +183,7 @@ app_file_args = $(foreach f,$(APP_FILES_$(1)),apps/$(1)/$(f))
 
 # $(1) = image name, $(2) = apps -> build/images/$(1)/initfs.bin
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py tools/lz4frame.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
 	@echo "  INITFS  $$@: $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
