@@ -212,12 +212,21 @@ $(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
 
-# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds it.
+# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds
+# it, and the LZ4 frame reader (kernel/lz4/) with LZ4's decoder.
+HOST_LZ4 := kernel/lz4/unlz4.c $(LZ4_HOST_OBJ)
+HOST_LZ4_DEPS := kernel/lz4/unlz4.c kernel/lz4/unlz4.h kernel/tests/lz4_frame.h $(LZ4_HOST_OBJ)
 $(BUILD)/host/tests/initfs_test: kernel/tests/initfs_test.c kernel/initfs.c kernel/initfs.h \
-		$(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+		$(HOST_LZ4_DEPS) $(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< kernel/initfs.c $(HOST_CORE) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/initfs.c $(HOST_LZ4) $(HOST_CORE) -lcmocka
+
+$(BUILD)/host/tests/unlz4_test: kernel/tests/unlz4_test.c $(HOST_LZ4_DEPS) $(HOST_CORE) \
+		$(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< $(HOST_LZ4) $(HOST_CORE) -lcmocka
 
 # ---- fuzzing ----
 # libFuzzer targets for the parsers of untrusted bytes. Each has a committed corpus,
@@ -229,17 +238,26 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic linux
+FUZZERS := spec fdt elf initfs lz4 wasm wasm_app uri http frame fs js vgic linux
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_CORE)
 
-$(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/initfs.h
+$(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/initfs.h \
+		kernel/lz4/unlz4.c kernel/lz4/unlz4.h $(LZ4_FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/initfs.c
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/initfs.c kernel/lz4/unlz4.c \
+		$(LZ4_FUZZ_OBJ)
+
+# The LZ4 frame reader of the boot image and the initfs (kernel/lz4/unlz4.c).
+$(BUILD)/host/lz4_fuzz: kernel/tests/lz4_fuzz.c kernel/tests/lz4_frame.h kernel/lz4/unlz4.c \
+		kernel/lz4/unlz4.h $(LZ4_FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/lz4/unlz4.c $(LZ4_FUZZ_OBJ)
 
 # The virtual GIC a guest OS drives (kernel/vm/): portable C, fuzzed on its own.
 $(BUILD)/host/vgic_fuzz: kernel/tests/vgic_fuzz.c kernel/vm/vgic.c kernel/vm/vgic.h
@@ -251,6 +269,7 @@ FUZZ_BIN_spec := build/host/spec_fuzz
 FUZZ_BIN_fdt := $(BUILD)/host/fdt_fuzz
 FUZZ_BIN_elf := $(BUILD)/host/elf_fuzz
 FUZZ_BIN_initfs := $(BUILD)/host/initfs_fuzz
+FUZZ_BIN_lz4 := $(BUILD)/host/lz4_fuzz
 FUZZ_BIN_wasm := $(WASM_FUZZ_BIN)
 FUZZ_BIN_wasm_app := $(WASM_APP_FUZZ_BIN)
 FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
@@ -263,6 +282,7 @@ FUZZ_BIN_linux := build/linuxvmm/linux_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
+export FUZZ_FLAGS_lz4 := -max_len=4096
 export FUZZ_FLAGS_wasm := -max_len=8192
 export FUZZ_FLAGS_wasm_app := -max_len=8192
 export FUZZ_FLAGS_uri := -max_len=128
