@@ -56,7 +56,11 @@ def pack(files) -> bytes:
 
 def read(path):
     """[(name, data)] of the archive at `path`, packed files decompressed."""
-    data = Path(path).read_bytes()
+    return read_bytes(Path(path).read_bytes())
+
+
+def read_bytes(data: bytes):
+    """[(name, data)] of an archive, packed files decompressed."""
     count, packed = struct.unpack_from("<II", data, 8)
     table_end = 16 + 64 * count
     unpacked = lz4frame.decompress(data[table_end:table_end + packed]) if packed else b""
