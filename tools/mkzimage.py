@@ -14,7 +14,9 @@ import lz4frame
 TEXT_OFFSET = 0x80000
 ALIGN = 2 << 20
 INFO_OFFSET = 64
-STACK_BYTES = 16 << 10
+# The stub's page table (a page, after the kernel's bytes) and stack (at the top) live
+# in the kernel's bss, unused until the kernel runs.
+STUB_BSS_BYTES = (4 << 10) + (4 << 10) + (16 << 10)
 
 
 def main() -> int:
@@ -33,8 +35,9 @@ def main() -> int:
         print("mkzimage: the stub's zimage_info is not at offset 64", file=sys.stderr)
         return 1
     kernel_image_size = struct.unpack_from("<Q", kernel, 16)[0]
-    if kernel_image_size < len(kernel) + STACK_BYTES:
-        print("mkzimage: the kernel's bss is too small for the stub's stack", file=sys.stderr)
+    if kernel_image_size < len(kernel) + STUB_BSS_BYTES:
+        print("mkzimage: the kernel's bss is too small for the stub's page table and stack",
+              file=sys.stderr)
         return 1
     frame = lz4frame.compress(kernel)
     payload_offset = (len(stub) + 15) & ~15
