@@ -214,6 +214,18 @@ static void js_tick(struct thread *t)
     }
 }
 
+#ifdef JS_APP_PROFILE
+static int64_t prof_last;
+static char prof_buf[400];
+void js_app_profile_mark(const char *what)
+{
+    int64_t now = arch_time_ns();
+    size_t n = strlen(prof_buf);
+    snprintf(prof_buf + n, sizeof(prof_buf) - n, " %s=%lld", what, (long long)(now - prof_last));
+    prof_last = now;
+}
+#endif
+
 static void js_thread(void *arg)
 {
     struct process *p = arg;
@@ -231,14 +243,26 @@ static void js_thread(void *arg)
     t->on_tick = js_tick;
     arch_irq_restore(flags);
     turn_begin(p);
+#ifdef JS_APP_PROFILE
+    prof_buf[0] = 0;
+    prof_last = arch_time_ns();
+    js_app_profile_mark("start");
+#endif
     t->in_app = true;
     if (js_app_create(&p->js->arena, "main.js", p->wasm, p->wasm_len, &js_ops, p, &cfg, why,
                       sizeof(why), &app) != FTL_OK) {
         process_abort("cannot load main.js", why);
     }
+#ifdef JS_APP_PROFILE
+    js_app_profile_mark("create");
+#endif
     if (js_app_run(app) == JS_APP_FAILED) {
         process_abort(js_app_error_kind(app), js_app_error(app));
     }
+#ifdef JS_APP_PROFILE
+    js_app_profile_mark("run");
+    log_line(p->name, FTL_LOG_INFO, prof_buf, strlen(prof_buf));
+#endif
     // The runtime is not freed through the engine: the arena goes with the process.
     process_exit(js_app_exit_code(app));
 }
