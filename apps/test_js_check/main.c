@@ -54,16 +54,18 @@ static bool same(struct snapshot a, struct snapshot b)
            a.processes == b.processes;
 }
 
-// Spawns test_js_fault and sends it `kind`; its channel in *out_ch. false on failure.
-static bool start(const char *kind, ftl_handle_t *out_child, ftl_handle_t *out_ch)
+// Spawns `app` (test_js_fault or test_js_guard) and sends it `kind`; its channel in
+// *out_ch. false on failure.
+static bool start_app(const char *app, const char *kind, ftl_handle_t *out_child,
+                      ftl_handle_t *out_ch)
 {
-    ftl_err_t err = ftl_process_spawn("test_js_fault", out_child);
+    ftl_err_t err = ftl_process_spawn(app, out_child);
     if (err != FTL_OK) {
         FTL_ERROR("spawn: %s", ftl_err_str(err));
         return false;
     }
     if (recv_wait(system_h, 10000) != FTL_OK || msg.type != FTL_MSG_CONNECT) {
-        FTL_ERROR("no CONNECT from the new test_js_fault");
+        FTL_ERROR("no CONNECT from the new %s", app);
         return false;
     }
     *out_ch = msg.handles[0];
@@ -71,13 +73,18 @@ static bool start(const char *kind, ftl_handle_t *out_child, ftl_handle_t *out_c
     return true;
 }
 
-static void run_fault(const char *kind)
+static bool start(const char *kind, ftl_handle_t *out_child, ftl_handle_t *out_ch)
+{
+    return start_app("test_js_fault", kind, out_child, out_ch);
+}
+
+static void run_fault_in(const char *app, const char *kind)
 {
     char name[64], detail[200];
     struct snapshot before = snap();
     ftl_handle_t child, ch;
     snprintf(name, sizeof(name), "js.fault.%s.ends_only_that_app", kind);
-    if (!start(kind, &child, &ch)) {
+    if (!start_app(app, kind, &child, &ch)) {
         result(false, name, "could not start it");
         return;
     }
@@ -103,6 +110,11 @@ static void run_fault(const char *kind)
              (unsigned long long)before.processes, (unsigned long long)after.processes);
     snprintf(name, sizeof(name), "js.fault.%s.everything_freed", kind);
     result(same(before, after), name, detail);
+}
+
+static void run_fault(const char *kind)
+{
+    run_fault_in("test_js_fault", kind);
 }
 
 static void spawn_after(void)
@@ -179,6 +191,8 @@ void app_main(const struct ftl_env *env)
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         run_fault(kinds[i]);
     }
+    // Off the bottom of the engine's stack, into the guard page below it.
+    run_fault_in("test_js_guard", "guard_page");
     spawn_after();
     spawn_rounds(rounds);
     FTL_INFO("TEST DONE passed=%d failed=%d", passed, failed);

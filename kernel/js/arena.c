@@ -30,19 +30,24 @@ static const uint16_t class_size[JS_ARENA_CLASSES] = {
     16,  24,  32,  40,  48,  56,  64,   80,   96,   112,  128,  160,  192, 224,
     256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048};
 
-// Smallest class holding `total` bytes (header included, <= JS_ARENA_SMALL_MAX).
-static unsigned class_of(size_t total)
+// The smallest class holding `total` bytes, by total / 8 rounded up: filled once.
+static uint8_t class_by_units[JS_ARENA_SMALL_MAX / 8 + 1];
+
+static void fill_classes(void)
 {
-    unsigned lo = 0, hi = JS_ARENA_CLASSES - 1;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (class_size[mid] >= total) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    unsigned c = 0;
+    for (unsigned u = 0; u <= JS_ARENA_SMALL_MAX / 8; u++) {
+        while (class_size[c] < u * 8) {
+            c++;
         }
+        class_by_units[u] = (uint8_t)c;
     }
-    return lo;
+}
+
+// Smallest class holding `total` bytes (header included, <= JS_ARENA_SMALL_MAX).
+static inline unsigned class_of(size_t total)
+{
+    return class_by_units[(total + 7) / 8];
 }
 
 static void *take_pages(struct js_arena *a, size_t bytes)
@@ -65,6 +70,9 @@ void js_arena_init(struct js_arena *a, const struct js_arena_pages *pages, size_
     memset(a, 0, sizeof(*a));
     a->pages = *pages;
     a->limit = limit & ~(size_t)(PAGE - 1);
+    if (class_by_units[JS_ARENA_SMALL_MAX / 8] == 0) {
+        fill_classes();
+    }
 }
 
 static void *malloc_large(struct js_arena *a, size_t size)
@@ -95,8 +103,9 @@ static void *malloc_large(struct js_arena *a, size_t size)
 static void recycle_tail(struct js_arena *a)
 {
     while ((size_t)(a->bump_end - a->bump) >= MIN_BLOCK) {
-        unsigned c = class_of((size_t)(a->bump_end - a->bump));
-        if (class_size[c] > (size_t)(a->bump_end - a->bump)) {
+        size_t left = (size_t)(a->bump_end - a->bump);
+        unsigned c = left >= JS_ARENA_SMALL_MAX ? JS_ARENA_CLASSES - 1 : class_of(left);
+        if (class_size[c] > left) {
             c--;
         }
         struct blk *b = (struct blk *)a->bump;
