@@ -9,10 +9,13 @@
 
 #define MAIN_FILE_MAX 64
 
+// Marks in an app's start. JS_APP_TRACE (host): the arena after each step, on stderr.
+// JS_APP_PROFILE (kernel): the guest ns of each step, logged (kernel/isolation/js.c).
 #ifdef JS_APP_TRACE
 #include <stdio.h>
-#define TRACE(a, what) fprintf(stderr, "TRACE %-16s in_use %zu held %zu\n", what, (a)->in_use, (a)->held)
-#elif defined(JS_APP_PROFILE)
+#define TRACE(a, what) \
+    fprintf(stderr, "TRACE %-16s in_use %zu held %zu\n", what, (a)->in_use, (a)->held)
+#elif defined(JS_APP_PROFILE) && !__STDC_HOSTED__
 void js_app_profile_mark(const char *what);
 #define TRACE(a, what) js_app_profile_mark(what)
 #else
