@@ -245,11 +245,16 @@ def test_default_boot_image_is_under_a_mebibyte_with_stripped_4k_aligned_apps():
     # (the controller, the msglog and ratelimit interceptors, the kernel's control and
     # trace calls, the apiserver's /api/apps: 123 KiB, docs/controller.md) and the
     # kernel's VM and PCI code (about 24 KiB), and leaves the Linux VM out (as the goal
-    # says): it holds for the rest, so this test catches growth past those.
+    # says): it holds for the rest, so this test catches growth past those. The JS
+    # apps' kernel side grew with the guard pages below the engine's stacks and the
+    # lazily made globals (kernel/arch/arm64/kstack.c, kernel/js/: about 3.5 KB of code
+    # and data outside the engine's library, 8 KiB once the kernel's sections are
+    # rounded to pages).
     desired_state = 128 << 10
     vm_and_pci = 24 << 10
+    js_guard_and_lazy = 8 << 10
     size = KERNEL.stat().st_size + DEFAULT_INITFS.stat().st_size - linux_vm_bytes(DEFAULT_INITFS)
-    assert size <= (1 << 20) + js_engine_bytes() + desired_state + vm_and_pci
+    assert size <= (1 << 20) + js_engine_bytes() + desired_state + vm_and_pci + js_guard_and_lazy
     packed = sorted((BUILD / "apps" / "packed").glob("*.elf"))
     assert packed
     for elf in packed:
