@@ -273,6 +273,24 @@ static ftl_err_t write_back_kick(void)
     return err;
 }
 
+// The disk is gone with the cache full of changes nobody can write: they are dropped
+// (the next flush fails with EIO), so the server goes on answering with errors.
+static void drop_dirty(void)
+{
+    FTL_ERROR("fs: the disk is gone; %u changed pages are lost", (unsigned)ndirty);
+    for (uint32_t i = 0; i < PAGES; i++) {
+        if (pages[i].dirty || pages[i].writing || pages[i].reading) {
+            pages[i].dirty = pages[i].writing = pages[i].reading = false;
+            page_unhash((int32_t)i);
+        }
+    }
+    for (uint32_t i = 0; i < INFLIGHT; i++) {
+        reqs[i].used = false;
+    }
+    ninflight = ndirty = wb_len = wb_pos = 0;
+    write_failed = EIO;
+}
+
 // A free page slot for `no`, evicting a clean page by the clock; never one with a read
 // or a write in flight, never a dirty one.
 static int32_t page_alloc(uint64_t no)
@@ -281,7 +299,7 @@ static int32_t page_alloc(uint64_t no)
         if (tries == 2 * PAGES) { // every page dirty or busy: make some clean
             tries = 0;
             if (write_back(false) != FTL_OK || (ninflight > 0 && pump(true) != FTL_OK)) {
-                FTL_WARN("fs: the disk is gone with the cache full");
+                drop_dirty();
             }
         }
         struct page *p = &pages[clock_hand];
