@@ -1,16 +1,19 @@
 // The libext2fs I/O manager of the fs server: blocks come from the virtio_blk driver over
-// the block protocol (<ftl/blk.h>), through a cache of 4 KiB pages.
+// the block protocol (<ftl/blk.h>), through a write-back cache of 4 KiB pages.
 //
-// - Reads: a cached page is a hit; a miss reads the page and, when the reads look
-//   sequential, the next READAHEAD pages too, all in flight at once.
-// - Writes go to the cache and straight to the device without waiting for the reply
-//   (up to FTL_BLK_INFLIGHT_MAX in flight). The device may reorder requests in flight, so
-//   a page changed while its write is in flight is written again once that write
-//   finished, with every change made meanwhile (an inode table page rewritten for each
-//   block a file grows by goes out a few times, not once per block). A failed write is
-//   remembered and reported by the next flush.
-// - Flush (fsync, and libext2fs's own) waits for every write's reply, then sends FLUSH:
-//   when it returns, every write before it is on stable storage.
+// - Reads: a cached page is a hit; a miss reads the page. Sequential reads are read
+//   ahead READAHEAD pages in front of the reader, kept in flight while it reads (a page
+//   that came by read-ahead tops the window up when it is first used).
+// - Writes only change the cached page and mark it dirty. Dirty pages go to the device
+//   in ascending order, several at a time without waiting, once more than DIRTY_START are
+//   dirty (a writer never waits for the device until DIRTY_MAX are), and all of them at a
+//   flush. A page changed while its write is in flight is dirty again and is written
+//   again only after that write's reply (the device may reorder requests in flight). A
+//   block that is written many times between flushes (the inode table page of a growing
+//   file, a block libext2fs zeroes before its data is written) reaches the device once.
+//   A failed write is remembered and reported by the next flush.
+// - Flush (fsync, and libext2fs's own) writes every dirty page, waits for every reply,
+//   then sends FLUSH: when it returns, every write before it is on stable storage.
 #include <ftl.h>
 #include <ftl/blk.h>
 #include <errno.h>
@@ -22,26 +25,31 @@
 #define PAGE 4096
 #define PAGES 2048   // 8 MiB of cache
 #define BUCKETS 4096 // hash buckets, a power of 2
-#define READAHEAD 16
+#define READAHEAD 32 // pages read ahead of a sequential reader
 #define INFLIGHT FTL_BLK_INFLIGHT_MAX
+#define RA_SLOTS (INFLIGHT - 8) // read-ahead leaves the rest to demand reads and writes
+#define DIRTY_START 256         // dirty pages that start write-back (1 MiB)
+#define DIRTY_MAX 1024          // dirty pages a writer waits below (4 MiB)
 
 struct page {
     uint64_t no;  // byte offset / PAGE
     int32_t next; // hash chain; -1 ends it
     bool valid;   // data is the disk's (or newer)
     bool reading; // a READ for it is in flight
-    bool rewrite; // changed while its last write was in flight: write it again after
+    bool writing; // a WRITE of it is in flight (it stays in the cache until the reply)
+    bool dirty;   // changed since its last write was sent
     bool used;    // in a hash chain
     bool ref;     // the clock's second chance
+    bool ra;      // came by read-ahead and not used yet
     uint8_t data[PAGE];
 };
 
 struct req {
     bool used;
-    bool write;
+    uint8_t op;   // FTL_BLK_*
     uint16_t tag;
     uint64_t no;  // page
-    int32_t page; // reads: the page slot the data goes to; -1 for writes and flushes
+    int32_t page; // reads and writes: the page slot; -1 for flushes
 };
 
 static struct page *pages;
@@ -54,8 +62,10 @@ static ftl_handle_t blk, blk_poll;
 static uint64_t disk_bytes;
 static errcode_t write_failed; // sticky until the next flush reports it
 static uint64_t last_miss = UINT64_MAX;
-static int32_t rewrites[PAGES]; // pages whose rewrite can go now (their write finished)
-static uint32_t nrewrites;
+static uint64_t ra_next; // the page after the last one read ahead
+static uint32_t ndirty;
+static int32_t wb[PAGES]; // write-back batch: dirty page slots by ascending page number
+static uint32_t wb_len, wb_pos;
 static struct ftl_msg reply;
 struct blkio_stats blkio_stats;
 
@@ -83,34 +93,7 @@ static void page_unhash(int32_t i)
     *link = pages[i].next;
     pages[i].used = false;
     pages[i].valid = false;
-}
-
-// A free page slot for `no`, evicting by the clock; never one with a read in flight.
-static int32_t page_alloc(uint64_t no)
-{
-    for (;;) {
-        struct page *p = &pages[clock_hand];
-        int32_t i = (int32_t)clock_hand;
-        clock_hand = (clock_hand + 1) % PAGES;
-        if (p->reading || p->rewrite) {
-            continue;
-        }
-        if (p->used && p->ref) {
-            p->ref = false;
-            continue;
-        }
-        if (p->used) {
-            page_unhash(i);
-        }
-        p->no = no;
-        p->used = true;
-        p->ref = true;
-        p->valid = false;
-        uint32_t b = bucket_of(no);
-        p->next = buckets[b];
-        buckets[b] = i;
-        return i;
-    }
+    pages[i].ra = false;
 }
 
 static ftl_err_t reply_err(const struct ftl_msg *m)
@@ -148,15 +131,14 @@ static ftl_err_t pump(bool wait)
             r->used = false;
             ninflight--;
             bool ok = reply.type == FTL_MSG_DATA;
-            if (r->page < 0) { // a write or a flush
-                int32_t i = r->write ? page_find(r->no) : -1;
-                if (i >= 0 && pages[i].rewrite) {
-                    rewrites[nrewrites++] = i; // sent by rewrites_send, not from here
+            if (r->op != FTL_BLK_READ) { // a write or a flush
+                if (r->page >= 0) {
+                    pages[r->page].writing = false;
                 }
                 if (!ok) {
                     FTL_ERROR("fs: the disk failed a %s of page %llu: %s",
-                              r->write ? "write" : "flush", (unsigned long long)r->no,
-                              ftl_err_str(reply_err(&reply)));
+                              r->op == FTL_BLK_WRITE ? "write" : "flush",
+                              (unsigned long long)r->no, ftl_err_str(reply_err(&reply)));
                     write_failed = EIO;
                 }
             } else {
@@ -176,7 +158,7 @@ static ftl_err_t pump(bool wait)
 }
 
 // Sends one request, waiting for a free request slot (or queue room) first.
-static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page, const void *data, size_t len)
+static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page)
 {
     while (ninflight >= INFLIGHT) {
         ftl_err_t err = pump(true);
@@ -190,8 +172,8 @@ static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page, const void *data
     }
     uint32_t n = PAGE;
     uint64_t cookie = ftl_blk_cookie(op, tag, no * (PAGE / FTL_BLK_SECTOR));
-    const void *payload = op == FTL_BLK_READ ? (const void *)&n : data;
-    size_t plen = op == FTL_BLK_READ ? 4 : len;
+    const void *payload = op == FTL_BLK_READ ? (const void *)&n : pages[page].data;
+    size_t plen = op == FTL_BLK_READ ? 4 : op == FTL_BLK_WRITE ? PAGE : 0;
     for (;;) {
         ftl_err_t err = ftl_channel_send(blk, FTL_MSG_DATA, cookie, payload, plen, NULL, 0);
         if (err == FTL_ERR_FULL) {
@@ -208,8 +190,7 @@ static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page, const void *data
     }
     for (uint32_t i = 0; i < INFLIGHT; i++) {
         if (!reqs[i].used) {
-            reqs[i] = (struct req){
-                .used = true, .write = op == FTL_BLK_WRITE, .tag = tag, .no = no, .page = page};
+            reqs[i] = (struct req){.used = true, .op = (uint8_t)op, .tag = tag, .no = no, .page = page};
             ninflight++;
             break;
         }
@@ -217,46 +198,157 @@ static ftl_err_t submit(uint32_t op, uint64_t no, int32_t page, const void *data
     return FTL_OK;
 }
 
-static bool write_inflight(uint64_t no)
+// Sends the write of dirty page slot `i` (its data is copied into the message).
+static ftl_err_t page_write(int32_t i)
 {
+    struct page *p = &pages[i];
+    p->dirty = false;
+    p->writing = true;
+    ndirty--;
+    blkio_stats.writes++;
+    ftl_err_t err = submit(FTL_BLK_WRITE, p->no, i);
+    if (err != FTL_OK) {
+        p->writing = false;
+        write_failed = EIO;
+    }
+    return err;
+}
+
+static int wb_cmp(const void *a, const void *b)
+{
+    uint64_t x = pages[*(const int32_t *)a].no, y = pages[*(const int32_t *)b].no;
+    return x < y ? -1 : x > y;
+}
+
+// Sends dirty pages in ascending order while request slots are free (all of them, one
+// after the other, when `all`). Pages whose previous write is still in flight wait for
+// the next batch.
+static ftl_err_t write_back(bool all)
+{
+    for (;;) {
+        if (!all && ninflight >= INFLIGHT) {
+            return FTL_OK;
+        }
+        if (wb_pos == wb_len) {
+            wb_pos = wb_len = 0;
+            for (int32_t i = 0; i < PAGES; i++) {
+                if (pages[i].dirty && !pages[i].writing) {
+                    wb[wb_len++] = i;
+                }
+            }
+            if (wb_len == 0) {
+                return FTL_OK;
+            }
+            qsort(wb, wb_len, sizeof(wb[0]), wb_cmp);
+        }
+        while (wb_pos < wb_len) {
+            if (!all && ninflight >= INFLIGHT) {
+                return FTL_OK;
+            }
+            int32_t i = wb[wb_pos++];
+            if (pages[i].dirty && !pages[i].writing) {
+                ftl_err_t err = page_write(i);
+                if (err != FTL_OK) {
+                    return err;
+                }
+            }
+        }
+        if (!all) {
+            return FTL_OK;
+        }
+    }
+}
+
+// Starts writing dirty pages back without waiting for the device, as request slots
+// allow; a writer far ahead of the disk (DIRTY_MAX pages dirty) waits here.
+static ftl_err_t write_back_kick(void)
+{
+    ftl_err_t err = write_back(false);
+    while (err == FTL_OK && ndirty >= DIRTY_MAX) {
+        err = pump(true);
+        if (err == FTL_OK) {
+            err = write_back(false);
+        }
+    }
+    return err;
+}
+
+// The disk is gone with the cache full of changes nobody can write: they are dropped
+// (the next flush fails with EIO), so the server goes on answering with errors.
+static void drop_dirty(void)
+{
+    FTL_ERROR("fs: the disk is gone; %u changed pages are lost", (unsigned)ndirty);
+    for (uint32_t i = 0; i < PAGES; i++) {
+        if (pages[i].dirty || pages[i].writing || pages[i].reading) {
+            pages[i].dirty = pages[i].writing = pages[i].reading = false;
+            page_unhash((int32_t)i);
+        }
+    }
     for (uint32_t i = 0; i < INFLIGHT; i++) {
-        if (reqs[i].used && reqs[i].write && reqs[i].no == no) {
-            return true;
-        }
+        reqs[i].used = false;
     }
-    return false;
+    ninflight = ndirty = wb_len = wb_pos = 0;
+    write_failed = EIO;
 }
 
-// Writes again the pages that changed while their previous write was in flight.
-static ftl_err_t rewrites_send(void)
+// A free page slot for `no`, evicting a clean page by the clock; never one with a read
+// or a write in flight, never a dirty one.
+static int32_t page_alloc(uint64_t no)
 {
-    while (nrewrites > 0) {
-        int32_t i = rewrites[--nrewrites];
-        pages[i].rewrite = false;
-        blkio_stats.rewrites++;
-        ftl_err_t err = submit(FTL_BLK_WRITE, pages[i].no, -1, pages[i].data, PAGE);
-        if (err != FTL_OK) {
-            return err;
+    for (uint32_t tries = 0;; tries++) {
+        if (tries == 2 * PAGES) { // every page dirty or busy: make some clean
+            tries = 0;
+            if (write_back(false) != FTL_OK || (ninflight > 0 && pump(true) != FTL_OK)) {
+                drop_dirty();
+            }
         }
+        struct page *p = &pages[clock_hand];
+        int32_t i = (int32_t)clock_hand;
+        clock_hand = (clock_hand + 1) % PAGES;
+        if (p->reading || p->writing || p->dirty) {
+            continue;
+        }
+        if (p->used && p->ref) {
+            p->ref = false;
+            continue;
+        }
+        if (p->used) {
+            page_unhash(i);
+        }
+        p->no = no;
+        p->used = true;
+        p->ref = true;
+        p->valid = false;
+        p->ra = false;
+        uint32_t b = bucket_of(no);
+        p->next = buckets[b];
+        buckets[b] = i;
+        return i;
     }
-    return FTL_OK;
 }
 
+// Keeps READAHEAD pages after `no` read or in flight, as request slots allow.
 static void readahead(uint64_t no)
 {
-    for (uint64_t n = no + 1; n <= no + READAHEAD && (n + 1) * PAGE <= disk_bytes; n++) {
-        if (page_find(n) >= 0 || ninflight >= INFLIGHT - 1 || write_inflight(n)) {
+    uint64_t n = ra_next > no && ra_next <= no + READAHEAD ? ra_next : no + 1;
+    for (; n <= no + READAHEAD && (n + 1) * PAGE <= disk_bytes; n++) {
+        if (page_find(n) >= 0) {
             continue;
+        }
+        if (ninflight >= RA_SLOTS) {
+            break;
         }
         int32_t i = page_alloc(n);
         pages[i].reading = true;
-        if (submit(FTL_BLK_READ, n, i, NULL, 0) != FTL_OK) {
+        pages[i].ra = true;
+        if (submit(FTL_BLK_READ, n, i) != FTL_OK) {
             page_unhash(i);
             pages[i].reading = false;
-            return;
+            break;
         }
         blkio_stats.readahead++;
     }
+    ra_next = n;
 }
 
 // The cached page `no`, read from the disk if needed.
@@ -267,6 +359,10 @@ static errcode_t page_get(uint64_t no, struct page **out)
     }
     for (;;) {
         int32_t i = page_find(no);
+        if (i >= 0 && pages[i].ra) { // the reader reached the read-ahead: top it up
+            pages[i].ra = false;
+            readahead(no);
+        }
         if (i >= 0 && pages[i].valid) {
             pages[i].ref = true;
             blkio_stats.hits++;
@@ -282,15 +378,10 @@ static errcode_t page_get(uint64_t no, struct page **out)
         if (i >= 0) { // a read that failed: the page was unhashed, so this is a new miss
             return EIO;
         }
-        while (write_inflight(no)) { // the device may reorder a read before a write
-            if (pump(true) != FTL_OK) {
-                return EIO;
-            }
-        }
         i = page_alloc(no);
         pages[i].reading = true;
         blkio_stats.misses++;
-        if (submit(FTL_BLK_READ, no, i, NULL, 0) != FTL_OK) {
+        if (submit(FTL_BLK_READ, no, i) != FTL_OK) {
             page_unhash(i);
             pages[i].reading = false;
             return EIO;
@@ -340,6 +431,7 @@ static errcode_t rw(io_channel ch, unsigned long long block, int count, void *rb
             p = &pages[i];
             p->valid = true;
             p->ref = true;
+            p->ra = false;
         } else {
             err = page_get(no, &p);
             if (err) {
@@ -352,19 +444,15 @@ static errcode_t rw(io_channel ch, unsigned long long block, int count, void *rb
         } else {
             memcpy(p->data + in, wbuf, n);
             wbuf = (const uint8_t *)wbuf + n;
-            blkio_stats.writes++;
-            // The device may reorder requests in flight: a page is written again only
-            // after its last write finished. Until then changes collect in the cache.
-            if (p->rewrite) {
+            if (p->dirty) {
                 blkio_stats.merged++;
-            } else if (write_inflight(no)) {
-                p->rewrite = true;
-            } else if (submit(FTL_BLK_WRITE, no, -1, p->data, PAGE) != FTL_OK) {
+            } else {
+                p->dirty = true;
+                ndirty++;
+            }
+            if (ndirty >= DIRTY_START && write_back_kick() != FTL_OK) {
                 return EIO;
             }
-        }
-        if (rewrites_send() != FTL_OK) {
-            return EIO;
         }
         off += n;
         len -= n;
@@ -394,8 +482,8 @@ static errcode_t blk_write32(io_channel ch, unsigned long block, int count, cons
 
 errcode_t blkio_flush_all(void)
 {
-    while (ninflight > 0 || nrewrites > 0) {
-        if (rewrites_send() != FTL_OK || (ninflight > 0 && pump(true) != FTL_OK)) {
+    while (ndirty > 0 || ninflight > 0) {
+        if (write_back(true) != FTL_OK || (ninflight > 0 && pump(true) != FTL_OK)) {
             return EIO;
         }
     }
@@ -404,7 +492,7 @@ errcode_t blkio_flush_all(void)
         write_failed = 0;
         return err;
     }
-    if (submit(FTL_BLK_FLUSH, 0, -1, NULL, 0) != FTL_OK) {
+    if (submit(FTL_BLK_FLUSH, 0, -1) != FTL_OK) {
         return EIO;
     }
     // The FLUSH is the only request left in flight; its reply ends the wait.
