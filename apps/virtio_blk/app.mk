@@ -3,5 +3,3 @@ APP_SRCS_virtio_blk += libs/c/virtio/virtio.c
 APP_CFLAGS_virtio_blk += -Ilibs/c/virtio/include
 $(patsubst %,$(BUILD)/apps/%.o,$(wildcard apps/virtio_blk/*.c) libs/c/virtio/virtio.c): \
 	apps/virtio_blk/virtio_blk.h libs/c/virtio/include/ftl/virtio.h
-# picolibc's optimized memcpy (libs/c/ext2fs/ext2fs.mk): every block is copied twice here.
-APP_LIBS_virtio_blk += $(E2FS_STRING_LIB)

@@ -104,19 +104,5 @@ $(E2FS_BUILD)/libext2fs-aarch64.a: $(E2FS_TARGET_OBJS)
 	@$(if $(V),,echo "  AR      $@")
 	$(E2FS_Q)rm -f $@ && llvm-ar rcs $@ $^
 
-ext2fs: $(E2FS_BUILD)/libext2fs-aarch64.a $(E2FS_BUILD)/libstring-aarch64.a
+ext2fs: $(E2FS_BUILD)/libext2fs-aarch64.a
 
-# The string functions of picolibc's release build (Arm's optimized routines: memcpy
-# moves 64 bytes a loop, memset uses DC ZVA where allowed), for the storage apps: the
-# default libc.a apps link has byte loops (memcpy of 4 KiB: ~16,000 instructions), and
-# fs, virtio_blk and their clients copy every 4 KiB block several times. An app links it
-# by adding to its app.mk: APP_LIBS_<app> += $(E2FS_STRING_LIB) (it comes before libc.a).
-E2FS_STRING_LIB := $(E2FS_BUILD)/libstring-aarch64.a
-E2FS_STRING_OBJS := memcpy memmove memset memcmp memchr strlen strnlen strcmp strncmp \
-	strchr strcpy
-$(E2FS_STRING_LIB): $(E2FS_PICOLIBC)/lib/release/libc.a
-	@mkdir -p $(E2FS_BUILD)/string
-	@$(if $(V),,echo "  AR      $@")
-	$(E2FS_Q)cd $(E2FS_BUILD)/string && rm -f *.o && \
-		llvm-ar x $(E2FS_PICOLIBC)/lib/release/libc.a $(patsubst %,%.S.o,$(E2FS_STRING_OBJS))
-	$(E2FS_Q)rm -f $@ && llvm-ar rcs $@ $(patsubst %,$(E2FS_BUILD)/string/%.S.o,$(E2FS_STRING_OBJS))
