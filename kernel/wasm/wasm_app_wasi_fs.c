@@ -294,7 +294,10 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
     uint64_t need = RIGHT_PATH_OPEN | (oflags & OFLAG_CREAT ? RIGHT_PATH_CREATE_FILE : 0) |
                     (oflags & OFLAG_TRUNC ? RIGHT_PATH_FILESTAT_SET_SIZE : 0);
     int e = wasi_fs_resolve(app, A(0), need, A(2), A(3), path);
-    // What the new fd may do is at most what the directory passes on.
+    // What the new fd may do is at most what the directory passes on (bits that name
+    // no right are ignored).
+    rights &= RIGHTS_ALL;
+    inheriting &= RIGHTS_ALL;
     struct wasm_app_file *d = e == E_SUCCESS ? wasi_fs_file(app, A(0)) : NULL;
     if (d && ((rights | inheriting) & ~d->inheriting)) {
         e = E_NOTCAPABLE;
@@ -332,8 +335,8 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
     f->is_dir = (st.mode & FTL_FS_S_IFMT) == FTL_FS_S_IFDIR;
     f->append = fdflags & FDFLAG_APPEND;
     f->can_write = write;
-    f->rights = rights & RIGHTS_ALL;
-    f->inheriting = inheriting & RIGHTS_ALL;
+    f->rights = rights;
+    f->inheriting = inheriting;
     memcpy(f->path, path, strlen(path) + 1);
     uint32_t fd = ROOT_FD + (uint32_t)(f - app->files);
     bool ok = wasm_app_put_u32(app, A(8), fd);
