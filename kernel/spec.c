@@ -780,6 +780,29 @@ static ftl_err_t check_device_grant(struct parser *ps)
     return FTL_OK;
 }
 
+// Whether `p` is a plain absolute path: "/" or "/a/b", without empty, "." or ".."
+// components.
+static bool plain_abs_path(const char *p)
+{
+    if (p[0] != '/') {
+        return false;
+    }
+    if (p[1] == '\0') {
+        return true;
+    }
+    for (const char *c = p + 1;; c++) {
+        const char *end = strchr(c, '/');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) {
+            return false;
+        }
+        if (!end) {
+            return true;
+        }
+        c = end;
+    }
+}
+
 // preopens: { "/data": "file:/data", "/tmp": "file:/scratch" }: the directories a wasm
 // app sees through WASI, served by the fs service, WASI fds 3.. in this order
 // (docs/wasm.md). Checked against the isolation and env in parse_spec.
@@ -807,8 +830,9 @@ static ftl_err_t parse_preopens(struct parser *ps)
         p->line = ev.line;
         if (ev.type != YAML_EVENT_SCALAR ||
             yaml_scalar_copy(&ev, p->guest, SPEC_STRING_MAX, NULL) != FTL_OK ||
-            p->guest[0] != '/') {
-            return fail(ps, ev.line, "a preopen's directory must be an absolute path like \"/data\"");
+            !plain_abs_path(p->guest)) {
+            return fail(ps, ev.line, "a preopen's directory must be an absolute path like "
+                        "\"/data\" (no '.', '..' or empty parts)");
         }
         for (size_t i = 0; i < s->npreopens; i++) {
             if (strcmp(s->preopens[i].guest, p->guest) == 0) {
@@ -821,7 +845,7 @@ static ftl_err_t parse_preopens(struct parser *ps)
         if (err != FTL_OK) {
             return err;
         }
-        if (strncmp(uri, "file:/", 6) != 0 || strchr(uri, '?')) {
+        if (strncmp(uri, "file:/", 6) != 0 || strchr(uri, '?') || !plain_abs_path(uri + 5)) {
             return fail(ps, ev.line, "a preopen must name a file: URI like \"file:/data\" "
                         "(without ?flags), got '%s'", uri);
         }

@@ -454,6 +454,11 @@ static void bad_preopens_are_reported(void **state)
     expect_error(WASM_FS "preopens: { /d: \"tcp:1.2.3.4:5\" }\n", 5, "a file: URI");
     expect_error(WASM_FS "preopens:\n  /a: file:/a\n  /d: \"file:d\"\n", 7, "a file: URI");
     expect_error(WASM_FS "preopens: { /d: \"file:/d?w\" }\n", 5, "without ?flags");
+    expect_error(WASM_FS "preopens: { /d: \"file:/a/../b\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens: { /d: \"file://d\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens: { /d/: \"file:/d\" }\n", 5, "no '.', '..' or empty parts");
+    expect_error(WASM_FS "preopens: { /a/./b: \"file:/d\" }\n", 5, "an absolute path");
+    expect_error(WASM_FS "preopens: { /..: \"file:/d\" }\n", 5, "an absolute path");
     expect_error(WASM_FS "preopens: { /d: [file:/d] }\n", 5, "a preopen");
     expect_error(WASM_FS "preopens: [a]\n", 5, "preopens must be a mapping");
 }
