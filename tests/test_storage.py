@@ -111,7 +111,7 @@ def run_test_fs(boot, disk, big_mib=8, timeout_s=240):
 def test_fs_every_operation_persists_across_boots_and_e2fsck_is_clean(boot, tmp_path):
     disk = fresh_disk(tmp_path)
     os, passed, failed, fails = run_test_fs(boot, disk)
-    assert failed == 0 and passed == 12, "\n".join(fails) + os.log()
+    assert failed == 0 and passed == 13, "\n".join(fails) + os.log()
     assert any("booted test_fs 0 times before" in line for line in os.lines)
     assert any("test_fs_crash: exiting with 10 files open" in line for line in os.lines)
     assert sum("test_fs_client: wrote /clients/c" in line for line in os.lines) == 4
