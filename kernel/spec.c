@@ -780,8 +780,32 @@ static ftl_err_t check_device_grant(struct parser *ps)
     return FTL_OK;
 }
 
-// preopens: { "/data": "file:/data" }: one directory a wasm app sees through WASI, served
-// by the fs service (docs/wasm.md). Checked against the isolation and env in parse_spec.
+// Whether `p` is a plain absolute path: "/" or "/a/b", without empty, "." or ".."
+// components.
+static bool plain_abs_path(const char *p)
+{
+    if (p[0] != '/') {
+        return false;
+    }
+    if (p[1] == '\0') {
+        return true;
+    }
+    for (const char *c = p + 1;; c++) {
+        const char *end = strchr(c, '/');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) {
+            return false;
+        }
+        if (!end) {
+            return true;
+        }
+        c = end;
+    }
+}
+
+// preopens: { "/data": "file:/data", "/tmp": "file:/scratch" }: the directories a wasm
+// app sees through WASI, served by the fs service, WASI fds 3.. in this order
+// (docs/wasm.md). Checked against the isolation and env in parse_spec.
 static ftl_err_t parse_preopens(struct parser *ps)
 {
     struct yaml_event ev;
@@ -793,36 +817,47 @@ static ftl_err_t parse_preopens(struct parser *ps)
         return fail(ps, ev.line, "preopens must be a mapping like { \"/data\": \"file:/data\" }, "
                     "got %s", describe(&ev));
     }
-    for (int n = 0;; n++) {
+    for (;;) {
         err = next(ps, &ev);
         if (err != FTL_OK || ev.type == YAML_EVENT_MAP_END) {
             return err;
         }
-        if (n > 0) {
-            return fail(ps, ev.line, "only one preopen per app is supported");
+        struct spec *s = ps->out;
+        if (s->npreopens >= SPEC_PREOPENS_MAX) {
+            return fail(ps, ev.line, "too many preopens (at most %d)", SPEC_PREOPENS_MAX);
         }
-        char *guest = ps->out->preopen_guest;
+        struct spec_preopen *p = &s->preopens[s->npreopens];
+        p->line = ev.line;
         if (ev.type != YAML_EVENT_SCALAR ||
-            yaml_scalar_copy(&ev, guest, SPEC_STRING_MAX, NULL) != FTL_OK || guest[0] != '/') {
-            return fail(ps, ev.line, "a preopen's directory must be an absolute path like \"/data\"");
+            yaml_scalar_copy(&ev, p->guest, SPEC_STRING_MAX, NULL) != FTL_OK ||
+            !plain_abs_path(p->guest)) {
+            return fail(ps, ev.line, "a preopen's directory must be an absolute path like "
+                        "\"/data\" (no '.', '..' or empty parts)");
+        }
+        for (size_t i = 0; i < s->npreopens; i++) {
+            if (strcmp(s->preopens[i].guest, p->guest) == 0) {
+                return fail(ps, ev.line, "duplicate preopen '%s' (first on line %d)", p->guest,
+                            s->preopens[i].line);
+            }
         }
         char uri[SPEC_STRING_MAX];
         err = read_string(ps, "a preopen", uri, sizeof(uri));
         if (err != FTL_OK) {
             return err;
         }
-        if (strncmp(uri, "file:/", 6) != 0) {
-            return fail(ps, ev.line, "a preopen must name a file: URI like \"file:/data\", got '%s'",
-                        uri);
+        if (strncmp(uri, "file:/", 6) != 0 || strchr(uri, '?') || !plain_abs_path(uri + 5)) {
+            return fail(ps, ev.line, "a preopen must name a file: URI like \"file:/data\" "
+                        "(without ?flags), got '%s'", uri);
         }
-        memcpy(ps->out->preopen_path, uri + 5, strlen(uri + 5) + 1);
+        memcpy(p->path, uri + 5, strlen(uri + 5) + 1);
+        s->npreopens++;
     }
 }
 
 // A preopen needs a wasm app and its channel to the fs service.
 static ftl_err_t check_preopens(struct parser *ps, int line)
 {
-    if (!ps->out->preopen_guest[0]) {
+    if (ps->out->npreopens == 0) {
         return FTL_OK;
     }
     if (ps->out->isolation != SPEC_ISO_WASM) {

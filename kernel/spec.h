@@ -9,6 +9,7 @@
 #define SPEC_NAME_MAX 32      // app, env key and service names, NUL included
 #define SPEC_STRING_MAX 128   // string values, NUL included
 #define SPEC_ENV_MAX 16       // env items per spec
+#define SPEC_PREOPENS_MAX 4   // preopened directories per wasm app (WASI fds 3..6)
 #define SPEC_EXPORTS_MAX 8    // exported services per spec
 #define SPEC_FILE_MAX 96      // file name kept for error messages, NUL included
 #define SPEC_SYSTEM_MAX 128   // specs spec_check_system accepts at once
@@ -82,6 +83,13 @@ struct spec_grants {
 #define SPEC_KMEM_KIB_MAX (1024 * 1024) // limits.kmem_kib: at most 1 GiB
 #define SPEC_CPU_MS_MAX (3600 * 1000)   // limits.cpu_ms: at most an hour
 
+// One entry of `preopens`: the directory a wasm app sees through WASI.
+struct spec_preopen {
+    char guest[SPEC_STRING_MAX]; // the guest's absolute path, e.g. "/data"
+    char path[SPEC_STRING_MAX];  // the fs server's path behind it (the file: URI's path)
+    int line;
+};
+
 struct spec {
     char file[SPEC_FILE_MAX];        // as given to spec_parse, for errors
     char name[SPEC_NAME_MAX];
@@ -95,10 +103,11 @@ struct spec {
     struct spec_export exports[SPEC_EXPORTS_MAX];
     size_t nexports;
     struct spec_grants grants;
-    // preopens: { "/data": "file:/data" } (wasm apps with an `fs` env item): the guest's
-    // directory and the fs server's path behind it; empty when the spec has none.
-    char preopen_guest[SPEC_STRING_MAX];
-    char preopen_path[SPEC_STRING_MAX];
+    // preopens: { "/data": "file:/data", ... } (wasm apps with an `fs` env item): the
+    // guest's directory and the fs server's path behind it, in spec order (WASI fds 3..);
+    // npreopens is 0 when the spec has none.
+    struct spec_preopen preopens[SPEC_PREOPENS_MAX];
+    size_t npreopens;
     bool no_boot;                    // `boot: false`: started only by ftl_process_spawn
     enum spec_restart restart;       // `restart:`, SPEC_RESTART_NEVER when absent
 };

@@ -301,13 +301,19 @@ static ftl_err_t build_environ(const struct spec *s, struct process *p)
             return err;
         }
     }
-    if (s->preopen_guest[0]) { // read by the WASI runtime (kernel/wasm/wasm_app_wasi_fs.c)
-        ftl_err_t err = process_env_add(p, "fs_name", FTL_ENV_STRING, s->preopen_guest, 0, NULL);
+    // Preopens, read by the WASI runtime (kernel/wasm/wasm_app_wasi_fs.c): fs_name and
+    // fs_root for the first, fs_name1 and fs_root1 for the second, and so on.
+    for (size_t i = 0; i < s->npreopens; i++) {
+        char name[16], root[16];
+        snprintf(name, sizeof(name), i ? "fs_name%u" : "fs_name", (unsigned)i);
+        snprintf(root, sizeof(root), i ? "fs_root%u" : "fs_root", (unsigned)i);
+        ftl_err_t err = process_env_add(p, name, FTL_ENV_STRING, s->preopens[i].guest, 0, NULL);
         if (err == FTL_OK) {
-            err = process_env_add(p, "fs_root", FTL_ENV_STRING, s->preopen_path, 0, NULL);
+            err = process_env_add(p, root, FTL_ENV_STRING, s->preopens[i].path, 0, NULL);
         }
         if (err != FTL_OK) {
-            klog(FTL_LOG_ERROR, "%s: cannot set up the preopen: %s", s->file, ftl_err_name(err));
+            klog(FTL_LOG_ERROR, "%s:%d: cannot set up the preopen: %s", s->file,
+                 s->preopens[i].line, ftl_err_name(err));
             return err;
         }
     }

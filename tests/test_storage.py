@@ -111,7 +111,7 @@ def run_test_fs(boot, disk, big_mib=8, timeout_s=240):
 def test_fs_every_operation_persists_across_boots_and_e2fsck_is_clean(boot, tmp_path):
     disk = fresh_disk(tmp_path)
     os, passed, failed, fails = run_test_fs(boot, disk)
-    assert failed == 0 and passed == 12, "\n".join(fails) + os.log()
+    assert failed == 0 and passed == 13, "\n".join(fails) + os.log()
     assert any("booted test_fs 0 times before" in line for line in os.lines)
     assert any("test_fs_crash: exiting with 10 files open" in line for line in os.lines)
     assert sum("test_fs_client: wrote /clients/c" in line for line in os.lines) == 4
@@ -186,3 +186,40 @@ def test_wasi_preopen_maps_to_the_directory_its_spec_names(boot, tmp_path):
     os = boot(apps=["virtio_blk", "fs", "test_wasi_files"], specs={"test_wasi_files": spec},
               disk=fresh_disk(tmp_path))
     os.wait_for(r"wasi files: FAIL line \d+: f != NULL \(errno 44\)")  # ENOENT
+
+
+def debugfs(disk, request, write=False):
+    r = subprocess.run(["debugfs"] + (["-w"] if write else []) + ["-R", request, str(disk)],
+                       capture_output=True, text=True, check=True)
+    return r.stdout
+
+
+BAD_PREOPENS = """name: bad_preopens
+isolation: wasm
+env:
+  fs: { service: fs }
+preopens:
+  /a: file:/data
+  /a: file:/wasi_out
+"""
+
+
+def test_wasi_two_preopens_links_and_times_reach_the_disk(boot, tmp_path):
+    disk = fresh_disk(tmp_path)
+    debugfs(disk, "mkdir /wasi_out", write=True)
+    os = boot(apps=["virtio_blk", "fs", "test_wasi_preopens"], disk=disk,
+              specs={"bad_preopens": BAD_PREOPENS})
+    os.wait_for(r"wasi preopens: (ok|FAIL)")
+    assert any("wasi preopens: ok 39" in line for line in os.lines), os.log()
+    # A spec with a preopen listed twice is refused with its file, line and reason.
+    assert any("apps/bad_preopens/spec.yaml:7: duplicate preopen '/a' (first on line 6)" in line
+               for line in os.lines), os.log()
+    os.stop()  # the program fsynced before saying ok
+    e2fsck_clean(disk)  # the link counts are right
+    data = debugfs(disk, "stat /data/readme.txt")
+    link = debugfs(disk, "stat /wasi_out/readme.link")
+    assert "Links: 2" in data and data.splitlines()[0] == link.splitlines()[0], data + link
+    # mtime 1500000000 s + 987654321 ns: seconds, then ns << 2 in the inode's extra word
+    assert f"mtime: 0x{1500000000:08x}:{987654321 << 2:08x}" in link, link
+    assert "Size: 10000" in debugfs(disk, "stat /wasi_out/result.txt")
+    assert debugfs(disk, "cat /wasi_out/result.txt").startswith("written through /out\n")

@@ -1,6 +1,6 @@
 // The fs server's parts: blkio.c (the libext2fs I/O manager over the block protocol),
-// ops.c (file system operations on libext2fs, by path and inode, POSIX errno results)
-// and main.c (clients, open files and the file protocol of <ftl/fs.h>).
+// ops.c, names.c and links.c (file system operations on libext2fs, by path and inode,
+// POSIX errno results) and main.c (clients, open files and the file protocol of <ftl/fs.h>).
 #pragma once
 
 #include <ext2fs/ext2fs.h>
@@ -55,6 +55,14 @@ int fsops_symlink(const char *target, const char *path);
 int fsops_readlink(const char *path, char *out, size_t cap, size_t *out_len);
 /// The last open file of `ino` closed: frees it if it was unlinked meanwhile.
 int fsops_release(ext2_ino_t ino);
+
+// ---- links.c ----
+/// A hard link `to` of `from` (not a directory: EPERM; `to` exists: EEXIST).
+int fsops_hardlink(const char *from, const char *to);
+/// Sets the times FTL_FS_TIME_* `flags` name (given or now); ctime becomes now.
+int fsops_set_times(ext2_ino_t ino, uint32_t flags, int64_t atime_ns, int64_t mtime_ns);
+/// fsops_set_times() of `path`, following a final symlink with FTL_FS_TIME_FOLLOW.
+int fsops_utimensat(const char *path, uint32_t flags, int64_t atime_ns, int64_t mtime_ns);
 
 // Shared by ops.c and names.c.
 int fsops_errno(errcode_t e); // a libext2fs error as a POSIX errno

@@ -91,7 +91,10 @@ static ftl_err_t ftl_code(int e)
     case EIO:
         return FTL_ERR_BUSY;
     case EROFS:
+    case EPERM:
         return FTL_ERR_DENIED;
+    case EMLINK:
+        return FTL_ERR_TOO_MANY;
     case EBADMSG:
         return FTL_ERR_PARSE;
     default: // ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBUSY
@@ -112,6 +115,8 @@ static int wire_errno(int e)
         {EROFS, FTL_FS_EROFS},         {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
         {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP},
         {EBADMSG, FTL_FS_EBADMSG},     {ENOTSUP, FTL_FS_ENOTSUP},
+        {EPERM, FTL_FS_EPERM},         {EMLINK, FTL_FS_EMLINK},
+        {EXDEV, FTL_FS_EXDEV},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i][0] == e) {
@@ -307,6 +312,12 @@ static void path_request(struct ep *client)
         e = fsops_sync();
         dirty_since = 0;
         break;
+    case FTL_FS_LINK: // links.c
+        e = fsops_hardlink(req.path, req.path2);
+        break;
+    case FTL_FS_UTIMENSAT:
+        e = fsops_utimensat(req.path, req.flags, req.atime_ns, req.mtime_ns);
+        break;
     }
     changed();
     reply_errno(client, msg.cookie, e, out, len);
@@ -418,6 +429,9 @@ static void file_request(struct ofile *f)
         break;
     case FTL_FS_READDIR:
         e = f->is_dir ? fsops_readdir(f->ino, req.offset, out, sizeof(out), &len) : ENOTDIR;
+        break;
+    case FTL_FS_UTIMENS: // links.c; allowed without `w`, as futimens(2) of the owner
+        e = fsops_set_times(f->ino, req.flags, req.atime_ns, req.mtime_ns);
         break;
     }
     changed();

@@ -174,6 +174,7 @@ void app_main(const struct ftl_env *env)
     run_test("symlinks", symlinks);
     run_test("bad_requests_get_clear_errors", bad_requests_get_clear_errors);
     run_test("unlinked_while_open_stays_readable", unlinked_while_open_stays_readable);
+    run_test("hard_links_and_times", hard_links_and_times);
     run_test("a_flood_of_opens_is_refused_cleanly", a_flood_of_opens_is_refused_cleanly);
     run_test("several_clients_at_once", several_clients_at_once);
     run_test("large_file_and_rates", large_file_and_rates);

@@ -15,3 +15,4 @@ void readdir_lists_everything(void);
 void symlinks(void);
 void bad_requests_get_clear_errors(void);
 void unlinked_while_open_stays_readable(void);
+void hard_links_and_times(void); // links.c

@@ -411,13 +411,32 @@ static void preopens_name_one_directory_of_the_fs_service(void **state)
 {
     (void)state;
     parse_ok(WASM_FS "preopens: { \"/data\": \"file:/srv/data\" }\n");
-    assert_string_equal(spec.preopen_guest, "/data");
-    assert_string_equal(spec.preopen_path, "/srv/data");
+    assert_int_equal(spec.npreopens, 1);
+    assert_string_equal(spec.preopens[0].guest, "/data");
+    assert_string_equal(spec.preopens[0].path, "/srv/data");
+    assert_int_equal(spec.preopens[0].line, 5);
     parse_ok(WASM_FS "preopens:\n  /: file:/\n");
-    assert_string_equal(spec.preopen_guest, "/");
-    assert_string_equal(spec.preopen_path, "/");
+    assert_string_equal(spec.preopens[0].guest, "/");
+    assert_string_equal(spec.preopens[0].path, "/");
     parse_ok(WASM_FS);
-    assert_string_equal(spec.preopen_guest, "");
+    assert_int_equal(spec.npreopens, 0);
+}
+
+static void several_preopens_keep_their_order(void **state)
+{
+    (void)state;
+    parse_ok(WASM_FS "preopens:\n  /data: file:/srv/data\n  /tmp: \"file:/scratch\"\n"
+                     "  /: file:/\n  /again: file:/srv/data\n");
+    assert_int_equal(spec.npreopens, 4);
+    assert_string_equal(spec.preopens[0].guest, "/data");
+    assert_string_equal(spec.preopens[1].guest, "/tmp");
+    assert_string_equal(spec.preopens[1].path, "/scratch");
+    assert_int_equal(spec.preopens[1].line, 7);
+    assert_string_equal(spec.preopens[2].guest, "/");
+    assert_string_equal(spec.preopens[3].path, "/srv/data"); // one server path, two names
+    parse_ok(WASM_FS "preopens: { /a: \"file:/a\", /b: \"file:/b\" }\n");
+    assert_int_equal(spec.npreopens, 2);
+    assert_string_equal(spec.preopens[1].path, "/b");
 }
 
 static void bad_preopens_are_reported(void **state)
@@ -427,10 +446,20 @@ static void bad_preopens_are_reported(void **state)
                  "preopens are for wasm apps");
     expect_error("name: a\nisolation: wasm\npreopens: { /d: \"file:/d\" }\n", 3,
                  "preopens need an env item 'fs: { service: fs }'");
-    expect_error(WASM_FS "preopens: { /a: \"file:/a\", /b: \"file:/b\" }\n", 5,
-                 "only one preopen per app");
+    expect_error(WASM_FS "preopens:\n  /a: file:/a\n  /b: file:/b\n  /a: file:/c\n", 8,
+                 "duplicate preopen '/a' (first on line 6)");
+    expect_error(WASM_FS "preopens:\n  /a: file:/a\n  /b: file:/b\n  /c: file:/c\n"
+                         "  /d: file:/d\n  /e: file:/e\n", 10, "too many preopens (at most 4)");
     expect_error(WASM_FS "preopens: { data: \"file:/d\" }\n", 5, "an absolute path");
     expect_error(WASM_FS "preopens: { /d: \"tcp:1.2.3.4:5\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens:\n  /a: file:/a\n  /d: \"file:d\"\n", 7, "a file: URI");
+    expect_error(WASM_FS "preopens: { /d: \"file:/d?w\" }\n", 5, "without ?flags");
+    expect_error(WASM_FS "preopens: { /d: \"file:/a/../b\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens: { /d: \"file://d\" }\n", 5, "a file: URI");
+    expect_error(WASM_FS "preopens: { /d/: \"file:/d\" }\n", 5, "no '.', '..' or empty parts");
+    expect_error(WASM_FS "preopens: { /a/./b: \"file:/d\" }\n", 5, "an absolute path");
+    expect_error(WASM_FS "preopens: { /..: \"file:/d\" }\n", 5, "an absolute path");
+    expect_error(WASM_FS "preopens: { /d: [file:/d] }\n", 5, "a preopen");
     expect_error(WASM_FS "preopens: [a]\n", 5, "preopens must be a mapping");
 }
 
@@ -1122,6 +1151,7 @@ int main(void)
         cmocka_unit_test(unknown_key_is_reported_with_its_line),
         cmocka_unit_test(unknown_key_far_from_any_lists_the_valid_keys),
         cmocka_unit_test(preopens_name_one_directory_of_the_fs_service),
+        cmocka_unit_test(several_preopens_keep_their_order),
         cmocka_unit_test(bad_preopens_are_reported),
         cmocka_unit_test(limits_override_heap_and_handles),
         cmocka_unit_test(limits_default_to_zero),

@@ -16,13 +16,18 @@ struct wasm_app_import {
 
 // A WASI file or directory fd (3 and up) on the fs server (wasm_app_wasi_fs.c).
 #define WASM_APP_FILES_MAX 32
+#define WASM_APP_PREOPENS_MAX 8 // fds 3.. from the environ (fs_name/fs_root, fs_name1/...)
 struct wasm_app_file {
     bool used;
     bool is_dir;
     bool append; // FDFLAG_APPEND: every write goes to the end
     bool can_write;
-    ftl_handle_t ch; // the file's channel; -1 for the preopen (fd 3)
-    char path[1024]; // the fs server's absolute path
+    bool preopen;              // a preopened directory: prestat names it, it cannot close
+    uint64_t rights;           // WASI rights base: what calls on this fd may do
+    uint64_t inheriting;       // WASI rights inheriting: what path_open may pass on
+    ftl_handle_t ch;           // the file's channel; -1 for a preopen not yet listed
+    char path[1024];           // the fs server's absolute path
+    char guest[FTL_ENV_STRING_MAX]; // a preopen's name for the guest, e.g. "/data"
 };
 
 // Line buffer of WASI fd 1 or 2: text waits here until a newline.
@@ -47,7 +52,7 @@ struct wasm_app {
     struct wasm_app_line out[2]; // stdout, stderr
     ftl_handle_t stdout_ch;      // channel item "stdout" (fd 1 writes DATA to it), or -1
     ftl_handle_t stdout_poll;    // created on the first write that must wait, or -1
-    bool fs_ready;               // files[0] (fd 3) set up from the environ's `fs` item
+    bool fs_ready;               // the preopens (fd 3..) set up from the environ's `fs` item
     ftl_handle_t fs_ch;          // the fs service channel (0: none)
     ftl_handle_t fs_poll;        // watches fs_poll_ch for a reply, or -1
     ftl_handle_t fs_poll_ch;

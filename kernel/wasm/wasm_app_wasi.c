@@ -51,9 +51,12 @@ static enum wasm_status wasi_args_get(struct wasm_exec *ex, void *ctx, union was
 // Formats environ item `it` as NAME=value into `buf`; 0 if it is not a WASI variable.
 static size_t env_var(const struct ftl_env_item *it, char *buf, size_t len)
 {
-    if (strcmp(it->name, "args") == 0 || strcmp(it->name, "fs_root") == 0 ||
-        strcmp(it->name, "fs_name") == 0) {
-        return 0; // argv, and the preopen's settings (wasm_app_wasi_fs.c)
+    bool preopen = strncmp(it->name, "fs_root", 7) == 0 || strncmp(it->name, "fs_name", 7) == 0;
+    for (const char *c = it->name + 7; preopen && *c; c++) {
+        preopen = *c >= '0' && *c <= '9'; // fs_root, fs_root1, ...
+    }
+    if (strcmp(it->name, "args") == 0 || preopen) {
+        return 0; // argv, and the preopens' settings (wasm_app_wasi_fs.c)
     }
     int n = 0;
     if (it->kind == FTL_ENV_STRING) {
@@ -345,7 +348,7 @@ static enum wasm_status wasi_fd_close(struct wasm_exec *ex, void *ctx, union was
     return wasm_app_ret(app, ex, args, A(0) <= 2 ? WASI_ESUCCESS : wasm_app_fs_close(app, A(0)));
 }
 
-// fd 3 is the preopened directory when the environ has `fs` (wasm_app_wasi_fs.c);
+// fds 3.. are the preopened directories when the environ has `fs` (wasm_app_wasi_fs.c);
 // wasi-libc stops scanning at the first EBADF.
 static enum wasm_status wasi_fd_prestat_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {

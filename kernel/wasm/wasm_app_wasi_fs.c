@@ -1,11 +1,14 @@
 // WASI preview1 files on the fs server's file protocol (libs/c/ftl/include/ftl/fs.h,
 // docs/fs.md). An app whose environ has a channel item `fs` (`fs: { service: fs }`) gets
-// one preopened directory, fd 3, named "/" for the guest (or the string item `fs_name`);
-// it is the fs server's directory given by the string item `fs_root` (default "/").
-// wasm-run --dir serves the same protocol from a host directory (tests/host_fs.c).
-// Paths are resolved here, relative to a directory fd: absolute paths and ".." above that
-// directory are refused with ENOTCAPABLE before the server sees them. Every call is one
-// request and its reply. The other WASI file functions are in wasm_app_wasi_path.c.
+// its preopened directories as fds 3, 4, ...: the string items `fs_name` (the guest's
+// name, default "/") and `fs_root` (the fs server's directory, default "/") for the
+// first, `fs_name1` and `fs_root1` for the second, and so on (kernel/startup.c makes them
+// from the spec's `preopens`). wasm-run --dir serves the same protocol from host
+// directories (tests/host_fs.c). Paths are resolved here, relative to a directory fd:
+// absolute paths and ".." above that directory are refused with ENOTCAPABLE before the
+// server sees them. Every call is one request and its reply. Each fd keeps WASI rights;
+// a call outside them gets ENOTCAPABLE. The other WASI file functions are in
+// wasm_app_wasi_path.c and wasm_app_wasi_meta.c.
 #include "wasm_app_wasi_fs.h"
 
 // Linux errno (what the fs server sends) -> WASI errno.
@@ -44,6 +47,12 @@ int wasi_fs_errno(int e)
         return E_NOTSUP;
     case FTL_FS_EINVAL:
         return E_INVAL;
+    case FTL_FS_EPERM:
+        return E_PERM;
+    case FTL_FS_EMLINK:
+        return E_MLINK;
+    case FTL_FS_EXDEV:
+        return E_XDEV;
     default:
         return E_IO;
     }
@@ -58,7 +67,28 @@ struct wasm_app_file *wasi_fs_file(struct wasm_app *app, uint32_t fd)
     return f->used ? f : NULL;
 }
 
-// Sets up fd 3 the first time a file call comes (wasi-libc asks for preopens first).
+int wasi_fs_fd(struct wasm_app *app, uint32_t fd, uint64_t need, struct wasm_app_file **out)
+{
+    wasi_fs_setup(app);
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
+    *out = f;
+    if (!f) {
+        return E_BADF;
+    }
+    return (f->rights & need) == need ? E_SUCCESS : E_NOTCAPABLE;
+}
+
+// The string item `base` (i = 0) or `base`i of the environ, or NULL.
+static const char *preopen_item(struct wasm_app *app, const char *base, size_t i)
+{
+    char name[16];
+    int n = snprintf(name, sizeof(name), i ? "%s%u" : "%s", base, (unsigned)i);
+    const struct ftl_env_item *it = wasm_app_env_find(app, name, (size_t)n);
+    return it && it->kind == FTL_ENV_STRING ? it->str : NULL;
+}
+
+// Sets up the preopens (fd 3..) the first time a file call comes (wasi-libc asks for
+// them first): one per fs_root/fs_name pair, at least one ("/" as "/").
 void wasi_fs_setup(struct wasm_app *app)
 {
     if (app->fs_ready) {
@@ -74,18 +104,28 @@ void wasi_fs_setup(struct wasm_app *app)
         return;
     }
     app->fs_ch = it->handle;
-    const struct ftl_env_item *root = wasm_app_env_find(app, "fs_root", 7);
-    const char *r = root && root->kind == FTL_ENV_STRING ? root->str : "/";
-    struct wasm_app_file *f = &app->files[0];
-    memset(f, 0, sizeof(*f));
-    f->used = true;
-    f->is_dir = true;
-    f->ch = -1;
-    size_t n = strlen(r);
-    while (n > 1 && r[n - 1] == '/') {
-        n--;
+    for (size_t i = 0; i < WASM_APP_PREOPENS_MAX; i++) {
+        const char *r = preopen_item(app, "fs_root", i);
+        const char *g = preopen_item(app, "fs_name", i);
+        if (i > 0 && !r && !g) {
+            break;
+        }
+        r = r && r[0] == '/' ? r : "/";
+        g = g && g[0] ? g : "/";
+        struct wasm_app_file *f = &app->files[i];
+        f->used = true;
+        f->is_dir = true;
+        f->preopen = true;
+        f->rights = f->inheriting = RIGHTS_ALL;
+        f->ch = -1;
+        size_t n = strlen(r);
+        while (n > 1 && r[n - 1] == '/') {
+            n--;
+        }
+        memcpy(f->path, r, n < sizeof(f->path) - 1 ? n : sizeof(f->path) - 1);
+        size_t gn = strlen(g); // environ strings are terminated (wasm_app.c)
+        memcpy(f->guest, g, gn < sizeof(f->guest) - 1 ? gn : sizeof(f->guest) - 1);
     }
-    memcpy(f->path, r, n < sizeof(f->path) - 1 ? n : sizeof(f->path) - 1);
 }
 
 // Sends a request on `ch` and waits for its reply in app->msg. Returns a WASI errno.
@@ -167,15 +207,16 @@ int wasi_fs_file_call(struct wasm_app *app, struct wasm_app_file *f, uint32_t op
     return wasi_fs_call(app, f->ch, FTL_MSG_DATA, buf, 4 + len);
 }
 
-// Resolves `len` bytes of guest path at `addr`, relative to directory fd `dirfd`, into an
-// absolute fs server path. Refuses absolute paths and ".." above `dirfd`.
-int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint32_t addr, uint32_t len,
-                    char out[FTL_FS_PATH_MAX])
+// Resolves `len` bytes of guest path at `addr`, relative to directory fd `dirfd` (with the
+// rights `need`), into an absolute fs server path. Refuses absolute paths and ".." above
+// `dirfd`.
+int wasi_fs_resolve(struct wasm_app *app, uint32_t dirfd, uint64_t need, uint32_t addr,
+                    uint32_t len, char out[FTL_FS_PATH_MAX])
 {
-    wasi_fs_setup(app);
-    struct wasm_app_file *d = wasi_fs_file(app, dirfd);
-    if (!d) {
-        return E_BADF;
+    struct wasm_app_file *d;
+    int e = wasi_fs_fd(app, dirfd, need, &d);
+    if (e != E_SUCCESS) {
+        return e;
     }
     if (!d->is_dir) {
         return E_NOTDIR;
@@ -247,12 +288,22 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char path[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(0), A(2), A(3), path);
     uint32_t oflags = A(4);
-    uint64_t rights = args[5].i64;
+    uint64_t rights = args[5].i64, inheriting = args[6].i64;
     uint32_t fdflags = A(7);
+    uint64_t need = RIGHT_PATH_OPEN | (oflags & OFLAG_CREAT ? RIGHT_PATH_CREATE_FILE : 0) |
+                    (oflags & OFLAG_TRUNC ? RIGHT_PATH_FILESTAT_SET_SIZE : 0);
+    int e = wasi_fs_resolve(app, A(0), need, A(2), A(3), path);
+    // What the new fd may do is at most what the directory passes on (bits that name
+    // no right are ignored).
+    rights &= RIGHTS_ALL;
+    inheriting &= RIGHTS_ALL;
+    struct wasm_app_file *d = e == E_SUCCESS ? wasi_fs_file(app, A(0)) : NULL;
+    if (d && ((rights | inheriting) & ~d->inheriting)) {
+        e = E_NOTCAPABLE;
+    }
     struct wasm_app_file *f = NULL;
-    for (size_t i = 1; i < WASM_APP_FILES_MAX && !f && e == E_SUCCESS; i++) {
+    for (size_t i = 0; i < WASM_APP_FILES_MAX && !f && e == E_SUCCESS; i++) {
         f = app->files[i].used ? NULL : &app->files[i];
     }
     if (e == E_SUCCESS && !f) {
@@ -262,9 +313,6 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
         return wasm_app_ret(app, ex, args, e);
     }
     bool write = (rights & RIGHT_FD_WRITE) && !(oflags & OFLAG_DIRECTORY);
-    if (!app->files) {
-        return wasm_app_ret(app, ex, args, E_BADF);
-    }
     char uri[FTL_FS_PATH_MAX + 16];
     int n = snprintf(uri, sizeof(uri), "file:%s?r%s%s%s%s%s", path, write ? "w" : "",
                      oflags & OFLAG_CREAT ? "c" : "", oflags & OFLAG_EXCL ? "x" : "",
@@ -287,6 +335,8 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
     f->is_dir = (st.mode & FTL_FS_S_IFMT) == FTL_FS_S_IFDIR;
     f->append = fdflags & FDFLAG_APPEND;
     f->can_write = write;
+    f->rights = rights;
+    f->inheriting = inheriting;
     memcpy(f->path, path, strlen(path) + 1);
     uint32_t fd = ROOT_FD + (uint32_t)(f - app->files);
     bool ok = wasm_app_put_u32(app, A(8), fd);
@@ -296,7 +346,7 @@ enum wasm_status wasi_path_open(struct wasm_exec *ex, void *ctx, union wasm_val 
 int wasm_app_fs_close(struct wasm_app *app, uint32_t fd)
 {
     struct wasm_app_file *f = wasi_fs_file(app, fd);
-    if (!f || fd == ROOT_FD) {
+    if (!f || f->preopen) {
         return f ? E_NOTSUP : E_BADF;
     }
     if (app->fs_poll_ch == f->ch && app->fs_poll >= 0) {
@@ -312,10 +362,12 @@ int wasm_app_fs_close(struct wasm_app *app, uint32_t fd)
 int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n, int64_t at,
                    bool write, uint32_t *out_total)
 {
-    struct wasm_app_file *f = wasi_fs_file(app, fd);
+    struct wasm_app_file *f;
     *out_total = 0;
-    if (!f) {
-        return E_BADF;
+    uint64_t need = (write ? RIGHT_FD_WRITE : RIGHT_FD_READ) | (at >= 0 ? RIGHT_FD_SEEK : 0);
+    int re = wasi_fs_fd(app, fd, need, &f);
+    if (re != E_SUCCESS) {
+        return re;
     }
     if (f->is_dir) {
         return E_ISDIR;
@@ -376,9 +428,10 @@ int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n,
 int wasm_app_fs_seek(struct wasm_app *app, uint32_t fd, int64_t offset, uint32_t whence,
                      uint64_t *out_pos)
 {
-    struct wasm_app_file *f = wasi_fs_file(app, fd);
-    if (!f) {
-        return E_BADF;
+    struct wasm_app_file *f;
+    int re = wasi_fs_fd(app, fd, offset == 0 && whence == 1 ? RIGHT_FD_TELL : RIGHT_FD_SEEK, &f);
+    if (re != E_SUCCESS) {
+        return re;
     }
     if (f->is_dir || whence > 2) {
         return f->is_dir ? E_BADF : E_INVAL;
@@ -404,9 +457,8 @@ int wasm_app_fs_fdstat(struct wasm_app *app, uint32_t fd, uint8_t out[24])
     memset(out, 0, 24);
     out[0] = f->is_dir ? FT_DIRECTORY : FT_REGULAR;
     out[2] = f->append ? FDFLAG_APPEND : 0;
-    uint64_t rights = RIGHTS_ALL;
-    memcpy(out + 8, &rights, 8);
-    memcpy(out + 16, &rights, 8);
+    memcpy(out + 8, &f->rights, 8);
+    memcpy(out + 16, &f->inheriting, 8);
     return E_SUCCESS;
 }
 
@@ -414,12 +466,11 @@ int wasm_app_fs_prestat(struct wasm_app *app, uint32_t fd, uint32_t buf, bool na
                         uint32_t name_len)
 {
     wasi_fs_setup(app);
-    if (fd != ROOT_FD || !wasi_fs_file(app, fd)) {
+    struct wasm_app_file *f = wasi_fs_file(app, fd);
+    if (!f || !f->preopen) {
         return E_BADF;
     }
-    // The guest's name of the preopen: "/", or the string item `fs_name`.
-    const struct ftl_env_item *it = wasm_app_env_find(app, "fs_name", 7);
-    const char *g = it && it->kind == FTL_ENV_STRING && it->str[0] ? it->str : "/";
+    const char *g = f->guest; // the guest's name of the preopen: "/", "/data", ...
     uint32_t n = (uint32_t)strlen(g);
     if (name) {
         return name_len < n ? E_NAMETOOLONG : wasm_app_write(app, buf, g, n) ? E_SUCCESS : E_FAULT;

@@ -43,18 +43,19 @@ static enum wasm_status fd_tell(struct wasm_exec *ex, void *ctx, union wasm_val 
 static enum wasm_status fd_filestat_get(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    wasi_fs_setup(app);
-    struct wasm_app_file *f = wasi_fs_file(app, A(0));
-    int e = E_BADF;
+    struct wasm_app_file *f;
+    int e = wasi_fs_fd(app, A(0), RIGHT_FD_FILESTAT_GET, &f);
     struct ftl_fs_stat st;
-    if (f && A(0) == ROOT_FD) {
+    if (e != E_SUCCESS) {
+        f = NULL;
+    } else if (f->ch < 0) { // a preopen not listed yet: it has no channel
         uint8_t req[4 + FTL_FS_PATH_MAX];
         uint32_t op = FTL_FS_LSTAT;
         size_t n = strlen(f->path);
         memcpy(req, &op, 4);
         memcpy(req + 4, f->path, n);
         e = wasi_fs_call(app, app->fs_ch, FTL_MSG_DATA, req, 4 + n);
-    } else if (f) {
+    } else {
         e = wasi_fs_file_call(app, f, FTL_FS_STAT, NULL, 0);
     }
     if (e == E_SUCCESS) {
@@ -66,8 +67,7 @@ static enum wasm_status fd_filestat_get(struct wasm_exec *ex, void *ctx, union w
     return wasm_app_ret(app, ex, args, e);
 }
 
-// A path request on the service channel: op, then one or two strings.
-static int path_req(struct wasm_app *app, uint32_t op, const char *a, const char *b)
+int wasi_fs_path_req(struct wasm_app *app, uint32_t op, const char *a, const char *b)
 {
     uint8_t *req = app->fs_args;
     size_t alen = strlen(a), blen = b ? strlen(b) : 0;
@@ -93,7 +93,7 @@ static enum wasm_status path_filestat_get(struct wasm_exec *ex, void *ctx, union
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char path[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(0), A(2), A(3), path);
+    int e = wasi_fs_resolve(app, A(0), RIGHT_PATH_FILESTAT_GET, A(2), A(3), path);
     struct ftl_fs_stat st;
     if (e == E_SUCCESS && (A(1) & 1)) { // follow symlinks: open it, the reply has the stat
         char uri[FTL_FS_PATH_MAX + 8];
@@ -103,7 +103,7 @@ static enum wasm_status path_filestat_get(struct wasm_exec *ex, void *ctx, union
             (void)app->ops->handle_close(app->ctx, app->msg.handles[0]);
         }
     } else if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_LSTAT, path, NULL);
+        e = wasi_fs_path_req(app, FTL_FS_LSTAT, path, NULL);
     }
     if (e == E_SUCCESS) {
         memcpy(&st, app->msg.data, sizeof(st));
@@ -115,42 +115,42 @@ static enum wasm_status path_filestat_get(struct wasm_exec *ex, void *ctx, union
 }
 
 static enum wasm_status path_simple(struct wasm_exec *ex, union wasm_val *args, void *ctx,
-                                    uint32_t op)
+                                    uint32_t op, uint64_t need)
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char path[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(0), A(1), A(2), path);
+    int e = wasi_fs_resolve(app, A(0), need, A(1), A(2), path);
     if (e == E_SUCCESS) {
-        e = path_req(app, op, path, NULL);
+        e = wasi_fs_path_req(app, op, path, NULL);
     }
     return wasm_app_ret(app, ex, args, e);
 }
 
 static enum wasm_status path_create_directory(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return path_simple(ex, args, ctx, FTL_FS_MKDIR);
+    return path_simple(ex, args, ctx, FTL_FS_MKDIR, RIGHT_PATH_CREATE_DIRECTORY);
 }
 
 static enum wasm_status path_remove_directory(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return path_simple(ex, args, ctx, FTL_FS_RMDIR);
+    return path_simple(ex, args, ctx, FTL_FS_RMDIR, RIGHT_PATH_REMOVE_DIRECTORY);
 }
 
 static enum wasm_status path_unlink_file(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
-    return path_simple(ex, args, ctx, FTL_FS_UNLINK);
+    return path_simple(ex, args, ctx, FTL_FS_UNLINK, RIGHT_PATH_UNLINK_FILE);
 }
 
 static enum wasm_status path_rename(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char from[FTL_FS_PATH_MAX], to[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(0), A(1), A(2), from);
+    int e = wasi_fs_resolve(app, A(0), RIGHT_PATH_RENAME_SOURCE, A(1), A(2), from);
     if (e == E_SUCCESS) {
-        e = wasi_fs_resolve(app, A(3), A(4), A(5), to);
+        e = wasi_fs_resolve(app, A(3), RIGHT_PATH_RENAME_TARGET, A(4), A(5), to);
     }
     if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_RENAME, from, to);
+        e = wasi_fs_path_req(app, FTL_FS_RENAME, from, to);
     }
     return wasm_app_ret(app, ex, args, e);
 }
@@ -159,7 +159,7 @@ static enum wasm_status path_symlink(struct wasm_exec *ex, void *ctx, union wasm
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char target[FTL_FS_PATH_MAX], path[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(2), A(3), A(4), path);
+    int e = wasi_fs_resolve(app, A(2), RIGHT_PATH_SYMLINK, A(3), A(4), path);
     if (e == E_SUCCESS && A(1) >= sizeof(target)) {
         e = E_NAMETOOLONG;
     }
@@ -170,7 +170,7 @@ static enum wasm_status path_symlink(struct wasm_exec *ex, void *ctx, union wasm
         target[A(1)] = '\0';
         // The target is stored as given; the server resolves it inside its own tree.
         e = strlen(target) != A(1) || A(1) == 0 ? E_INVAL
-                                                : path_req(app, FTL_FS_SYMLINK, target, path);
+                                                : wasi_fs_path_req(app, FTL_FS_SYMLINK, target, path);
     }
     return wasm_app_ret(app, ex, args, e);
 }
@@ -179,9 +179,9 @@ static enum wasm_status path_readlink(struct wasm_exec *ex, void *ctx, union was
 {
     struct wasm_app *app = wasm_app_of(ctx);
     char path[FTL_FS_PATH_MAX];
-    int e = wasi_fs_resolve(app, A(0), A(1), A(2), path);
+    int e = wasi_fs_resolve(app, A(0), RIGHT_PATH_READLINK, A(1), A(2), path);
     if (e == E_SUCCESS) {
-        e = path_req(app, FTL_FS_READLINK, path, NULL);
+        e = wasi_fs_path_req(app, FTL_FS_READLINK, path, NULL);
     }
     if (e == E_SUCCESS) {
         uint32_t n = app->msg.len < A(4) ? app->msg.len : A(4); // truncated, as POSIX does
@@ -213,11 +213,13 @@ static int open_root_dir(struct wasm_app *app, struct wasm_app_file *f)
 static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    wasi_fs_setup(app);
-    struct wasm_app_file *f = wasi_fs_file(app, A(0));
+    struct wasm_app_file *f;
     uint64_t cookie = args[3].i64;
     uint32_t buf = A(1), cap = A(2), used = 0;
-    int e = !f ? E_BADF : !f->is_dir ? E_NOTDIR : E_SUCCESS;
+    int e = wasi_fs_fd(app, A(0), RIGHT_FD_READDIR, &f);
+    if (e == E_SUCCESS && !f->is_dir) {
+        e = E_NOTDIR;
+    }
     if (e == E_SUCCESS && f->ch < 0) {
         e = open_root_dir(app, f); // the preopen gets its channel when first listed
     }
@@ -258,36 +260,51 @@ static enum wasm_status fd_readdir(struct wasm_exec *ex, void *ctx, union wasm_v
     return wasm_app_ret(app, ex, args, e);
 }
 
-static enum wasm_status fd_sync(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+static enum wasm_status sync_fd(struct wasm_exec *ex, void *ctx, union wasm_val *args,
+                                uint64_t need)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = wasi_fs_file(app, A(0));
-    int e = !f          ? E_BADF
-            : f->is_dir ? path_req(app, FTL_FS_SYNC, "", NULL)
-                        : wasi_fs_file_call(app, f, FTL_FS_FSYNC, NULL, 0);
+    struct wasm_app_file *f;
+    int e = wasi_fs_fd(app, A(0), need, &f);
+    if (e == E_SUCCESS) {
+        e = f->is_dir ? wasi_fs_path_req(app, FTL_FS_SYNC, "", NULL)
+                      : wasi_fs_file_call(app, f, FTL_FS_FSYNC, NULL, 0);
+    }
     return wasm_app_ret(app, ex, args, e);
+}
+
+static enum wasm_status fd_sync(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    return sync_fd(ex, ctx, args, RIGHT_FD_SYNC);
+}
+
+static enum wasm_status fd_datasync(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    return sync_fd(ex, ctx, args, RIGHT_FD_DATASYNC);
 }
 
 static enum wasm_status fd_filestat_set_size(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = wasi_fs_file(app, A(0));
+    struct wasm_app_file *f;
     uint64_t size = args[1].i64;
-    int e = !f          ? E_BADF
-            : f->is_dir ? E_ISDIR
-                        : wasi_fs_file_call(app, f, FTL_FS_TRUNCATE, &size, 8);
+    int e = wasi_fs_fd(app, A(0), RIGHT_FD_FILESTAT_SET_SIZE, &f);
+    if (e == E_SUCCESS) {
+        e = f->is_dir ? E_ISDIR : wasi_fs_file_call(app, f, FTL_FS_TRUNCATE, &size, 8);
+    }
     return wasm_app_ret(app, ex, args, e);
 }
 
 static enum wasm_status fd_fdstat_set_flags(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    struct wasm_app_file *f = wasi_fs_file(app, A(0));
+    struct wasm_app_file *f;
     if (A(0) <= 2) {
         return wasm_app_ret(app, ex, args, E_SUCCESS); // stdio: no flags to keep
     }
-    if (!f) {
-        return wasm_app_ret(app, ex, args, E_BADF);
+    int e = wasi_fs_fd(app, A(0), RIGHT_FD_FDSTAT_SET_FLAGS, &f);
+    if (e != E_SUCCESS) {
+        return wasm_app_ret(app, ex, args, e);
     }
     f->append = A(1) & FDFLAG_APPEND;
     return wasm_app_ret(app, ex, args, (A(1) & ~0x1fu) ? E_INVAL : E_SUCCESS);
@@ -365,8 +382,11 @@ static enum wasm_status poll_oneoff(struct wasm_exec *ex, void *ctx, union wasm_
 static enum wasm_status fd_advise(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    wasi_fs_setup(app);
-    int e = !wasi_fs_file(app, A(0)) ? E_BADF : A(3) > 5 ? E_INVAL : E_SUCCESS;
+    struct wasm_app_file *f;
+    int e = wasi_fs_fd(app, A(0), RIGHT_FD_ADVISE, &f);
+    if (e == E_SUCCESS && A(3) > 5) {
+        e = E_INVAL;
+    }
     return wasm_app_ret(app, ex, args, e);
 }
 
@@ -396,21 +416,21 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "path_rename", "iiiiii:i", path_rename},
     {W, "fd_readdir", "iiiIi:i", fd_readdir},
     {W, "fd_sync", "i:i", fd_sync},
-    {W, "fd_datasync", "i:i", fd_sync},
+    {W, "fd_datasync", "i:i", fd_datasync},
     {W, "fd_filestat_set_size", "iI:i", fd_filestat_set_size},
     {W, "fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags},
     {W, "sched_yield", ":i", sched_yield},
     {W, "fd_advise", "iIIi:i", fd_advise},
-    // Not supported here (ENOTSUP, as runtimes without them answer): see docs/wasm.md.
-    {W, "fd_allocate", "iII:i", not_supported},
-    {W, "fd_fdstat_set_rights", "iII:i", not_supported},
-    {W, "fd_filestat_set_times", "iIIi:i", not_supported},
-    {W, "fd_renumber", "ii:i", not_supported},
-    {W, "path_filestat_set_times", "iiiiIIi:i", not_supported},
-    {W, "path_link", "iiiiiii:i", not_supported},
+    {W, "fd_allocate", "iII:i", wasi_fd_allocate},
+    {W, "fd_fdstat_set_rights", "iII:i", wasi_fd_fdstat_set_rights},
+    {W, "fd_filestat_set_times", "iIIi:i", wasi_fd_filestat_set_times},
+    {W, "fd_renumber", "ii:i", wasi_fd_renumber},
+    {W, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times},
+    {W, "path_link", "iiiiiii:i", wasi_path_link},
     {W, "path_readlink", "iiiiii:i", path_readlink},
     {W, "path_symlink", "iiiii:i", path_symlink},
     {W, "poll_oneoff", "iiii:i", poll_oneoff},
+    // Not supported (ENOTSUP, as runtimes without it answer): see docs/wasm.md.
     {W, "proc_raise", "i:i", not_supported},
     // sock_*: not offered, so a module that needs sockets is refused at load.
 };

@@ -1,7 +1,8 @@
-// The file protocol of libs/c/ftl/include/ftl/fs.h served from a host directory, for
-// wasm-run --dir: the app's `fs` channel reaches this instead of the fs server. It
-// answers when the app waits (the runner's idle hook), with POSIX calls under the
-// directory; paths come normalised by libs/c/fsproto, so ".." never leaves it.
+// The file protocol of libs/c/ftl/include/ftl/fs.h served from host directories, for
+// wasm-run --dir: the app's `fs` channel reaches this instead of the fs server. The k-th
+// directory is the server's "/k" (the runtime's fs_root items say so). It answers when
+// the app waits (the runner's idle hook), with POSIX calls under the directories; paths
+// come normalised by libs/c/fsproto, so ".." never leaves one.
 #define _GNU_SOURCE
 #include "host_fs.h"
 
@@ -24,8 +25,11 @@ struct hfile {
     bool dir, append, rd, wr;
 };
 
+#define ROOTS_MAX 8
+
 static struct host_chan *service;
-static char root[4096];
+static char roots[ROOTS_MAX][4096];
+static int nroots;
 static struct hfile files[FILES_MAX];
 static uint8_t in[FTL_MSG_DATA_MAX], out[FTL_MSG_DATA_MAX];
 static struct fsproto_req req;
@@ -68,9 +72,16 @@ static void reply(struct host_chan *ch, uint64_t cookie, int e, const void *data
     }
 }
 
+// The host path of server path "/k/rest": the k-th directory, then "/rest". Paths outside
+// every directory get one that does not exist.
 static void host_path(const char *p, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s%s", root, strcmp(p, "/") == 0 ? "" : p);
+    int k = p[1] >= '0' && p[1] <= '9' && (p[2] == '/' || p[2] == '\0') ? p[1] - '0' : -1;
+    if (k < 0 || k >= nroots) {
+        snprintf(buf, cap, "/nonexistent/host_fs%s", p);
+        return;
+    }
+    snprintf(buf, cap, "%s%s", roots[k], p + 2);
 }
 
 static void to_stat(const struct stat *s, struct ftl_fs_stat *st)
@@ -88,6 +99,20 @@ static void to_stat(const struct stat *s, struct ftl_fs_stat *st)
         .ctime_ns = s->st_ctim.tv_sec * 1000000000ll + s->st_ctim.tv_nsec,
         .blocks = (uint64_t)s->st_blocks,
     };
+}
+
+// UTIMENS / UTIMENSAT flags and times as utimensat's: UTIME_OMIT and UTIME_NOW.
+static void to_times(const struct fsproto_req *r, struct timespec ts[2])
+{
+    int64_t t[2] = {r->atime_ns, r->mtime_ns};
+    for (int i = 0; i < 2; i++) {
+        uint32_t set = i ? FTL_FS_TIME_MTIME : FTL_FS_TIME_ATIME;
+        uint32_t now = i ? FTL_FS_TIME_MTIME_NOW : FTL_FS_TIME_ATIME_NOW;
+        ts[i].tv_sec = (r->flags & set) ? t[i] / 1000000000 : 0;
+        ts[i].tv_nsec = (r->flags & set)   ? t[i] % 1000000000
+                        : (r->flags & now) ? UTIME_NOW
+                                           : UTIME_OMIT;
+    }
 }
 
 static void open_file(uint64_t cookie, size_t len)
@@ -168,6 +193,15 @@ static void path_request(uint64_t cookie, size_t len)
     case FTL_FS_SYNC:
         sync();
         break;
+    case FTL_FS_LINK:
+        r = link(a, b);
+        break;
+    case FTL_FS_UTIMENSAT: {
+        struct timespec ts[2];
+        to_times(&req, ts);
+        r = utimensat(AT_FDCWD, a, ts, req.flags & FTL_FS_TIME_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW);
+        break;
+    }
     case FTL_FS_LSTAT:
         r = lstat(a, &s);
         if (r == 0) {
@@ -287,6 +321,12 @@ static void file_request(struct hfile *f, uint64_t cookie, size_t len)
     case FTL_FS_READDIR:
         e = f->dir ? list_dir(f, req.offset, &n) : ENOTDIR;
         break;
+    case FTL_FS_UTIMENS: {
+        struct timespec ts[2];
+        to_times(&req, ts);
+        e = futimens(f->fd, ts) ? errno : 0;
+        break;
+    }
     }
     reply(f->ch, cookie, e, out, e ? 0 : n);
 }
@@ -326,8 +366,12 @@ bool host_fs_idle(void)
     return did;
 }
 
-ftl_err_t host_fs_init(struct host_ftl *hf, const char *dir, ftl_handle_t *out_h)
+ftl_err_t host_fs_add(struct host_ftl *hf, const char *dir, char out_root[8], ftl_handle_t *out_h)
 {
+    if (nroots >= ROOTS_MAX) {
+        return FTL_ERR_TOO_MANY;
+    }
+    char *root = roots[nroots];
     if (!realpath(dir, root)) {
         return FTL_ERR_NOT_FOUND;
     }
@@ -335,5 +379,9 @@ ftl_err_t host_fs_init(struct host_ftl *hf, const char *dir, ftl_handle_t *out_h
     if (n > 1 && root[n - 1] == '/') {
         root[n - 1] = '\0';
     }
-    return host_ftl_channel_pair(hf, out_h, &service);
+    ftl_err_t err = service ? FTL_OK : host_ftl_channel_pair(hf, out_h, &service);
+    if (err == FTL_OK) {
+        snprintf(out_root, 8, "/%d", nroots++);
+    }
+    return err;
 }

@@ -100,6 +100,26 @@ compare_dir io_match_node wasi_io
 compare_dir dirs_match_node wasi_dirs
 compare_dir misc_match_node wasi_misc "args=one two" GREETING=bonjour
 [ "$ours" -eq 42 ] && ok misc_proc_exit_code || bad misc_proc_exit_code "exit code $ours, want 42"
+compare_dir meta_match_node wasi_meta
+# Two preopens, given in this order: fds 3 and 4 (wasi_preopens.c).
+rm -rf "$T/preopens.ours.d" "$T/preopens.node.d"
+mkdir -p "$T/preopens.ours.d/a" "$T/preopens.ours.d/b" "$T/preopens.node.d/a" "$T/preopens.node.d/b"
+"$RUN" --dir "$T/preopens.ours.d/a::/data" --dir "$T/preopens.ours.d/b::/tmp" \
+    "$B/wasi/wasi_preopens.wasm" </dev/null >"$T/preopens.ours" 2>&1
+ours=$?
+"$NODE" --no-warnings "$HERE/node_wasi.mjs" --dir "$T/preopens.node.d/a::/data" \
+    --dir "$T/preopens.node.d/b::/tmp" "$B/wasi/wasi_preopens.wasm" </dev/null \
+    >"$T/preopens.node" 2>&1
+node=$?
+if [ $ours -ne $node ] || ! cmp -s "$T/preopens.ours" "$T/preopens.node"; then
+    bad preopens_match_node "exit $ours/$node; diff $T/preopens.ours $T/preopens.node"
+elif ! grep -qx 'prestat 4: ok "/tmp"' "$T/preopens.ours"; then
+    bad preopens_match_node "fd 4 is not /tmp: $(head -c 300 "$T/preopens.ours")"
+elif ! diff -r "$T/preopens.ours.d" "$T/preopens.node.d" >/dev/null; then
+    bad preopens_match_node "the directories differ afterwards"
+else
+    ok preopens_match_node
+fi
 compare hello_args_env "$T/empty.txt" hello GREETING=bonjour "args=one two  three" EXIT_CODE=3
 compare sort_stdin "$T/numbers.txt" sort
 compare sort_generated "$T/empty.txt" sort args=20000

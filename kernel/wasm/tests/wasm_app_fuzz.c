@@ -4,7 +4,9 @@
 // stub: every op answers at once and nothing sleeps, so each input runs in bounded
 // time. Inputs that start with 0xff are a `_start` body wrapped in a fixed module
 // that imports WASI fd_write and proc_exit and exports its memory, so the host glue
-// is reached often (see wrap_start()).
+// is reached often (see wrap_start()). The environ has an `fs` channel and two preopens,
+// and received messages answer the last request sent (as data, an open file or an
+// error, by turns), so the WASI file functions run their checks and their replies.
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@ struct stub {
     ftl_handle_t nhandles; // handles handed out so far; 1 is the system channel
     uint32_t nrecv;
     int64_t clock;
+    uint64_t last_cookie; // of the last message sent: the next one received answers it
 };
 
 static ftl_err_t new_handle(struct stub *s, ftl_handle_t *out)
@@ -53,6 +56,7 @@ static ftl_err_t op_channel_send(void *ctx, ftl_handle_t ch, const struct ftl_ms
         sum += ((const uint8_t *)msg->data)[i]; // the runtime vouched for these bytes
     }
     (void)sum;
+    ((struct stub *)ctx)->last_cookie = msg->cookie;
     return check_handle(ctx, ch);
 }
 
@@ -66,7 +70,9 @@ static ftl_err_t op_channel_recv(void *ctx, ftl_handle_t ch, struct ftl_msg *out
         return e == FTL_OK ? FTL_ERR_EMPTY : e;
     }
     memset(out_msg, 0, sizeof(*out_msg));
-    out_msg->type = FTL_MSG_DATA;
+    static const uint32_t types[] = {FTL_MSG_DATA, FTL_MSG_OPEN_REPLY, FTL_MSG_ERROR_REPLY};
+    out_msg->type = types[(s->nrecv / 2) % 3];
+    out_msg->cookie = s->last_cookie;
     out_msg->len = (uint32_t)(s->clock % (FTL_MSG_DATA_MAX + 1));
     memset(out_msg->data, 'm', out_msg->len);
     out_msg->nhandles = 1;
@@ -220,15 +226,23 @@ static void run_app(const uint8_t *bytes, size_t len)
 {
     static union {
         struct ftl_env env;
-        uint8_t room[sizeof(struct ftl_env) + 2 * sizeof(struct ftl_env_item)];
+        uint8_t room[sizeof(struct ftl_env) + 6 * sizeof(struct ftl_env_item)];
     } e;
     memset(&e, 0, sizeof(e));
     memcpy(e.env.app_name, "fuzz", 5);
     e.env.system = 1;
-    e.env.nitems = 1;
-    memcpy(e.env.items[0].name, "args", 5);
-    e.env.items[0].kind = FTL_ENV_STRING;
-    memcpy(e.env.items[0].str, "a bb ccc", 9);
+    static const char *const items[][2] = {
+        {"args", "a bb ccc"}, {"fs", NULL},          {"fs_name", "/"},
+        {"fs_root", "/"},     {"fs_name1", "/data"}, {"fs_root1", "/srv/data"},
+    };
+    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+        struct ftl_env_item *it = &e.env.items[e.env.nitems++];
+        memcpy(it->name, items[i][0], strlen(items[i][0]) + 1);
+        it->kind = items[i][1] ? FTL_ENV_STRING : FTL_ENV_CHANNEL;
+        it->handle = 1; // the fs channel: the one handle there is at the start
+        const char *str = items[i][1] ? items[i][1] : "fs";
+        memcpy(it->str, str, strlen(str) + 1);
+    }
 
     struct stub s = {.nhandles = 1};
     struct wasm_app_config cfg = {

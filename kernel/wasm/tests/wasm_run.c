@@ -11,6 +11,7 @@
 
 #define CLIENTS_MAX 8
 #define ITEMS_MAX 32
+#define DIRS_MAX 8 // --dir: the runtime's WASM_APP_PREOPENS_MAX
 
 static const char usage[] =
     "usage: wasm-run [options] module.wasm [NAME=value | ARG ...]\n"
@@ -18,6 +19,7 @@ static const char usage[] =
     "  ARG               a program argument (argv[1..])\n"
     "  --env NAME=VALUE  a WASI environment variable (like NAME=value after the module)\n"
     "  --dir HOST::GUEST serve directory HOST as the preopened directory GUEST\n"
+    "                    (repeatable, up to 8: fds 3, 4, ... in this order)\n"
     "  --name NAME       the app name, argv[0] (default: the file name without .wasm)\n"
     "  --fuel-limit N    stop with \"out of fuel\" after N units (default: unlimited)\n"
     "  --slice N         fuel per slice between returns to the runner (default: 1000000)\n"
@@ -32,7 +34,9 @@ struct client {
 
 struct runner {
     struct host_ftl hf;
-    const char *dir, *guest;  // --dir HOST::GUEST, or NULL
+    char dirs[DIRS_MAX][4096]; // --dir HOST::GUEST, in order
+    const char *guests[DIRS_MAX];
+    int ndirs;
     struct host_chan *system; // far end of the app's system channel
     struct client clients[CLIENTS_MAX];
     int nclients;
@@ -104,7 +108,9 @@ static int start_clients(struct runner *r)
 // stdin, the system channel.
 static struct ftl_env *make_env(struct runner *r, const char *name, char **vars, int nvars)
 {
-    struct ftl_env *env = calloc(1, sizeof(*env) + ITEMS_MAX * sizeof(env->items[0]));
+    // Room for the vars, fs and stdin, and two items per --dir.
+    size_t items = ITEMS_MAX + 2 + 2 * DIRS_MAX;
+    struct ftl_env *env = calloc(1, sizeof(*env) + items * sizeof(env->items[0]));
     struct host_chan *in;
     if (!env || nvars >= ITEMS_MAX ||
         host_ftl_channel_pair(&r->hf, &env->system, &r->system) != FTL_OK) {
@@ -126,19 +132,24 @@ static struct ftl_env *make_env(struct runner *r, const char *name, char **vars,
         snprintf(it->str, sizeof(it->str), "%s", eq + 1);
     }
     struct ftl_env_item *it;
-    if (r->dir) { // the fs channel and the preopen's guest name (wasm_app_wasi_fs.c)
-        it = &env->items[env->nitems++];
-        snprintf(it->name, sizeof(it->name), "fs");
-        it->kind = FTL_ENV_CHANNEL;
-        if (host_fs_init(&r->hf, r->dir, &it->handle) != FTL_OK) {
-            fprintf(stderr, "wasm-run: --dir %s: no such directory\n", r->dir);
+    // The fs channel, and each preopen's guest name and server path (fs_name, fs_root;
+    // fs_name1, fs_root1; ...: wasm_app_wasi_fs.c).
+    struct ftl_env_item *fs = r->ndirs ? &env->items[env->nitems++] : NULL;
+    for (int d = 0; d < r->ndirs; d++) {
+        snprintf(fs->name, sizeof(fs->name), "fs");
+        fs->kind = FTL_ENV_CHANNEL;
+        char root[8];
+        if (host_fs_add(&r->hf, r->dirs[d], root, &fs->handle) != FTL_OK) {
+            fprintf(stderr, "wasm-run: --dir %s: no such directory\n", r->dirs[d]);
             free(env);
             return NULL;
         }
-        it = &env->items[env->nitems++];
-        snprintf(it->name, sizeof(it->name), "fs_name");
-        it->kind = FTL_ENV_STRING;
-        snprintf(it->str, sizeof(it->str), "%s", r->guest);
+        for (int k = 0; k < 2; k++) {
+            it = &env->items[env->nitems++];
+            snprintf(it->name, sizeof(it->name), d ? "%s%d" : "%s", k ? "fs_root" : "fs_name", d);
+            it->kind = FTL_ENV_STRING;
+            snprintf(it->str, sizeof(it->str), "%s", k ? root : r->guests[d]);
+        }
     }
     it = &env->items[env->nitems++];
     snprintf(it->name, sizeof(it->name), "stdin");
@@ -289,7 +300,6 @@ int main(int argc, char **argv)
     const char *name = NULL;
     char *envs[ITEMS_MAX];
     int nenv = 0;
-    static char dir[4096];
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         const char *v = argv[i + 1];
@@ -303,10 +313,9 @@ int main(int argc, char **argv)
             fn = v;
         } else if (strcmp(argv[i], "--env") == 0 && strchr(v, '=') && nenv < ITEMS_MAX / 2) {
             envs[nenv++] = argv[i + 1];
-        } else if (strcmp(argv[i], "--dir") == 0 && strstr(v, "::") && !r.dir) {
-            snprintf(dir, sizeof(dir), "%.*s", (int)(strstr(v, "::") - v), v);
-            r.dir = dir;
-            r.guest = strstr(v, "::") + 2;
+        } else if (strcmp(argv[i], "--dir") == 0 && strstr(v, "::") && r.ndirs < DIRS_MAX) {
+            snprintf(r.dirs[r.ndirs], sizeof(r.dirs[0]), "%.*s", (int)(strstr(v, "::") - v), v);
+            r.guests[r.ndirs++] = strstr(v, "::") + 2;
         } else if (strcmp(argv[i], "--connect") == 0 && r.nclients < CLIENTS_MAX) {
             r.clients[r.nclients++].text = v;
         } else {

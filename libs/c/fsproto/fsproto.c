@@ -101,6 +101,25 @@ ftl_err_t fsproto_open(const char *uri, size_t len, char out_path[FTL_FS_PATH_MA
     return FTL_OK;
 }
 
+#define TIMES_LEN 20 // u32 flags, i64 atime, i64 mtime
+
+// The arguments of UTIMENS and UTIMENSAT: flags (FOLLOW only for a path), two times.
+static ftl_err_t times(const uint8_t *a, struct fsproto_req *out, bool path)
+{
+    out->flags = get32(a);
+    out->atime_ns = (int64_t)get64(a + 4);
+    out->mtime_ns = (int64_t)get64(a + 12);
+    uint32_t f = out->flags;
+    if ((f & ~(path ? FTL_FS_TIME_ALL : FTL_FS_TIME_ALL & ~FTL_FS_TIME_FOLLOW)) ||
+        ((f & FTL_FS_TIME_ATIME) && (f & FTL_FS_TIME_ATIME_NOW)) ||
+        ((f & FTL_FS_TIME_MTIME) && (f & FTL_FS_TIME_MTIME_NOW)) ||
+        ((f & FTL_FS_TIME_ATIME) && out->atime_ns < 0) ||
+        ((f & FTL_FS_TIME_MTIME) && out->mtime_ns < 0)) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    return FTL_OK;
+}
+
 ftl_err_t fsproto_file_req(const uint8_t *data, size_t len, struct fsproto_req *out)
 {
     if (len < FTL_FS_REQ_HDR || len > FTL_MSG_DATA_MAX) {
@@ -161,6 +180,11 @@ ftl_err_t fsproto_file_req(const uint8_t *data, size_t len, struct fsproto_req *
     case FTL_FS_STAT:
     case FTL_FS_FSYNC:
         return alen == 0 ? FTL_OK : FTL_ERR_PARSE;
+    case FTL_FS_UTIMENS:
+        if (alen != TIMES_LEN) {
+            return FTL_ERR_PARSE;
+        }
+        return times(a, out, false);
     default:
         return FTL_ERR_PARSE;
     }
@@ -205,6 +229,7 @@ ftl_err_t fsproto_path_req(const uint8_t *data, size_t len, struct fsproto_req *
     case FTL_FS_READLINK:
         return fsproto_path(a, alen, out->path);
     case FTL_FS_RENAME:
+    case FTL_FS_LINK:
         err = split2((const uint8_t *)a, alen, &s1, &n1, &s2, &n2);
         if (err == FTL_OK) {
             err = fsproto_path(s1, n1, out->path);
@@ -229,6 +254,12 @@ ftl_err_t fsproto_path_req(const uint8_t *data, size_t len, struct fsproto_req *
         return fsproto_path(s2, n2, out->path2);
     case FTL_FS_SYNC:
         return alen == 0 ? FTL_OK : FTL_ERR_PARSE;
+    case FTL_FS_UTIMENSAT:
+        if (alen < TIMES_LEN) {
+            return FTL_ERR_PARSE;
+        }
+        err = times((const uint8_t *)a, out, true);
+        return err == FTL_OK ? fsproto_path(a + TIMES_LEN, alen - TIMES_LEN, out->path) : err;
     default:
         return FTL_ERR_PARSE;
     }

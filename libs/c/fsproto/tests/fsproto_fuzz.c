@@ -7,6 +7,20 @@
 
 #include "ftl/fsproto.h"
 
+// What a parsed UTIMENS / UTIMENSAT promises the server: known flags, never a time both
+// given and NOW, given times not negative.
+static void check_times(const struct fsproto_req *r, bool path)
+{
+    uint32_t f = r->flags;
+    uint32_t known = path ? FTL_FS_TIME_ALL : FTL_FS_TIME_ALL & ~FTL_FS_TIME_FOLLOW;
+    if ((f & ~known) || ((f & FTL_FS_TIME_ATIME) && (f & FTL_FS_TIME_ATIME_NOW)) ||
+        ((f & FTL_FS_TIME_MTIME) && (f & FTL_FS_TIME_MTIME_NOW)) ||
+        ((f & FTL_FS_TIME_ATIME) && r->atime_ns < 0) ||
+        ((f & FTL_FS_TIME_MTIME) && r->mtime_ns < 0)) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_normal(const char *p)
@@ -50,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     err = fsproto_file_req(buf, size, &req);
     check_err(err);
+    if (err == FTL_OK && req.op == FTL_FS_UTIMENS) {
+        check_times(&req, false);
+    }
     if (err == FTL_OK && (req.op == FTL_FS_WRITE || req.op == FTL_FS_PWRITE) &&
         (req.bytes < buf || req.bytes + req.nbytes != buf + size)) {
         abort();
@@ -59,8 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (err == FTL_OK && req.op != FTL_FS_SYNC && req.op != FTL_FS_SYMLINK) {
         check_normal(req.path);
     }
-    if (err == FTL_OK && (req.op == FTL_FS_RENAME || req.op == FTL_FS_SYMLINK)) {
+    if (err == FTL_OK && (req.op == FTL_FS_RENAME || req.op == FTL_FS_SYMLINK ||
+                          req.op == FTL_FS_LINK)) {
         check_normal(req.path2);
+    }
+    if (err == FTL_OK && req.op == FTL_FS_UTIMENSAT) {
+        check_times(&req, true);
     }
     free(buf);
     return 0;

@@ -188,6 +188,93 @@ static void bad_path_requests_are_refused(void **state)
     assert_int_equal(fsproto_path_req(b, put(b, 99, "/x", 2), &req), FTL_ERR_PARSE);
 }
 
+// UTIMENS / UTIMENSAT arguments: flags, atime, mtime (and the path).
+static size_t put_times(uint8_t *a, uint32_t flags, int64_t at, int64_t mt, const char *path)
+{
+    memcpy(a, &flags, 4);
+    memcpy(a + 4, &at, 8);
+    memcpy(a + 12, &mt, 8);
+    size_t n = path ? strlen(path) : 0;
+    if (n) {
+        memcpy(a + 20, path, n);
+    }
+    return 20 + n;
+}
+
+static void link_and_times_requests_parse(void **state)
+{
+    (void)state;
+    uint8_t b[128], a[64];
+    uint16_t n = 6;
+    memcpy(a, &n, 2);
+    memcpy(a + 2, "/a/./b/c/../d", 13);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_LINK, a, 15), &req), FTL_OK);
+    assert_int_equal(req.op, FTL_FS_LINK);
+    assert_string_equal(req.path, "/a/b");
+    assert_string_equal(req.path2, "/d");
+    size_t k = put_times(a, FTL_FS_TIME_ATIME | FTL_FS_TIME_MTIME_NOW, 1600000000123456789ll, -5,
+                         NULL);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k), &req), FTL_OK);
+    assert_int_equal(req.op, FTL_FS_UTIMENS);
+    assert_int_equal(req.flags, FTL_FS_TIME_ATIME | FTL_FS_TIME_MTIME_NOW);
+    assert_int_equal(req.atime_ns, 1600000000123456789ll);
+    assert_int_equal(req.mtime_ns, -5); // not set: not checked
+    k = put_times(a, FTL_FS_TIME_MTIME | FTL_FS_TIME_FOLLOW, 0, 42, "/x//y/");
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req), FTL_OK);
+    assert_int_equal(req.op, FTL_FS_UTIMENSAT);
+    assert_int_equal(req.flags, FTL_FS_TIME_MTIME | FTL_FS_TIME_FOLLOW);
+    assert_int_equal(req.mtime_ns, 42);
+    assert_string_equal(req.path, "/x/y");
+    k = put_times(a, 0, 0, 0, "/");
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req), FTL_OK);
+}
+
+static void bad_link_and_times_requests_are_refused(void **state)
+{
+    (void)state;
+    uint8_t b[128], a[64];
+    uint16_t n = 30;
+    memcpy(a, &n, 2);
+    memcpy(a + 2, "/a/b", 4);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_LINK, a, 6), &req), FTL_ERR_PARSE);
+    n = 2;
+    memcpy(a, &n, 2);
+    memcpy(a + 2, "/ab", 3); // no second path
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_LINK, a, 4), &req), FTL_ERR_PARSE);
+    memcpy(a + 2, "/ab", 3);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_LINK, a, 5), &req), FTL_ERR_PARSE);
+    // Both a time and NOW, unknown flags, negative times, FOLLOW on a file channel.
+    uint32_t bad[] = {FTL_FS_TIME_ATIME | FTL_FS_TIME_ATIME_NOW,
+                      FTL_FS_TIME_MTIME | FTL_FS_TIME_MTIME_NOW, 1u << 5, 1u << 31};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t k = put_times(a, bad[i], 1, 1, NULL);
+        assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k), &req),
+                         FTL_ERR_INVALID_ARG);
+        k = put_times(a, bad[i], 1, 1, "/f");
+        assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req),
+                         FTL_ERR_INVALID_ARG);
+    }
+    size_t k = put_times(a, FTL_FS_TIME_FOLLOW, 0, 0, NULL);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k), &req), FTL_ERR_INVALID_ARG);
+    k = put_times(a, FTL_FS_TIME_ATIME, -1, 0, NULL);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k), &req), FTL_ERR_INVALID_ARG);
+    k = put_times(a, FTL_FS_TIME_MTIME, 0, INT64_MIN, "/f");
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req),
+                     FTL_ERR_INVALID_ARG);
+    // Short, long, and without or with a bad path.
+    k = put_times(a, 0, 0, 0, NULL);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k - 1), &req), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENS, a, k + 1), &req), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, 7), &req), FTL_ERR_PARSE);
+    k = put_times(a, 0, 0, 0, "rel");
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req), FTL_ERR_PARSE);
+    // Each on the other channel.
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_UTIMENSAT, a, k), &req), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_path_req(b, put(b, FTL_FS_UTIMENS, a, 20), &req), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_LINK, a, 20), &req), FTL_ERR_PARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +282,8 @@ int main(void)
         cmocka_unit_test(open_uris_carry_flags),         cmocka_unit_test(file_requests_parse),
         cmocka_unit_test(bad_file_requests_are_refused), cmocka_unit_test(path_requests_parse),
         cmocka_unit_test(bad_path_requests_are_refused),
+        cmocka_unit_test(link_and_times_requests_parse),
+        cmocka_unit_test(bad_link_and_times_requests_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,8 @@ int ftl_fs_last_errno(void)
         {FTL_FS_EROFS, EROFS},         {FTL_FS_ENAMETOOLONG, ENAMETOOLONG},
         {FTL_FS_ENOTEMPTY, ENOTEMPTY}, {FTL_FS_ELOOP, ELOOP},
         {FTL_FS_EBADMSG, EBADMSG},     {FTL_FS_ENOTSUP, ENOTSUP},
+        {FTL_FS_EPERM, EPERM},         {FTL_FS_EMLINK, EMLINK},
+        {FTL_FS_EXDEV, EXDEV},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (map[i][0] == last_errno) {
@@ -263,6 +265,15 @@ ftl_err_t ftl_file_sync(struct ftl_file *f)
     return file_call(f, FTL_FS_FSYNC, NULL, 0);
 }
 
+ftl_err_t ftl_file_set_times(struct ftl_file *f, uint32_t flags, int64_t atime_ns, int64_t mtime_ns)
+{
+    uint8_t a[20];
+    memcpy(a, &flags, 4);
+    memcpy(a + 4, &atime_ns, 8);
+    memcpy(a + 12, &mtime_ns, 8);
+    return file_call(f, FTL_FS_UTIMENS, a, sizeof(a));
+}
+
 ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf, size_t cap, size_t *out_len)
 {
     ftl_err_t err = file_call(f, FTL_FS_READDIR, &pos, 8);
@@ -328,6 +339,11 @@ ftl_err_t ftl_fs_unlink(ftl_handle_t fs, const char *path)
 ftl_err_t ftl_fs_rename(ftl_handle_t fs, const char *from, const char *to)
 {
     return path_op(fs, FTL_FS_RENAME, from, to);
+}
+
+ftl_err_t ftl_fs_link(ftl_handle_t fs, const char *from, const char *to)
+{
+    return path_op(fs, FTL_FS_LINK, from, to);
 }
 
 ftl_err_t ftl_fs_lstat(ftl_handle_t fs, const char *path, struct ftl_fs_stat *out)

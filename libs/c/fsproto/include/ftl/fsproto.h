@@ -19,8 +19,11 @@ struct fsproto_req {
     uint32_t whence;      // SEEK: 0 set, 1 current, 2 end
     const uint8_t *bytes; // WRITE, PWRITE: the bytes (inside the parsed message)
     size_t nbytes;
+    uint32_t flags;       // UTIMENS, UTIMENSAT: FTL_FS_TIME_*
+    int64_t atime_ns;     // UTIMENS, UTIMENSAT: the times to set (>= 0 when set)
+    int64_t mtime_ns;
     char path[FTL_FS_PATH_MAX];   // path requests: the (first) path, normalised
-    char path2[FTL_FS_PATH_MAX];  // RENAME: the new path; SYMLINK: the link's path
+    char path2[FTL_FS_PATH_MAX];  // RENAME, LINK: the new path; SYMLINK: the link's path
     char target[FTL_FS_PATH_MAX]; // SYMLINK: the target, as given (NUL-terminated)
 };
 
@@ -35,11 +38,12 @@ FTL_MUST_CHECK ftl_err_t fsproto_path(const char *s, size_t len, char out[FTL_FS
 FTL_MUST_CHECK ftl_err_t fsproto_open(const char *uri, size_t len, char out_path[FTL_FS_PATH_MAX],
                                       uint32_t *out_flags);
 
-/// Parses a request on a file's channel (FTL_FS_READ .. FTL_FS_READDIR). FTL_ERR_PARSE
+/// Parses a request on a file's channel (FTL_FS_READ .. FTL_FS_UTIMENS). FTL_ERR_PARSE
 /// for a short, long or unknown request, FTL_ERR_INVALID_ARG for a value out of range (a
-/// count of 0 or over FTL_FS_IO_MAX, a whence over 2, an offset over INT64_MAX).
+/// count of 0 or over FTL_FS_IO_MAX, a whence over 2, an offset over INT64_MAX, unknown
+/// FTL_FS_TIME_* flags, a time both given and NOW, a negative time given).
 FTL_MUST_CHECK ftl_err_t fsproto_file_req(const uint8_t *data, size_t len, struct fsproto_req *out);
 
-/// Parses a request on the service channel (FTL_FS_MKDIR .. FTL_FS_SYNC), errors as above
+/// Parses a request on the service channel (FTL_FS_MKDIR .. FTL_FS_UTIMENSAT), errors as above
 /// and as for fsproto_path.
 FTL_MUST_CHECK ftl_err_t fsproto_path_req(const uint8_t *data, size_t len, struct fsproto_req *out);

@@ -44,6 +44,10 @@ FTL_MUST_CHECK ftl_err_t ftl_file_sync(struct ftl_file *f);
 /// of the one after it.
 FTL_MUST_CHECK ftl_err_t ftl_file_readdir(struct ftl_file *f, uint64_t pos, void *buf, size_t cap,
                                           size_t *out_len);
+/// Sets the times FTL_FS_TIME_* `flags` name: given (ns since 1970) or now. ctime
+/// becomes now.
+FTL_MUST_CHECK ftl_err_t ftl_file_set_times(struct ftl_file *f, uint32_t flags, int64_t atime_ns,
+                                            int64_t mtime_ns);
 /// Closes the file (the server writes it out in its own time; ftl_file_sync waits).
 FTL_MUST_CHECK ftl_err_t ftl_file_close(struct ftl_file *f);
 
@@ -52,6 +56,8 @@ FTL_MUST_CHECK ftl_err_t ftl_fs_mkdir(ftl_handle_t fs, const char *path);
 FTL_MUST_CHECK ftl_err_t ftl_fs_rmdir(ftl_handle_t fs, const char *path);
 FTL_MUST_CHECK ftl_err_t ftl_fs_unlink(ftl_handle_t fs, const char *path);
 FTL_MUST_CHECK ftl_err_t ftl_fs_rename(ftl_handle_t fs, const char *from, const char *to);
+/// A hard link: `to` becomes a second name of `from` (not a directory).
+FTL_MUST_CHECK ftl_err_t ftl_fs_link(ftl_handle_t fs, const char *from, const char *to);
 FTL_MUST_CHECK ftl_err_t ftl_fs_lstat(ftl_handle_t fs, const char *path, struct ftl_fs_stat *out);
 FTL_MUST_CHECK ftl_err_t ftl_fs_symlink(ftl_handle_t fs, const char *target, const char *path);
 /// Reads a symlink's target into `buf` (NUL-terminated; FTL_ERR_BUFFER_TOO_SMALL if it

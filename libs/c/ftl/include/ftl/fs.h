@@ -4,11 +4,11 @@
 // On the service channel (an env item `fs: { service: fs }`):
 //   OPEN "file:/path" or "file:/path?FLAGS"   -> OPEN_REPLY, handles[0] = the file's
 //        channel, data = struct ftl_fs_stat of the file; or ERROR_REPLY
-//   DATA with a request of FTL_FS_MKDIR .. FTL_FS_SYNC (below) -> DATA or ERROR_REPLY
+//   DATA with a request of FTL_FS_MKDIR .. FTL_FS_UTIMENSAT (below) -> DATA or ERROR_REPLY
 // On a file's channel:
 //   DATA with cookie 0: bytes to write at the file position (no reply; a failure is
 //        reported by the next request that has a reply, FSYNC included)
-//   DATA with cookie != 0: a request of FTL_FS_READ .. FTL_FS_READDIR -> DATA or ERROR_REPLY
+//   DATA with cookie != 0: a request of FTL_FS_READ .. FTL_FS_UTIMENS -> DATA or ERROR_REPLY
 //   closing the channel closes the file (buffered data is written first).
 // A request's data starts with its operation as a 32-bit little-endian number, then the
 // arguments listed beside it, packed, little endian. Replies carry the request's cookie.
@@ -43,6 +43,7 @@
 #define FTL_FS_READDIR                                                                             \
     9 // u64 position (0: first)    -> entries (struct ftl_fs_dirent,
       //                               each followed by its name); empty: end
+#define FTL_FS_UTIMENS 10 // u32 FTL_FS_TIME_* flags, i64 atime ns, i64 mtime ns -> empty
 // Service channel requests (cookie != 0). Paths are absolute, not NUL-terminated.
 #define FTL_FS_MKDIR 16    // path
 #define FTL_FS_RMDIR 17    // path (an empty directory)
@@ -52,6 +53,17 @@
 #define FTL_FS_SYMLINK 21  // u16 length of the target, target, path of the new link
 #define FTL_FS_READLINK 22 // path                     -> the target
 #define FTL_FS_SYNC 23     //                          -> empty, once everything is on the disk
+#define FTL_FS_LINK 24     // u16 length of the old path, old path, new path (a hard link)
+#define FTL_FS_UTIMENSAT 25 // u32 FTL_FS_TIME_* flags, i64 atime ns, i64 mtime ns, path
+
+// UTIMENS / UTIMENSAT flags (WASI's fstflags, plus FOLLOW): which times change. SET and
+// NOW of one time together are EINVAL; times are ns since 1970, >= 0.
+#define FTL_FS_TIME_ATIME (1u << 0)     // atime := the given atime
+#define FTL_FS_TIME_ATIME_NOW (1u << 1) // atime := now
+#define FTL_FS_TIME_MTIME (1u << 2)     // mtime := the given mtime
+#define FTL_FS_TIME_MTIME_NOW (1u << 3) // mtime := now
+#define FTL_FS_TIME_FOLLOW (1u << 4)    // UTIMENSAT: follow a final symlink
+#define FTL_FS_TIME_ALL 0x1fu
 
 #define FTL_FS_PATH_MAX 1024 // bytes in a path, and in a symlink's target
 #define FTL_FS_NAME_MAX 255  // bytes in one path component
@@ -60,12 +72,14 @@
 
 // The errno numbers ERROR_REPLY carries (Linux's; a C library's errno.h may differ:
 // picolibc's ENOTEMPTY is 90).
+#define FTL_FS_EPERM 1
 #define FTL_FS_ENOENT 2
 #define FTL_FS_EIO 5
 #define FTL_FS_EBADF 9
 #define FTL_FS_ENOMEM 12
 #define FTL_FS_EBUSY 16
 #define FTL_FS_EEXIST 17
+#define FTL_FS_EXDEV 18
 #define FTL_FS_ENOTDIR 20
 #define FTL_FS_EISDIR 21
 #define FTL_FS_EINVAL 22
@@ -73,6 +87,7 @@
 #define FTL_FS_EFBIG 27
 #define FTL_FS_ENOSPC 28
 #define FTL_FS_EROFS 30
+#define FTL_FS_EMLINK 31
 #define FTL_FS_ENAMETOOLONG 36
 #define FTL_FS_ENOTEMPTY 39
 #define FTL_FS_ELOOP 40
