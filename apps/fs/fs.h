@@ -1,6 +1,7 @@
 // The fs server's parts: blkio.c (the libext2fs I/O manager over the block protocol),
 // ops.c, names.c and links.c (file system operations on libext2fs, by path and inode,
-// POSIX errno results) and main.c (clients, open files and the file protocol of <ftl/fs.h>).
+// POSIX errno results), errors.c (their numbers on the wire) and main.c (clients, open
+// files and the file protocol of <ftl/fs.h>).
 #pragma once
 
 #include <ext2fs/ext2fs.h>
@@ -72,6 +73,14 @@ int fsops_write_inode(ext2_ino_t ino, struct ext2_inode_large *inode);
 int fsops_parent(const char *path, ext2_ino_t *out_dir, const char **out_name);
 int fsops_touch_dir(ext2_ino_t dir);                                        // mtime and ctime: now
 int fsops_link(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type); // grows dir
+
+// ---- errors.c ----
+/// A POSIX errno as the ftl_err_t of an ERROR_REPLY.
+ftl_err_t fs_ftl_code(int e);
+/// A POSIX errno of this C library as the protocol's (Linux) number.
+int fs_wire_errno(int e);
+/// The errno of a request the parser refused with `err`.
+int fs_errno_of(ftl_err_t err);
 
 // ---- main.c ----
 /// How many open files hold `ino`.

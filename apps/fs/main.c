@@ -69,79 +69,6 @@ uint32_t open_count(ext2_ino_t ino)
     return n;
 }
 
-static ftl_err_t ftl_code(int e)
-{
-    switch (e) {
-    case 0:
-        return FTL_OK;
-    case ENOENT:
-        return FTL_ERR_NOT_FOUND;
-    case EEXIST:
-        return FTL_ERR_ALREADY_EXISTS;
-    case EBADF:
-        return FTL_ERR_NO_RIGHTS;
-    case ENOSPC:
-    case ENOMEM:
-        return FTL_ERR_NO_MEMORY;
-    case EFBIG:
-    case ENAMETOOLONG:
-        return FTL_ERR_TOO_LARGE;
-    case EMFILE:
-        return FTL_ERR_TOO_MANY;
-    case EIO:
-        return FTL_ERR_BUSY;
-    case EROFS:
-    case EPERM:
-        return FTL_ERR_DENIED;
-    case EMLINK:
-        return FTL_ERR_TOO_MANY;
-    case EBADMSG:
-        return FTL_ERR_PARSE;
-    default: // ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBUSY
-        return FTL_ERR_INVALID_ARG;
-    }
-}
-
-// This C library's errno -> the protocol's (Linux) numbers.
-static int wire_errno(int e)
-{
-    static const int map[][2] = {
-        {ENOENT, FTL_FS_ENOENT},       {EIO, FTL_FS_EIO},
-        {EBADF, FTL_FS_EBADF},         {ENOMEM, FTL_FS_ENOMEM},
-        {EBUSY, FTL_FS_EBUSY},         {EEXIST, FTL_FS_EEXIST},
-        {ENOTDIR, FTL_FS_ENOTDIR},     {EISDIR, FTL_FS_EISDIR},
-        {EINVAL, FTL_FS_EINVAL},       {EMFILE, FTL_FS_EMFILE},
-        {EFBIG, FTL_FS_EFBIG},         {ENOSPC, FTL_FS_ENOSPC},
-        {EROFS, FTL_FS_EROFS},         {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
-        {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP},
-        {EBADMSG, FTL_FS_EBADMSG},     {ENOTSUP, FTL_FS_ENOTSUP},
-        {EPERM, FTL_FS_EPERM},         {EMLINK, FTL_FS_EMLINK},
-        {EXDEV, FTL_FS_EXDEV},
-    };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (map[i][0] == e) {
-            return map[i][1];
-        }
-    }
-    return FTL_FS_EIO;
-}
-
-static int errno_of(ftl_err_t err)
-{
-    switch (err) {
-    case FTL_ERR_PARSE:
-        return EBADMSG;
-    case FTL_ERR_TOO_LARGE:
-        return ENAMETOOLONG;
-    case FTL_ERR_NO_RIGHTS:
-        return EBADF;
-    case FTL_ERR_UNSUPPORTED:
-        return ENOTSUP;
-    default:
-        return EINVAL;
-    }
-}
-
 static void watch(struct ep *e, uint32_t events)
 {
     if (events != e->events) {
@@ -180,14 +107,14 @@ static void send(struct ep *e, uint32_t type, uint64_t cookie, const void *data,
 
 static void send_error(struct ep *e, uint64_t cookie, ftl_err_t err, int posix)
 {
-    int32_t body[2] = {err, wire_errno(posix)};
+    int32_t body[2] = {err, fs_wire_errno(posix)};
     send(e, FTL_MSG_ERROR_REPLY, cookie, body, sizeof(body), 0);
 }
 
 static void reply_errno(struct ep *e, uint64_t cookie, int posix, const void *data, size_t len)
 {
     if (posix) {
-        send_error(e, cookie, ftl_code(posix), posix);
+        send_error(e, cookie, fs_ftl_code(posix), posix);
     } else {
         send(e, FTL_MSG_DATA, cookie, data, len, 0);
     }
@@ -226,7 +153,7 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
     uint32_t flags;
     ftl_err_t err = fsproto_open(uri, len, path, &flags);
     if (err != FTL_OK) {
-        send_error(client, cookie, err, errno_of(err));
+        send_error(client, cookie, err, fs_errno_of(err));
         return;
     }
     struct ofile *f = NULL;
@@ -246,7 +173,7 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
         e = fsops_stat(ino, &st);
     }
     if (e) {
-        send_error(client, cookie, ftl_code(e), e);
+        send_error(client, cookie, fs_ftl_code(e), e);
         return;
     }
     ftl_handle_t mine, theirs;
@@ -276,7 +203,7 @@ static void path_request(struct ep *client)
 {
     ftl_err_t err = fsproto_path_req(msg.data, msg.len, &req);
     if (err != FTL_OK) {
-        send_error(client, msg.cookie, err, errno_of(err));
+        send_error(client, msg.cookie, err, fs_errno_of(err));
         return;
     }
     int e = 0;
@@ -363,12 +290,12 @@ static void file_request(struct ofile *f)
     if (f->sticky) {
         int e = f->sticky;
         f->sticky = 0;
-        send_error(ep, msg.cookie, ftl_code(e), e);
+        send_error(ep, msg.cookie, fs_ftl_code(e), e);
         return;
     }
     ftl_err_t err = fsproto_file_req(msg.data, msg.len, &req);
     if (err != FTL_OK) {
-        send_error(ep, msg.cookie, err, errno_of(err));
+        send_error(ep, msg.cookie, err, fs_errno_of(err));
         return;
     }
     int e = 0;

@@ -1,0 +1,78 @@
+// Error numbers of the fs server: a POSIX errno (what ops.c, names.c and links.c
+// return) as an ftl_err_t and as the protocol's (Linux) number in an ERROR_REPLY, and
+// the errno of a request the parser refused.
+#include <errno.h>
+
+#include "fs.h"
+
+ftl_err_t fs_ftl_code(int e)
+{
+    switch (e) {
+    case 0:
+        return FTL_OK;
+    case ENOENT:
+        return FTL_ERR_NOT_FOUND;
+    case EEXIST:
+        return FTL_ERR_ALREADY_EXISTS;
+    case EBADF:
+        return FTL_ERR_NO_RIGHTS;
+    case ENOSPC:
+    case ENOMEM:
+        return FTL_ERR_NO_MEMORY;
+    case EFBIG:
+    case ENAMETOOLONG:
+        return FTL_ERR_TOO_LARGE;
+    case EMFILE:
+        return FTL_ERR_TOO_MANY;
+    case EIO:
+        return FTL_ERR_BUSY;
+    case EROFS:
+    case EPERM:
+        return FTL_ERR_DENIED;
+    case EMLINK:
+        return FTL_ERR_TOO_MANY;
+    case EBADMSG:
+        return FTL_ERR_PARSE;
+    default: // ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBUSY
+        return FTL_ERR_INVALID_ARG;
+    }
+}
+
+int fs_wire_errno(int e)
+{
+    static const int map[][2] = {
+        {ENOENT, FTL_FS_ENOENT},       {EIO, FTL_FS_EIO},
+        {EBADF, FTL_FS_EBADF},         {ENOMEM, FTL_FS_ENOMEM},
+        {EBUSY, FTL_FS_EBUSY},         {EEXIST, FTL_FS_EEXIST},
+        {ENOTDIR, FTL_FS_ENOTDIR},     {EISDIR, FTL_FS_EISDIR},
+        {EINVAL, FTL_FS_EINVAL},       {EMFILE, FTL_FS_EMFILE},
+        {EFBIG, FTL_FS_EFBIG},         {ENOSPC, FTL_FS_ENOSPC},
+        {EROFS, FTL_FS_EROFS},         {ENAMETOOLONG, FTL_FS_ENAMETOOLONG},
+        {ENOTEMPTY, FTL_FS_ENOTEMPTY}, {ELOOP, FTL_FS_ELOOP},
+        {EBADMSG, FTL_FS_EBADMSG},     {ENOTSUP, FTL_FS_ENOTSUP},
+        {EPERM, FTL_FS_EPERM},         {EMLINK, FTL_FS_EMLINK},
+        {EXDEV, FTL_FS_EXDEV},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i][0] == e) {
+            return map[i][1];
+        }
+    }
+    return FTL_FS_EIO;
+}
+
+int fs_errno_of(ftl_err_t err)
+{
+    switch (err) {
+    case FTL_ERR_PARSE:
+        return EBADMSG;
+    case FTL_ERR_TOO_LARGE:
+        return ENAMETOOLONG;
+    case FTL_ERR_NO_RIGHTS:
+        return EBADF;
+    case FTL_ERR_UNSUPPORTED:
+        return ENOTSUP;
+    default:
+        return EINVAL;
+    }
+}
