@@ -67,6 +67,14 @@ def test_spec_limits_bound_heap_and_handles(boot):
     os.wait_for(r"Hello from FTL!")
 
 
+def test_user_registers_hold_no_kernel_values_after_a_call(boot):
+    # Beside a spinner, so the blocking call's CPU goes to another app's thread.
+    os = boot(apps=["test_regs", "test_spinner"])
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)")
+    fails = [line for line in os.lines if "TEST FAIL" in line or "ERROR" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) == 3, "\n".join(fails)
+
+
 @pytest.mark.parametrize("mode", ["user", "inkernel"])
 def test_calls_without_their_grant_are_denied(boot, mode):
     spec = (ROOT / "apps" / "test_grants" / "spec.yaml").read_text()

@@ -212,19 +212,19 @@ svc_fast_el\el:
     str     x3, [sp, #FRAME_SWITCHES]
     mov     x0, sp
     bl      svc_handler
+    // Registers are cleared by loading pairs from a zero block (x18 points at it): half
+    // the instructions of a `mov` or `movi` each.
+    adrp    x18, svc_zeros
+    add     x18, x18, :lo12:svc_zeros
     adrp    x2, sched_switches
     ldr     x2, [x2, :lo12:sched_switches]
     ldr     x3, [sp, #FRAME_SWITCHES]
     cmp     x2, x3
     b.eq    1f
-    movi    v0.16b, #0
-    movi    v1.16b, #0
-    movi    v2.16b, #0
-    movi    v3.16b, #0
-    movi    v4.16b, #0
-    movi    v5.16b, #0
-    movi    v6.16b, #0
-    movi    v7.16b, #0
+    ldp     q0, q1, [x18]
+    ldp     q2, q3, [x18]
+    ldp     q4, q5, [x18]
+    ldp     q6, q7, [x18]
     fmov    d8, d8              // a scalar write clears the upper half
     fmov    d9, d9
     fmov    d10, d10
@@ -233,29 +233,29 @@ svc_fast_el\el:
     fmov    d13, d13
     fmov    d14, d14
     fmov    d15, d15
-    movi    v16.16b, #0
-    movi    v17.16b, #0
-    movi    v18.16b, #0
-    movi    v19.16b, #0
-    movi    v20.16b, #0
-    movi    v21.16b, #0
-    movi    v22.16b, #0
-    movi    v23.16b, #0
-    movi    v24.16b, #0
-    movi    v25.16b, #0
-    movi    v26.16b, #0
-    movi    v27.16b, #0
-    movi    v28.16b, #0
-    movi    v29.16b, #0
-    movi    v30.16b, #0
-    movi    v31.16b, #0
+    ldp     q16, q17, [x18]
+    ldp     q18, q19, [x18]
+    ldp     q20, q21, [x18]
+    ldp     q22, q23, [x18]
+    ldp     q24, q25, [x18]
+    ldp     q26, q27, [x18]
+    ldp     q28, q29, [x18]
+    ldp     q30, q31, [x18]
 1:  ldp     x2, x3, [sp, #FRAME_SPSR]
     msr     spsr_el\el, x2
     msr     sp_el0, x3
     ldp     x30, x2, [sp, #240]
     msr     elr_el\el, x2
     ldr     x0, [sp, #0]
-    CLEAR_X1_TO_X18
+    ldp     x1, x2, [x18]
+    ldp     x3, x4, [x18]
+    ldp     x5, x6, [x18]
+    ldp     x7, x8, [x18]
+    ldp     x9, x10, [x18]
+    ldp     x11, x12, [x18]
+    ldp     x13, x14, [x18]
+    ldp     x15, x16, [x18]
+    ldp     x17, x18, [x18]
     add     sp, sp, #FRAME_SIZE
     eret
 .endm
@@ -268,3 +268,9 @@ VECTORS 1
 kstack_emergency:
     .space  16384
 kstack_emergency_top:
+
+    // 32 zero bytes: the svc path clears registers by loading them.
+    .section .rodata
+    .balign 32
+svc_zeros:
+    .space  32
