@@ -3,6 +3,7 @@
 
 #include "quickjs.h"
 #include "js_prelude_bc.h" // prelude.js as bytecode (made at build time, kernel/js/js.mk)
+#include "test262_host.h"
 
 #include <string.h>
 
@@ -460,6 +461,18 @@ static JSValue n_env(JSContext *ctx, JSValueConst this_val, int argc, JSValueCon
     return r;
 }
 
+static int interrupt_hook(JSRuntime *rt, void *opaque);
+
+// ftl.test262: one test262 test in a runtime of its own, within this app's arena, stack
+// and CPU budget (kernel/js/test262_host.c; tests/test_js262.py).
+static JSValue n_test262(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    struct js_app *app = app_of(ctx);
+    struct js_t262_limits lim = {app->cfg.stack_size, interrupt_hook, app};
+    return js_test262_run(ctx, argc, argv, &lim);
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("send", 5, n_send),
     JS_CFUNC_DEF("recv", 1, n_recv),
@@ -478,6 +491,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("encode", 1, n_encode),
     JS_CFUNC_DEF("decode", 1, n_decode),
     JS_CFUNC_DEF("env", 0, n_env),
+    JS_CFUNC_DEF("test262", 6, n_test262),
 };
 
 // ---- errors ------------------------------------------------------------------------------
