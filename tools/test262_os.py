@@ -56,6 +56,12 @@ def load_conf(path=CONF):
     return exclude, features, skip
 
 
+def source(path):
+    """A file's text exactly as its bytes say (read_text would turn CR and CR LF into
+    LF, and some tests check that their line terminators reach the engine as they are)."""
+    return path.read_bytes().decode("utf-8")
+
+
 def find_tag(desc, tag):
     at = desc.find(tag)
     return None if at < 0 else at + len(tag)
@@ -173,7 +179,7 @@ def host_tests(suite=SUITE):
     for name in names:
         if any(name.startswith(d) for d in dirs) or name in files:
             continue
-        t = parse(name, (suite / name).read_text(encoding="utf-8", errors="surrogateescape"),
+        t = parse(name, source(suite / name),
                   features, skip)
         if not t.skip:
             tests.append(t)
@@ -200,7 +206,7 @@ def module_files(suite, t):
         path = suite / name
         if name in out or not path.is_file():
             continue
-        out[name] = path.read_text(encoding="utf-8")
+        out[name] = source(path)
         for ref in MODULE_REF.findall(out[name]):
             parent = name.rsplit("/", 1)[0]
             if ref.startswith("./") or ref.startswith("../"):
@@ -223,8 +229,8 @@ def batch_js(tests, suite=SUITE):
     for t in tests:
         for inc in t.includes:
             if inc not in harness:
-                harness[inc] = (suite / "test262" / "harness" / inc).read_text(encoding="utf-8")
-        src = (suite / t.path).read_text(encoding="utf-8")
+                harness[inc] = source(suite / "test262" / "harness" / inc)
+        src = source(suite / t.path)
         mods = module_files(suite, t) if t.flags & MODULE else {}
         table.append([t.path, t.flags, t.error_type, t.includes, src, mods])
     return ("const HARNESS = " + json.dumps(harness) + ";\n" +
