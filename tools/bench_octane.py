@@ -44,7 +44,7 @@ CFLAGS = ["-O2", "-march=armv8.1-a", "-std=gnu11", "-D_GNU_SOURCE",
 SUBSET = [("Richards", ["richards.js"]), ("DeltaBlue", ["deltablue.js"]),
           ("Crypto", ["crypto.js"]), ("RayTrace", ["raytrace.js"]),
           ("RegExp", ["regexp.js"]), ("NavierStokes", ["navier-stokes.js"])]
-SCALE = 20
+SCALE = 100
 TIMEOUT_S = 3000
 LINE = re.compile(r"OCTANE (\S+) iterations=(\d+) ms=(\d+)")
 
