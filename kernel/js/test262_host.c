@@ -183,7 +183,8 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque)
             name = path;
         }
     }
-    JSValue src = JS_GetPropertyStr(t->caller, t->modules, name);
+    JSValue src = JS_IsObject(t->modules) ? JS_GetPropertyStr(t->caller, t->modules, name)
+                                          : JS_UNDEFINED;
     size_t len;
     const char *s = JS_IsString(src) ? JS_ToCStringLen(t->caller, &len, src) : NULL;
     JS_FreeValue(t->caller, src);
@@ -305,12 +306,15 @@ static bool run_includes(struct t262 *t, JSContext *ctx, JSValueConst includes, 
     JS_FreeValue(t->caller, lenv);
     for (uint32_t i = 0; ok && i < count; i++) {
         JSValue pair = JS_GetPropertyUint32(t->caller, includes, i);
-        JSValue name = JS_GetPropertyUint32(t->caller, pair, 0);
-        JSValue src = JS_GetPropertyUint32(t->caller, pair, 1);
-        const char *file = JS_ToCString(t->caller, name);
+        bool is_pair = JS_IsArray(t->caller, pair) == 1;
+        JSValue name = is_pair ? JS_GetPropertyUint32(t->caller, pair, 0) : JS_UNDEFINED;
+        JSValue src = is_pair ? JS_GetPropertyUint32(t->caller, pair, 1) : JS_UNDEFINED;
+        const char *file = JS_IsString(name) ? JS_ToCString(t->caller, name) : NULL;
         char path[96];
         snprintf(path, sizeof(path), "test262/harness/%s", file ? file : "?");
-        JSValue r = eval_string(t, ctx, src, path, JS_EVAL_TYPE_GLOBAL);
+        JSValue r = file && JS_IsString(src)
+                        ? eval_string(t, ctx, src, path, JS_EVAL_TYPE_GLOBAL)
+                        : JS_ThrowTypeError(ctx, "includes must be [name, source] strings");
         if (JS_IsException(r)) {
             char m[T262_MSG_MAX];
             JSValue e = JS_GetException(ctx);
