@@ -19,10 +19,10 @@
 #define T262_STACK_MARGIN (48u << 10) // what the caller's own frames may use, at most
 
 struct t262 {
-    JSContext *caller;      // the app's context: reads `modules`
-    JSValueConst modules;   // {name: source}, in the caller's runtime
-    const char *file;       // the test's name, for the module loader
-    int async_done;         // print("Test262:AsyncTestComplete") count, 2 on a failure
+    JSContext *caller;    // the app's context: reads `modules`
+    JSValueConst modules; // {name: source}, in the caller's runtime
+    const char *file;     // the test's name, for the module loader
+    int async_done;       // print("Test262:AsyncTestComplete") count, 2 on a failure
 };
 
 // ---- memory: the caller's runtime allocates (its arena, its limit) ---------------------
@@ -183,8 +183,8 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque)
             name = path;
         }
     }
-    JSValue src = JS_IsObject(t->modules) ? JS_GetPropertyStr(t->caller, t->modules, name)
-                                          : JS_UNDEFINED;
+    JSValue src =
+        JS_IsObject(t->modules) ? JS_GetPropertyStr(t->caller, t->modules, name) : JS_UNDEFINED;
     size_t len;
     const char *s = JS_IsString(src) ? JS_ToCStringLen(t->caller, &len, src) : NULL;
     JS_FreeValue(t->caller, src);
@@ -297,8 +297,7 @@ static int run_test(struct t262 *t, JSContext *ctx, JSValueConst src, int flags,
 }
 
 // The harness files, [name, source] each, as global scripts; false if one threw.
-static bool run_includes(struct t262 *t, JSContext *ctx, JSValueConst includes, char *why,
-                         size_t n)
+static bool run_includes(struct t262 *t, JSContext *ctx, JSValueConst includes, char *why, size_t n)
 {
     uint32_t count;
     JSValue lenv = JS_GetPropertyStr(t->caller, includes, "length");

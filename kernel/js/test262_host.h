@@ -7,14 +7,14 @@
 #include "quickjs.h"
 
 // Flag bits of ftl.test262's third argument (tools/test262_os.py sets them).
-#define JS_T262_STRICT 1          // evaluated with "use strict" semantics (onlyStrict)
-#define JS_T262_ASYNC 2           // flags: [async]: $DONE must print AsyncTestComplete once
-#define JS_T262_MODULE 4          // flags: [module]: evaluated as a module
-#define JS_T262_NEGATIVE 8        // negative: the test passes if it throws (that type)
-#define JS_T262_CANNOT_BLOCK 16   // flags: [CanBlockIsFalse]
+#define JS_T262_STRICT 1        // evaluated with "use strict" semantics (onlyStrict)
+#define JS_T262_ASYNC 2         // flags: [async]: $DONE must print AsyncTestComplete once
+#define JS_T262_MODULE 4        // flags: [module]: evaluated as a module
+#define JS_T262_NEGATIVE 8      // negative: the test passes if it throws (that type)
+#define JS_T262_CANNOT_BLOCK 16 // flags: [CanBlockIsFalse]
 
 struct js_t262_limits {
-    size_t stack_size;                          // C stack the test's runtime may use
+    size_t stack_size;                             // C stack the test's runtime may use
     int (*interrupt)(JSRuntime *rt, void *opaque); // the app's interrupt hook, or NULL
     void *interrupt_opaque;
 };
