@@ -32,7 +32,7 @@ RUNNER = ROOT / "tests" / "test262" / "runner.js"
 HOST_TOTAL = 30086  # tests the host run runs (test262.sh: "test262: 29598/30086")
 
 # ftl.test262 flag bits (kernel/js/test262_host.h)
-STRICT, ASYNC, MODULE, NEGATIVE = 1, 2, 4, 8
+STRICT, ASYNC, MODULE, NEGATIVE, CANNOT_BLOCK = 1, 2, 4, 8, 16
 
 
 def load_conf(path=CONF):
@@ -104,10 +104,6 @@ def options(desc, at):
     return out
 
 
-def word_in(words, word):
-    return word in words
-
-
 class Test:
     __slots__ = ("path", "flags", "error_type", "includes", "skip")
 
@@ -119,7 +115,7 @@ class Test:
         self.skip = False
 
 
-def parse(path, text, features, skip_features):
+def parse(path, text, features):
     t = Test(path)
     start = re.search(r"/\*-(?!/)", text)
     desc = None
@@ -142,6 +138,8 @@ def parse(path, text, features, skip_features):
                     t.flags |= ASYNC
                 elif o == "module":
                     t.flags |= MODULE
+                elif o == "CanBlockIsFalse":
+                    t.flags |= CANNOT_BLOCK
         at = find_tag(desc, "negative:")
         if at is not None:
             q = find_tag(desc[at:], "type:")
@@ -152,9 +150,8 @@ def parse(path, text, features, skip_features):
         at = find_tag(desc, "features:")
         if at is not None:
             for o in options(desc, at):
-                if o in features:
-                    continue
-                t.skip = True
+                if o not in features:  # skipped or not listed: run-test262 skips the test
+                    t.skip = True
     if t.flags & ASYNC:
         t.includes.append("doneprintHandle.js")
     if onlystrict:
@@ -169,7 +166,7 @@ def sort_key(name):
 
 def host_tests(suite=SUITE):
     """Every test the host run runs, in run-test262's order: [Test]."""
-    exclude, features, skip = load_conf()
+    exclude, features, _ = load_conf()
     dirs = [e for e in exclude if e.endswith("/")]
     files = {e for e in exclude if not e.endswith("/")}
     base = suite / "test262" / "test"
@@ -179,8 +176,7 @@ def host_tests(suite=SUITE):
     for name in names:
         if any(name.startswith(d) for d in dirs) or name in files:
             continue
-        t = parse(name, source(suite / name),
-                  features, skip)
+        t = parse(name, source(suite / name), features)
         if not t.skip:
             tests.append(t)
     return tests
