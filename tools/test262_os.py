@@ -122,7 +122,7 @@ def parse(path, text, features):
     if start:
         end = text.find("*/", start.end())
         desc = text[start.end():end] if end >= 0 else None
-    nostrict = onlystrict = False
+    onlystrict = False
     if desc is not None:
         at = find_tag(desc, "includes:")
         if at is not None:
@@ -130,9 +130,9 @@ def parse(path, text, features):
         at = find_tag(desc, "flags:")
         if at is not None:
             for o in options(desc, at):
-                if o in ("noStrict", "raw"):
-                    nostrict = True
-                elif o == "onlyStrict":
+                # noStrict and raw run sloppy, as every test but onlyStrict does in
+                # run-test262's default mode (raw still gets sta.js and assert.js).
+                if o == "onlyStrict":
                     onlystrict = True
                 elif o == "async":
                     t.flags |= ASYNC
