@@ -7,12 +7,13 @@ EVERY-th test; tests/slow/test_js262_slow.py runs every 20th (>= 1,500) and the 
 suite."""
 import sys
 
-from ftlboot import ROOT, Qemu, make_initfs
+from ftlboot import BUILD, ROOT, Qemu, make_initfs
 
 sys.path.insert(0, str(ROOT / "tools"))
 import test262_os  # noqa: E402
 
 EVERY = 100      # make test: every 100th test (301 tests)
+KERNEL = BUILD / "t262" / "kernel.bin"  # the kernel with ftl.test262 (make builds it)
 BATCH = 100      # tests per batch app
 
 
@@ -33,8 +34,9 @@ def run_in_ftl(tmp, tests, batch=BATCH, timeout_s=1800):
         path = tmp / f"{name}.js"
         path.write_text(text)
         binaries[name] = path
+    assert KERNEL.exists(), f"no {KERNEL}: make {KERNEL.relative_to(ROOT)} builds it"
     q = Qemu(make_initfs(tmp / "initfs.bin", [], specs, binaries), timeout_s=timeout_s,
-             disk=False)
+             disk=False, kernel=KERNEL)
     try:
         for name in specs:
             q.wait_for(rf"T262 DONE {name} ", timeout_s=timeout_s)

@@ -65,7 +65,8 @@ JS_HOST_CC := clang
 JS_HOST_ENGINE_FLAGS := -O1 -g -std=gnu11 -w $(JS_DEFS) -fsanitize=address,fuzzer-no-link \
 	-fno-omit-frame-pointer
 JS_HOST_FLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Ilibs/c/ftl/include -isystem $(JS_SRC) -I$(JS_BUILD)/gen
+	-fno-omit-frame-pointer -Ilibs/c/ftl/include -isystem $(JS_SRC) -I$(JS_BUILD)/gen \
+	-DFTL_JS_TEST262
 JS_ENGINE_HOBJS := $(patsubst %,$(JS_BUILD)/host/%.o,$(JS_ENGINE))
 JS_GLUE_SRCS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c $(JS_DIR)/test262_host.c
 JS_GLUE_HDRS := $(JS_DIR)/arena.h $(JS_DIR)/js_app.h $(JS_DIR)/test262_host.h $(JS_PRELUDE_H) \

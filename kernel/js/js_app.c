@@ -461,10 +461,12 @@ static JSValue n_env(JSContext *ctx, JSValueConst this_val, int argc, JSValueCon
     return r;
 }
 
+#ifdef FTL_JS_TEST262
 static int interrupt_hook(JSRuntime *rt, void *opaque);
 
 // ftl.test262: one test262 test in a runtime of its own, within this app's arena, stack
-// and CPU budget (kernel/js/test262_host.c; tests/test_js262.py).
+// and CPU budget (kernel/js/test262_host.c; tests/test_js262.py). Only in the test
+// kernel build/t262/kernel.bin and the host builds.
 static JSValue n_test262(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
@@ -472,6 +474,7 @@ static JSValue n_test262(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     struct js_t262_limits lim = {app->cfg.stack_size, interrupt_hook, app};
     return js_test262_run(ctx, argc, argv, &lim);
 }
+#endif
 
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("send", 5, n_send),
@@ -491,7 +494,9 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("encode", 1, n_encode),
     JS_CFUNC_DEF("decode", 1, n_decode),
     JS_CFUNC_DEF("env", 0, n_env),
+#ifdef FTL_JS_TEST262
     JS_CFUNC_DEF("test262", 6, n_test262),
+#endif
 };
 
 // ---- errors ------------------------------------------------------------------------------
