@@ -46,6 +46,8 @@ include tools/disk.mk
 include tools/linux.mk
 # QuickJS for `isolation: js` (fetched into build/quickjs/ like lwIP).
 include kernel/js/js.mk
+# LZ4's decoder for the compressed kernel and initfs (fetched into build/lz4/).
+include kernel/lz4/lz4.mk
 
 # ---- kernel ----
 KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c kernel/vm/*.c)
@@ -53,9 +55,9 @@ KERNEL_CORE := $(wildcard kernel/*.c kernel/isolation/*.c kernel/vm/*.c)
 # The WebAssembly engine is kernel code too; it alone may use floating point.
 KERNEL_WASM := $(filter-out kernel/wasm/host_klib.c,$(wildcard kernel/wasm/*.c))
 KERNEL_SRCS := $(KERNEL_CORE) $(wildcard kernel/lib/*.c) $(wildcard kernel/arch/arm64/*.c) \
-	$(KERNEL_WASM) $(KERNEL_JS)
+	$(KERNEL_WASM) $(KERNEL_JS) $(KERNEL_LZ4)
 KERNEL_ASM := $(wildcard kernel/arch/arm64/*.S)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/arm64/%.o,$(KERNEL_SRCS) $(KERNEL_ASM)) $(KERNEL_LZ4_LIB)
 KERNEL_HDRS := $(wildcard kernel/*.h kernel/isolation/*.h kernel/vm/*.h kernel/arch/arm64/*.h libs/c/ftl/include/*.h libs/c/ftl/include/ftl/*.h)
 
 $(BUILD)/arm64/%.c.o: %.c $(KERNEL_HDRS)
@@ -134,7 +136,11 @@ $(foreach a,$(filter-out $(WASM_APP_NAMES) $(JS_APP_NAMES),$(ALL_APPS)),$(eval $
 # ---- the kernel: one binary for every set of apps ----
 # Apps are not linked into it: QEMU hands the kernel an initfs with -initrd. So an
 # app change repacks the initfs (well under a second) and never relinks the LTO kernel.
+# QEMU's -kernel boots build/kernel.bin: a small self-extracting stub and the kernel as
+# an LZ4 frame (docs/booting.md); build/kernel-raw.bin is the kernel as it runs,
+# build/kernel.elf the same with its symbols (gdb, addr2line).
 KERNEL_ELF := $(BUILD)/kernel.elf
+KERNEL_RAW := $(BUILD)/kernel-raw.bin
 KERNEL_BIN := $(BUILD)/kernel.bin
 
 # The kernel links QuickJS, picolibc's math and libgcc (128-bit division) after its own
@@ -148,8 +154,12 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(JS_KLIB) $(JS_KLIBM) kernel/arch/arm64/linker.ld
 	$(Q)$(TARGET_CC) -c $@.ksyms.S -o $@.ksyms.o
 	$(Q)$(LD) -nostdlib -T kernel/arch/arm64/linker.ld -o $@ $(KERNEL_OBJS) $@.ksyms.o $(KERNEL_LIBS)
 
-$(KERNEL_BIN): $(KERNEL_ELF)
+$(KERNEL_RAW): $(KERNEL_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(KERNEL_BIN): $(KERNEL_RAW) $(ZIMAGE_STUB) tools/mkzimage.py tools/lz4frame.py
+	@echo "  ZIMAGE  $@"
+	$(Q)python3 tools/mkzimage.py $(ZIMAGE_STUB) $(KERNEL_RAW) $@
 
 # ---- packed apps: stripped copies for the initfs ----
 # build/apps/<name>.elf keeps its symbols and DWARF for gdb and addr2line;
@@ -173,7 +183,7 @@ app_file_args = $(foreach f,$(APP_FILES_$(1)),apps/$(1)/$(f))
 
 # $(1) = image name, $(2) = apps -> build/images/$(1)/initfs.bin
 define image_rule
-$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py $(BUILD)/host/speccheck
+$(BUILD)/images/$(1)/initfs.bin: $(foreach a,$(2),$(call packed_bin,$(a)) apps/$(a)/spec.yaml $(call app_file_paths,$(a))) tools/mkinitfs.py tools/lz4frame.py $(BUILD)/host/speccheck
 	@mkdir -p $$(dir $$@)
 	@echo "  INITFS  $$@: $(2)"
 	$(Q)$(BUILD)/host/speccheck $(foreach a,$(2),apps/$(a)/spec.yaml)
@@ -202,12 +212,21 @@ $(BUILD)/host/tests/%_test: kernel/tests/%_test.c $(HOST_CORE) $(wildcard kernel
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) -lcmocka
 
-# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds it.
+# initfs.c is kept out of HOST_CORE (it holds the kernel's one archive); its test adds
+# it, and the LZ4 frame reader (kernel/lz4/) with LZ4's decoder.
+HOST_LZ4 := kernel/lz4/unlz4.c $(LZ4_HOST_OBJ)
+HOST_LZ4_DEPS := kernel/lz4/unlz4.c kernel/lz4/unlz4.h kernel/tests/lz4_frame.h $(LZ4_HOST_OBJ)
 $(BUILD)/host/tests/initfs_test: kernel/tests/initfs_test.c kernel/initfs.c kernel/initfs.h \
-		$(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+		$(HOST_LZ4_DEPS) $(HOST_CORE) $(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< kernel/initfs.c $(HOST_CORE) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/initfs.c $(HOST_LZ4) $(HOST_CORE) -lcmocka
+
+$(BUILD)/host/tests/unlz4_test: kernel/tests/unlz4_test.c $(HOST_LZ4_DEPS) $(HOST_CORE) \
+		$(wildcard kernel/*.h kernel/arch/host/*.h kernel/tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< $(HOST_LZ4) $(HOST_CORE) -lcmocka
 
 # ---- fuzzing ----
 # libFuzzer targets for the parsers of untrusted bytes. Each has a committed corpus,
@@ -219,17 +238,26 @@ FUZZ_CFLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_SLOW_SECONDS ?= 300
-FUZZERS := spec fdt elf initfs wasm wasm_app uri http frame fs js vgic linux
+FUZZERS := spec fdt elf initfs lz4 wasm wasm_app uri http frame fs js vgic linux
 
 $(BUILD)/host/%_fuzz: kernel/tests/%_fuzz.c $(HOST_CORE)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_CORE)
 
-$(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/initfs.h
+$(BUILD)/host/initfs_fuzz: kernel/tests/initfs_fuzz.c kernel/initfs.c kernel/initfs.h \
+		kernel/lz4/unlz4.c kernel/lz4/unlz4.h $(LZ4_FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -o $@ $< kernel/initfs.c
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/initfs.c kernel/lz4/unlz4.c \
+		$(LZ4_FUZZ_OBJ)
+
+# The LZ4 frame reader of the boot image and the initfs (kernel/lz4/unlz4.c).
+$(BUILD)/host/lz4_fuzz: kernel/tests/lz4_fuzz.c kernel/tests/lz4_frame.h kernel/lz4/unlz4.c \
+		kernel/lz4/unlz4.h $(LZ4_FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(HOST_CC) $(FUZZ_CFLAGS) -I$(LZ4_SRC)/lib -o $@ $< kernel/lz4/unlz4.c $(LZ4_FUZZ_OBJ)
 
 # The virtual GIC a guest OS drives (kernel/vm/): portable C, fuzzed on its own.
 $(BUILD)/host/vgic_fuzz: kernel/tests/vgic_fuzz.c kernel/vm/vgic.c kernel/vm/vgic.h
@@ -241,6 +269,7 @@ FUZZ_BIN_spec := build/host/spec_fuzz
 FUZZ_BIN_fdt := $(BUILD)/host/fdt_fuzz
 FUZZ_BIN_elf := $(BUILD)/host/elf_fuzz
 FUZZ_BIN_initfs := $(BUILD)/host/initfs_fuzz
+FUZZ_BIN_lz4 := $(BUILD)/host/lz4_fuzz
 FUZZ_BIN_wasm := $(WASM_FUZZ_BIN)
 FUZZ_BIN_wasm_app := $(WASM_APP_FUZZ_BIN)
 FUZZ_BIN_uri := $(URI_BUILD)/uri_fuzz
@@ -253,6 +282,7 @@ FUZZ_BIN_linux := build/linuxvmm/linux_fuzz
 FUZZ_BINS := $(foreach f,$(FUZZERS),$(FUZZ_BIN_$(f)))
 # Input size caps while fuzzing (committed inputs always replay whole).
 export FUZZ_FLAGS_spec := -max_len=4096
+export FUZZ_FLAGS_lz4 := -max_len=4096
 export FUZZ_FLAGS_wasm := -max_len=8192
 export FUZZ_FLAGS_wasm_app := -max_len=8192
 export FUZZ_FLAGS_uri := -max_len=128

@@ -60,6 +60,15 @@ void arch_zero_pages(void *p, size_t len);
 
 /// Kernel virtual address of physical address `pa` (the linear map).
 void *arch_phys_to_virt(uint64_t pa);
+/// Maps `size` bytes (whole pages, at most 256 KiB) of fresh, unzeroed pages as a
+/// kernel stack with an unmapped guard below it: running off its bottom faults, and
+/// ends the thread's app (or panics) instead of writing below. Returns its lowest
+/// address, or NULL. The caller charges the pages.
+void *arch_kstack_map(size_t size);
+/// Unmaps and frees a stack from arch_kstack_map (`size` as given to it).
+void arch_kstack_unmap(void *stack, size_t size);
+/// True if `addr` is in the guard below a mapped kernel stack.
+bool arch_kstack_guard(uint64_t addr);
 /// Physical address of kernel virtual address `va` (linear map or image).
 uint64_t arch_virt_to_phys(const void *va);
 

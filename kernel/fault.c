@@ -62,6 +62,9 @@ static const char *describe(const struct process *p, const struct trap_info *inf
     if (a >= p->guard && a < p->guard + PAGE_SIZE) {
         return "stack overflow (guard page)";
     }
+    if (arch_kstack_guard(a)) {
+        return "stack overflow (the guard page below the engine's stack)";
+    }
     if (a >> 63) {
         return "access to kernel memory";
     }

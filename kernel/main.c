@@ -60,6 +60,33 @@ static _Noreturn void boot_failed(const char *why, uint64_t dtb_pa)
     arch_poweroff_failed(board.uart_base ? BOOT_FAILED_REPORTED : BOOT_FAILED_NO_CONSOLE);
 }
 
+// Decompresses the initfs's packed files (the apps and their specs) into pages they
+// keep for the kernel's life. False, having said why, if they cannot be had.
+static bool initfs_unpack_packed(void)
+{
+    size_t size = initfs_unpacked_size();
+    if (size == 0) {
+        return true;
+    }
+    size_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    void *buf = page_alloc_raw(npages);
+    if (buf == NULL) {
+        KERROR("initfs: no %zu KiB of memory to unpack its files into: no apps to start",
+               size / 1024);
+        return false;
+    }
+    int64_t start = arch_time_ns();
+    const char *why = "";
+    if (initfs_unpack(buf, size, &why) != FTL_OK) {
+        KERROR("initfs: cannot unpack its files: %s: no apps to start", why);
+        page_free(buf, npages);
+        return false;
+    }
+    KINFO("initfs: %zu KiB of files unpacked in %ld us", size / 1024,
+          (long)((arch_time_ns() - start) / 1000));
+    return true;
+}
+
 _Noreturn void kmain(uint64_t dtb_pa)
 {
     const void *dtb = arch_phys_to_virt(dtb_pa);
@@ -108,7 +135,7 @@ _Noreturn void kmain(uint64_t dtb_pa)
         KINFO("initfs: %zu KiB from -initrd", initfs_len / 1024);
         if (initfs_init(initfs, initfs_len) != FTL_OK) {
             KERROR("the initfs is malformed (not made by tools/mkinitfs.py?): no apps to start");
-        } else {
+        } else if (initfs_unpack_packed()) {
             startup_run();
         }
     }

@@ -404,7 +404,7 @@ void process_destroy(struct process *p)
 ftl_err_t process_start(struct process *p)
 {
     const struct isolation *iso = process_isolation(p);
-    size_t thread_bytes = thread_footprint(iso->kstack);
+    size_t thread_bytes = thread_footprint(iso->kstack_alloc ? 0 : iso->kstack);
     if (charge_self(p, thread_bytes) != FTL_OK) {
         return FTL_ERR_NO_MEMORY;
     }
@@ -414,6 +414,9 @@ ftl_err_t process_start(struct process *p)
     if (iso->kstack == 0) {
         uint8_t *stack = p->mem + p->mem_pages * PAGE_SIZE - PROCESS_STACK_DEFAULT;
         p->thread = thread_create(p->name, iso->thread, p, stack, PROCESS_STACK_DEFAULT);
+    } else if (iso->kstack_alloc) {
+        void *stack = iso->kstack_alloc(p);
+        p->thread = stack ? thread_create(p->name, iso->thread, p, stack, iso->kstack) : NULL;
     } else {
         p->thread = thread_create(p->name, iso->thread, p, NULL, iso->kstack);
     }

@@ -31,7 +31,7 @@ def os_js(tmp_path_factory):
         "test_js_check": spec("test_js_check", "{ number: 1000 }", f"{{ number: {ROUNDS} }}"),
     }
     apps = ["echo", "js_echo", "echo_client", "js_echo_client", "test_js_api", "test_js_syntax",
-            "test_js_fault", "test_js_check"]
+            "test_js_fault", "test_js_guard", "test_js_hello", "test_js_check"]
     q = Qemu(make_initfs(tmp / "initfs.bin", apps, specs))
     yield q
     q.stop()
@@ -85,7 +85,7 @@ def test_faults_end_only_that_app_and_free_everything(os_js):
                        timeout_s=240)
     fails = [line for line in os_js.lines if "TEST FAIL" in line]
     assert m.group(2) == "0", fails
-    assert int(m.group(1)) == 6 * 3 + 2
+    assert int(m.group(1)) == 7 * 3 + 3
     log = os_js.log()
     assert "PANIC" not in log
     expected = [
@@ -101,6 +101,11 @@ def test_faults_end_only_that_app_and_free_everything(os_js):
     ]
     for rx in expected:
         assert re.search(r"^\[test_js_fault\] " + rx, log, re.M), rx
+    # Past the bottom of the engine's stack (a kernel test hook takes the engine's own
+    # check away): the guard page ends the app, with one line.
+    assert re.search(r"^\[test_js_guard\] ERROR  crashed: stack overflow \(the guard page "
+                     r"below the engine's stack\) at pc 0x[0-9a-f]+", log, re.M)
+    assert len(re.findall(r"^\[test_js_guard\] ", log, re.M)) == 1
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="needs node")

@@ -60,6 +60,9 @@ def test_linux_runs_commands_for_ftl_apps(tmp_path):
         assert done.group(2) == "0", fails
         m = os.wait_for(r"sha256 of 1 MiB: ([0-9a-f]{64})")
         assert m.group(1) == pattern_digest()
+        # A guest program gave the console a descriptor outside RAM: the device stopped.
+        os.wait_for(r"^\[linux\s*\] WARN   linux: virtio console: bad descriptor chain "
+                    r"\(queue 1\): device stopped until the guest resets it$")
         # The panic and the power-off were logged and each restarted the VM.
         os.wait_for(r"linux: the VM stopped: it reset \(PSCI SYSTEM_RESET\); restarting it")
         # A power-off first shuts the console down: whichever the app sees first stops it.

@@ -3,7 +3,7 @@
 # into OUT/PACKAGE-UPSTREAM/ (never committed), then marks it with a stamp file
 # OUT/PACKAGE-UPSTREAM/.ftl-fetched-VERSION that the build rules depend on.
 #   tools/debian-source.sh PACKAGE VERSION OUT
-# Used by libs/c/lwip/fetch.sh and libs/c/ext2fs/fetch.sh.
+# Used by libs/c/lwip/fetch.sh, libs/c/ext2fs/fetch.sh and kernel/lz4/fetch.sh.
 #
 # Needs a deb-src entry for bookworm main. As root the script adds one (a copy of the
 # existing `deb` entry's mirror, in /etc/apt/sources.list.d/ftl-deb-src.sources) and

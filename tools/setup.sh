@@ -6,7 +6,7 @@ set -eu
 PACKAGES="make clang lld llvm qemu-system-arm gcc-aarch64-linux-gnu gdb-multiarch inotify-tools
 picolibc-aarch64-linux-gnu libcmocka-dev python3 python3-pytest wabt
 wasi-libc libclang-rt-14-dev-wasm32 nodejs chromium wrk libc6-dev-arm64-cross
-dpkg-dev libclang-rt-14-dev iproute2 device-tree-compiler e2fsprogs"
+dpkg-dev libclang-rt-14-dev iproute2 device-tree-compiler e2fsprogs lz4"
 
 missing=""
 for p in $PACKAGES; do

@@ -32,6 +32,7 @@ static struct {
     int stall_ticks;
     int console_broken_ticks; // ticks the virtio console has been stopped on a bad queue
     uint64_t console_resets;  // con.driver_resets at boot
+    uint64_t console_closes;  // con.port_closes at boot
     int64_t console_lost_ns;  // when the guest reset its console under the agent (0: no)
     uint64_t unknown_mmio;
     const char *bootargs;
@@ -56,6 +57,7 @@ static void vm_start(void)
     vm.stall_ticks = 0;
     vm.console_broken_ticks = 0;
     vm.console_resets = con.driver_resets;
+    vm.console_closes = con.port_closes;
     vm.console_lost_ns = 0;
     vm.ready_ns = 0;
     vm.boot_ns = ftl_time_now();
@@ -256,11 +258,11 @@ static void log_ready(void)
              "gicd %llu, gicr %llu, icc %llu, sysreg %llu, wfi %llu, hvc %llu; %llu guest log "
              "lines",
              mux.agent_version, (long long)((vm.ready_ns - vm.boot_ns) / 1000000),
-             (long long)(vm.ready_ns / 1000),
-             (unsigned long long)(s.mmio - b->mmio), (unsigned long long)(s.gicd - b->gicd),
-             (unsigned long long)(s.gicr - b->gicr), (unsigned long long)(s.icc - b->icc),
-             (unsigned long long)(s.sysreg - b->sysreg), (unsigned long long)(s.wfi - b->wfi),
-             (unsigned long long)(s.hvc - b->hvc), (unsigned long long)uart.lines);
+             (long long)(vm.ready_ns / 1000), (unsigned long long)(s.mmio - b->mmio),
+             (unsigned long long)(s.gicd - b->gicd), (unsigned long long)(s.gicr - b->gicr),
+             (unsigned long long)(s.icc - b->icc), (unsigned long long)(s.sysreg - b->sysreg),
+             (unsigned long long)(s.wfi - b->wfi), (unsigned long long)(s.hvc - b->hvc),
+             (unsigned long long)uart.lines);
 }
 
 static void run_once(void)
@@ -289,10 +291,12 @@ static void run_once(void)
         vm_stopped(e.kind == FTL_VM_EXIT_FAULT ? e.detail : "an unknown exit");
         return;
     }
-    if (con.driver_resets != vm.console_resets && mux.agent_ready && !vm.console_lost_ns) {
+    if ((con.driver_resets != vm.console_resets || con.port_closes != vm.console_closes) &&
+        mux.agent_ready && !vm.console_lost_ns) {
         // The guest's driver let go of the console (unbound, reset on a bad queue, or a
-        // shutdown on its way): bytes in flight are lost, and with them the framing of
-        // the agent's link. The next tick restarts the VM unless it stops by itself.
+        // shutdown on its way) or the agent's port was closed: bytes in flight are lost,
+        // and with them the framing of the agent's link. The next tick restarts the VM
+        // unless it stops by itself.
         vm.console_lost_ns = ftl_time_now();
     }
     if (link.broken) {

@@ -1,8 +1,12 @@
 // The virtio-mmio console (virtio 1.1 §4.2.2 registers, §5.3 console): version 2,
-// device ID 3, VIRTIO_F_VERSION_1 only (no multiport, no EVENT_IDX, no indirect
-// descriptors), queues receiveq 0 and transmitq 1. The guest's hvc driver sends
-// synchronously (it spins until its buffer is used), so transmit buffers are consumed
-// at the QueueNotify exit itself. A bad queue sets DEVICE_NEEDS_RESET and stops the
+// device ID 3, VIRTIO_F_VERSION_1 and VIRTIO_CONSOLE_F_MULTIPORT (no EVENT_IDX, no
+// indirect descriptors). Without MULTIPORT the agent's bytes use port 0 (queues 0, 1:
+// the guest's hvc0, whose driver sends 2 KiB per notify and spins until it is used).
+// With it, the device adds one generic port, port 1 named VCON_PORT_NAME (queues 4, 5;
+// the guest's /dev/vport0p1), over the control queues (2, 3): the guest writes up to
+// 32 KiB per notify and does not wait. Transmit buffers are consumed at the QueueNotify
+// exit itself, so no transmit interrupt is ever needed (the driver reclaims used
+// buffers on its next write). A bad queue sets DEVICE_NEEDS_RESET and stops the
 // device until the driver resets it: logged, never fatal to the app.
 #include "vmm.h"
 
@@ -11,7 +15,19 @@
 #define VIRTIO_MAGIC 0x74726976u  // "virt"
 #define VIRTIO_VENDOR 0x46544c00u // "FTL"
 #define VIRTIO_ID_CONSOLE 3u
-#define VIRTIO_F_VERSION_1_HI 1u // feature bit 32: bit 0 of the high word
+#define VIRTIO_F_VERSION_1_HI 1u      // feature bit 32: bit 0 of the high word
+#define VIRTIO_CONSOLE_F_MULTIPORT 2u // feature bit 1
+
+// Control messages (virtio 1.1 §5.3.6.2): u32 port id, u16 event, u16 value.
+enum {
+    CTRL_DEVICE_READY = 0,
+    CTRL_PORT_ADD = 1,
+    CTRL_PORT_READY = 3,
+    CTRL_PORT_OPEN = 6,
+    CTRL_PORT_NAME = 7,
+};
+#define CTRL_RXQ 2u
+#define CTRL_TXQ 3u
 
 #define STATUS_FEATURES_OK 8u
 #define STATUS_DRIVER_OK 4u
@@ -51,8 +67,11 @@ void vcon_reset(struct vcon *v, struct guest_ram *g, vcon_sink_fn sink, void *si
 {
     // Counters survive resets.
     uint64_t bad = v->bad_queues, ignored = v->ignored_writes, resets = v->driver_resets;
+    uint64_t closes = v->port_closes, bad_control = v->bad_control;
     memset(v, 0, sizeof(*v));
     v->driver_resets = resets;
+    v->port_closes = closes;
+    v->bad_control = bad_control;
     v->g = g;
     v->sink = sink;
     v->sink_ctx = sink_ctx;
@@ -92,60 +111,161 @@ static bool is_live(const struct vcon *v)
     return !v->broken && (v->status & STATUS_DRIVER_OK);
 }
 
-// The guest notified the transmit queue: consume every available buffer now.
-static void drain_tx(struct vcon *v)
+// The queues of the agent's bytes: port 1's under MULTIPORT, else port 0's.
+static unsigned data_rxq(const struct vcon *v)
+{
+    return v->multiport ? 2 * VCON_AGENT_PORT + 2 : 0;
+}
+
+static unsigned data_txq(const struct vcon *v)
+{
+    return data_rxq(v) + 1;
+}
+
+// Queues a control message to the guest (a full queue drops it: only a guest that
+// repeats DEVICE_READY or PORT_READY without reading gets there).
+static void ctrl_send(struct vcon *v, uint16_t event, uint16_t value, const char *name)
+{
+    if (v->nctrl == VCON_CTRL_MAX) {
+        v->bad_control++;
+        return;
+    }
+    struct vcon_ctrl *c = &v->ctrl[v->nctrl++];
+    uint32_t id = VCON_AGENT_PORT;
+    memcpy(c->buf, &id, 4); // the guest is little endian, as is the app
+    memcpy(c->buf + 4, &event, 2);
+    memcpy(c->buf + 6, &value, 2);
+    c->len = 8;
+    if (name) {
+        memcpy(c->buf + 8, name, strlen(name)); // fits: sized for VCON_PORT_NAME
+        c->len = (uint8_t)(8 + strlen(name));
+    }
+}
+
+// A control message from the guest's driver (Linux's order: DEVICE_READY, then
+// PORT_READY for each port we add, then PORT_OPEN when a program opens it).
+static void on_control(struct vcon *v, const uint8_t *m)
+{
+    uint32_t id;
+    uint16_t event, value;
+    memcpy(&id, m, 4);
+    memcpy(&event, m + 4, 2);
+    memcpy(&value, m + 6, 2);
+    if (event == CTRL_DEVICE_READY && value == 1 && !v->port_added) {
+        v->port_added = true;
+        ctrl_send(v, CTRL_PORT_ADD, 0, NULL);
+    } else if (event == CTRL_PORT_READY && id == VCON_AGENT_PORT && value == 1) {
+        ctrl_send(v, CTRL_PORT_NAME, 0, VCON_PORT_NAME);
+        ctrl_send(v, CTRL_PORT_OPEN, 1, NULL); // the host end is connected
+    } else if (event == CTRL_PORT_OPEN && id == VCON_AGENT_PORT) {
+        v->port_closes += v->port_open && !value;
+        v->port_open = value != 0;
+    } else {
+        v->bad_control++;
+    }
+}
+
+// Takes every available chain of transmit queue `qi`: the agent's bytes go to the
+// sink, control messages (the first 8 bytes of a chain) to on_control.
+static void drain_tx(struct vcon *v, unsigned qi)
 {
     static struct virtq_chain chain; // 2 KiB: not on the stack
-    struct virtq *q = &v->q[1];
-    bool used = false;
+    struct virtq *q = &v->q[qi];
     for (;;) {
         ftl_err_t err = virtq_pop(q, v->g, false, &chain);
         if (err == FTL_ERR_EMPTY) {
             break;
         }
         if (err != FTL_OK || virtq_push(q, v->g, chain.head, 0) != FTL_OK) {
-            fail(v, 1, "descriptor chain");
+            fail(v, qi, "descriptor chain");
             return;
+        }
+        if (qi == CTRL_TXQ) {
+            uint8_t m[8];
+            size_t got = 0;
+            for (uint16_t i = 0; i < chain.nsegs && got < sizeof(m); i++) {
+                size_t n =
+                    sizeof(m) - got < chain.segs[i].len ? sizeof(m) - got : chain.segs[i].len;
+                memcpy(m + got, chain.segs[i].ptr, n);
+                got += n;
+            }
+            if (got == sizeof(m)) {
+                on_control(v, m);
+            } else {
+                v->bad_control++;
+            }
+            continue;
         }
         for (uint16_t i = 0; i < chain.nsegs; i++) {
             v->tx_bytes += chain.segs[i].len;
             v->sink(v->sink_ctx, chain.segs[i].ptr, chain.segs[i].len);
         }
-        used = true;
     }
-    // No interrupt for transmitted buffers: the guest's console driver (hvc) waits for
-    // them by polling the used ring as soon as it notified, so an interrupt would only
-    // cost it four more exits (the GIC's acknowledge and end, the device's status read
-    // and acknowledge) per 2 KiB it writes.
-    (void)used;
+    // No interrupt for transmitted buffers: Linux's hvc driver polls the used ring as
+    // soon as it notified, and a generic port's writer reclaims them on its next write,
+    // so an interrupt would only cost four more exits (the GIC's acknowledge and end,
+    // the device's status read and acknowledge) per buffer.
 }
 
-void vcon_fill_rx(struct vcon *v)
+// Gives the guest's receive buffers of queue `qi` what waits: bytes of `out`, or the
+// control messages. Returns false if the device stopped.
+static bool fill_queue(struct vcon *v, unsigned qi, bool *used)
 {
     static struct virtq_chain chain;
-    struct virtq *q = &v->q[0];
-    bool used = false;
-    while (is_live(v) && q->ready && v->out->len > 0) {
+    struct virtq *q = &v->q[qi];
+    bool ctrl = qi == CTRL_RXQ;
+    while (q->ready && (ctrl ? v->nctrl > 0 : v->out->len > 0)) {
         ftl_err_t err = virtq_pop(q, v->g, true, &chain);
         if (err == FTL_ERR_EMPTY) {
             break;
         }
         if (err != FTL_OK) {
-            fail(v, 0, "descriptor chain");
-            return;
+            fail(v, qi, "descriptor chain");
+            return false;
         }
         uint64_t written = 0;
-        for (uint16_t i = 0; i < chain.nsegs; i++) {
-            written += ring_get(v->out, chain.segs[i].ptr, chain.segs[i].len);
+        if (ctrl) { // one message per buffer, whole
+            const struct vcon_ctrl *c = &v->ctrl[0];
+            for (uint16_t i = 0; i < chain.nsegs && written < c->len; i++) {
+                size_t n =
+                    c->len - written < chain.segs[i].len ? c->len - written : chain.segs[i].len;
+                memcpy(chain.segs[i].ptr, c->buf + written, n);
+                written += n;
+            }
+            if (written < c->len) {
+                fail(v, qi, "control buffer (too small)");
+                return false;
+            }
+            memmove(v->ctrl, v->ctrl + 1, --v->nctrl * sizeof(v->ctrl[0]));
+        } else {
+            for (uint16_t i = 0; i < chain.nsegs; i++) {
+                written += ring_get(v->out, chain.segs[i].ptr, chain.segs[i].len);
+            }
+            v->rx_bytes += written;
         }
         if (virtq_push(q, v->g, chain.head, (uint32_t)written) != FTL_OK) {
-            fail(v, 0, "used ring");
-            return;
+            fail(v, qi, "used ring");
+            return false;
         }
-        v->rx_bytes += written;
-        used = true;
+        *used = *used || virtq_wants_interrupt(q, v->g);
     }
-    if (used && virtq_wants_interrupt(q, v->g)) {
+    return true;
+}
+
+void vcon_fill_rx(struct vcon *v)
+{
+    if (!is_live(v)) {
+        return;
+    }
+    bool used = false;
+    // A generic port drops what comes before a program opened it.
+    if (v->multiport && !fill_queue(v, CTRL_RXQ, &used)) {
+        return;
+    }
+    if ((!v->multiport || v->port_open) && !fill_queue(v, data_rxq(v), &used)) {
+        return;
+    }
+    if (used) {
         interrupt(v, ISR_USED);
     }
 }
@@ -159,9 +279,11 @@ static void set_status(struct vcon *v, uint32_t s)
     }
     // FEATURES_OK only for a subset of what we offer that includes VERSION_1 (a legacy
     // driver would not): the driver reads it back and gives up otherwise.
-    if ((s & STATUS_FEATURES_OK) && v->driver_features != (1ull << 32)) {
+    if ((s & STATUS_FEATURES_OK) &&
+        (v->driver_features & ~(uint64_t)VIRTIO_CONSOLE_F_MULTIPORT) != (1ull << 32)) {
         s &= ~STATUS_FEATURES_OK;
     }
+    v->multiport = (v->driver_features & VIRTIO_CONSOLE_F_MULTIPORT) != 0;
     v->status = (s & 0xff & ~STATUS_NEEDS_RESET) | (v->status & STATUS_NEEDS_RESET);
     if (is_live(v)) {
         vcon_fill_rx(v);
@@ -215,6 +337,19 @@ static void set_queue_reg(struct vcon *v, struct virtq *q, uint64_t off, uint32_
     }
 }
 
+// The config space (§5.3.4): cols, rows (u16, 0: no size), max_nr_ports, emerg_wr.
+static uint32_t read_config(uint64_t off)
+{
+    uint8_t cfg[12 + 4] = {0};
+    uint32_t ports = VCON_PORTS;
+    memcpy(cfg + 4, &ports, 4);
+    uint32_t val = 0;
+    if (off < 12) {
+        memcpy(&val, cfg + off, 4); // a narrower load keeps the low bytes (main.c)
+    }
+    return val;
+}
+
 static uint32_t read_reg(struct vcon *v, uint64_t off)
 {
     struct virtq *q = v->queue_sel < VCON_QUEUES ? &v->q[v->queue_sel] : NULL;
@@ -228,7 +363,9 @@ static uint32_t read_reg(struct vcon *v, uint64_t off)
     case REG_VENDOR_ID:
         return VIRTIO_VENDOR;
     case REG_DEV_FEATURES:
-        return v->dev_features_sel == 1 ? VIRTIO_F_VERSION_1_HI : 0;
+        return v->dev_features_sel == 1   ? VIRTIO_F_VERSION_1_HI
+               : v->dev_features_sel == 0 ? VIRTIO_CONSOLE_F_MULTIPORT
+                                          : 0;
     case REG_QUEUE_NUM_MAX:
         return q ? VIRTQ_NUM_MAX : 0;
     case REG_QUEUE_READY:
@@ -240,7 +377,7 @@ static uint32_t read_reg(struct vcon *v, uint64_t off)
     case REG_CONFIG_GEN:
         return 0;
     default:
-        return 0; // write-only registers, config space (no feature enables any)
+        return off >= 0x100 ? read_config(off - 0x100) : 0; // write-only registers: 0
     }
 }
 
@@ -285,9 +422,12 @@ static void write_reg(struct vcon *v, uint64_t off, uint32_t val)
         if (!is_live(v)) {
             break;
         }
-        if (val == 1 && v->q[1].ready) {
-            drain_tx(v);
-        } else if (val == 0) {
+        if (val == data_txq(v) || (v->multiport && val == CTRL_TXQ)) {
+            if (v->q[val].ready) {
+                drain_tx(v, val);
+            }
+            vcon_fill_rx(v); // the answers to control messages
+        } else if (val == data_rxq(v) || (v->multiport && val == CTRL_RXQ)) {
             vcon_fill_rx(v);
         }
         break;

@@ -131,7 +131,19 @@ FTL_MUST_CHECK ftl_err_t virtq_push(struct virtq *q, const struct guest_ram *g, 
 bool virtq_wants_interrupt(const struct virtq *q, const struct guest_ram *g);
 
 // ---- virtio_console.c: the virtio-mmio console device the agent talks through ----
-#define VCON_QUEUES 2 // receiveq (0, host -> guest) and transmitq (1, guest -> host)
+// Queues: port 0's receiveq and transmitq (0, 1), the control queues (2, 3) and port
+// 1's (4, 5). A driver without VIRTIO_CONSOLE_F_MULTIPORT uses 0 and 1 (its hvc0); with
+// it (Linux's), the agent's bytes go over port 1, a generic port named VCON_PORT_NAME.
+#define VCON_QUEUES 6
+#define VCON_PORTS 2       // max_nr_ports in the config space
+#define VCON_AGENT_PORT 1u // the port the agent's link uses under MULTIPORT
+#define VCON_PORT_NAME "ftl-agent"
+#define VCON_CTRL_MAX 4 // control messages waiting for the guest's receive buffers
+
+struct vcon_ctrl {
+    uint8_t len;
+    uint8_t buf[8 + sizeof(VCON_PORT_NAME)];
+};
 
 /// Bytes the device got from the guest's transmitq (copied out before it returns).
 typedef void (*vcon_sink_fn)(void *ctx, const uint8_t *data, size_t len);
@@ -149,7 +161,14 @@ struct vcon {
     uint64_t bad_queues;     // times the device stopped on a bad queue
     uint64_t ignored_writes; // queue registers written while the queue was ready
     uint64_t tx_bytes, rx_bytes, notifies, interrupts;
-    uint64_t driver_resets; // Status = 0 written by a driver that had set DRIVER_OK
+    uint64_t driver_resets;               // Status = 0 written by a driver that had set DRIVER_OK
+    bool multiport;                       // VIRTIO_CONSOLE_F_MULTIPORT negotiated
+    bool port_added;                      // PORT_ADD of the agent's port sent
+    bool port_open;                       // the guest opened the agent's port (PORT_OPEN 1)
+    uint64_t port_closes;                 // the guest closed the agent's port after opening it
+    uint64_t bad_control;                 // control messages ignored (unknown event or port, short)
+    struct vcon_ctrl ctrl[VCON_CTRL_MAX]; // host -> guest control messages, in order
+    uint32_t nctrl;
     vcon_sink_fn sink;
     void *sink_ctx;
     struct byte_ring *out; // host -> guest bytes, given to the guest's receive buffers
@@ -160,8 +179,8 @@ void vcon_reset(struct vcon *v, struct guest_ram *g, vcon_sink_fn sink, void *si
                 struct byte_ring *out);
 /// Emulates one access at `off` (< LINUX_VIRTIO_SIZE). Loads return the value in *data.
 void vcon_access(struct vcon *v, uint64_t off, bool write, uint64_t *data);
-/// Copies bytes waiting in `out` into receive buffers the guest posted, and interrupts
-/// the guest if it used any.
+/// Copies bytes waiting in `out` (and control messages) into receive buffers the guest
+/// posted, and interrupts the guest if it used any.
 void vcon_fill_rx(struct vcon *v);
 
 // ---- agent.c: the frame link to the agent (agent_proto.h) ----

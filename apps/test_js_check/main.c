@@ -54,30 +54,42 @@ static bool same(struct snapshot a, struct snapshot b)
            a.processes == b.processes;
 }
 
-// Spawns test_js_fault and sends it `kind`; its channel in *out_ch. false on failure.
-static bool start(const char *kind, ftl_handle_t *out_child, ftl_handle_t *out_ch)
+// Spawns `app` (test_js_fault or test_js_guard) and sends it `kind`; its channel in
+// *out_ch. With `waiting`, the figures are taken once it waits for that message
+// first. false on failure.
+static bool start_app(const char *app, const char *kind, ftl_handle_t *out_child,
+                      ftl_handle_t *out_ch, struct snapshot *waiting)
 {
-    ftl_err_t err = ftl_process_spawn("test_js_fault", out_child);
+    ftl_err_t err = ftl_process_spawn(app, out_child);
     if (err != FTL_OK) {
         FTL_ERROR("spawn: %s", ftl_err_str(err));
         return false;
     }
     if (recv_wait(system_h, 10000) != FTL_OK || msg.type != FTL_MSG_CONNECT) {
-        FTL_ERROR("no CONNECT from the new test_js_fault");
+        FTL_ERROR("no CONNECT from the new %s", app);
         return false;
     }
     *out_ch = msg.handles[0];
+    if (waiting) {
+        ftl_sleep_ns(20 * 1000000); // it runs until it waits for its message
+        *waiting = snap();
+    }
     FTL_CHECK(ftl_channel_send_data(*out_ch, kind, strlen(kind)));
     return true;
 }
 
-static void run_fault(const char *kind)
+static bool start(const char *kind, ftl_handle_t *out_child, ftl_handle_t *out_ch)
+{
+    return start_app("test_js_fault", kind, out_child, out_ch, NULL);
+}
+
+static void run_fault_in(const char *app, const char *kind)
 {
     char name[64], detail[200];
     struct snapshot before = snap();
     ftl_handle_t child, ch;
     snprintf(name, sizeof(name), "js.fault.%s.ends_only_that_app", kind);
-    if (!start(kind, &child, &ch)) {
+    if (!start_app(app, kind, &child, &ch, NULL)) {
         result(false, name, "could not start it");
         return;
     }
@@ -105,6 +117,11 @@ static void run_fault(const char *kind)
     result(same(before, after), name, detail);
 }
 
+static void run_fault(const char *kind)
+{
+    run_fault_in("test_js_fault", kind);
+}
+
 static void spawn_after(void)
 {
     ftl_handle_t child, ch;
@@ -120,10 +137,19 @@ static void spawn_after(void)
 
 static void spawn_rounds(int64_t rounds)
 {
-    // Warm the kernel heap's free lists first.
+    // Warm the kernel heap's free lists first. The first one also says what a JS app
+    // that waits for a message (its API made, one channel read) makes the kernel hold:
+    // the kernel memory charged to it (arena, stack, process, thread, environ) and the
+    // free pages it takes.
     for (int i = 0; i < 3; i++) {
         ftl_handle_t child, ch;
-        if (start("exit", &child, &ch)) {
+        struct snapshot before = snap(), waiting;
+        if (start_app("test_js_fault", "exit", &child, &ch, i == 0 ? &waiting : NULL)) {
+            if (i == 0) {
+                FTL_INFO("BENCH js_waiting_app kmem_bytes=%lld pages=%lld",
+                         (long long)(waiting.kmem - before.kmem),
+                         (long long)(before.pages - waiting.pages));
+            }
             wait_on(child, 30000);
             FTL_CHECK(ftl_handle_close(ch));
             FTL_CHECK(ftl_handle_close(child));
@@ -154,6 +180,35 @@ static void spawn_rounds(int64_t rounds)
     FTL_INFO("BENCH spawn mode=js ns_spawn_to_exit=%lld", (long long)ns);
 }
 
+// `rounds` spawns of test_js_hello (console.log('hello')), each waited for: the
+// spawn-to-exit time of a JS hello (a benchmark), and nothing may leak.
+static void hello_rounds(int64_t rounds)
+{
+    struct snapshot before = snap();
+    int64_t t0 = ftl_time_now();
+    int64_t done = 0;
+    for (; done < rounds; done++) {
+        ftl_handle_t child;
+        if (ftl_process_spawn("test_js_hello", &child) != FTL_OK) {
+            break;
+        }
+        wait_on(child, 30000);
+        FTL_CHECK(ftl_handle_close(child));
+    }
+    int64_t ns = done ? (ftl_time_now() - t0) / done : 0;
+    struct snapshot after = snap();
+    for (int i = 0; i < 100 && !same(before, after); i++) {
+        ftl_sleep_ns(20 * 1000000);
+        after = snap();
+    }
+    char detail[200];
+    snprintf(detail, sizeof(detail), "%lld hello spawns: pages %llu -> %llu, heap %llu -> %llu",
+             (long long)done, (unsigned long long)before.pages, (unsigned long long)after.pages,
+             (unsigned long long)before.heap, (unsigned long long)after.heap);
+    result(done == rounds && same(before, after), "js.hello_spawns_leak_nothing", detail);
+    FTL_INFO("BENCH spawn mode=js_hello ns_spawn_to_exit=%lld", (long long)ns);
+}
+
 void app_main(const struct ftl_env *env)
 {
     int64_t rounds;
@@ -179,7 +234,10 @@ void app_main(const struct ftl_env *env)
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         run_fault(kinds[i]);
     }
+    // Off the bottom of the engine's stack, into the guard page below it.
+    run_fault_in("test_js_guard", "guard_page");
     spawn_after();
     spawn_rounds(rounds);
+    hello_rounds(rounds);
     FTL_INFO("TEST DONE passed=%d failed=%d", passed, failed);
 }

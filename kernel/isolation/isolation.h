@@ -19,6 +19,9 @@ struct isolation {
     bool host_pointers;           // its calls pass kernel pointers its engine has checked
     bool engine_in_kernel;        // a fault in kernel code while the app runs is the app's
     size_t kstack;                // kernel stack of the app's thread; 0: the app's stack
+    /// Optional: makes the thread's kernel stack of `kstack` bytes, charged to `p` and
+    /// freed by `release` (NULL: the thread's own, from the kernel heap).
+    void *(*kstack_alloc)(struct process *p);
     const struct ftl_calls *calls; // native without own_space: the app's call table
     /// Makes the process from `bin` (ELF, module or source). FTL_ERR_* with *why.
     ftl_err_t (*create)(const char *name, const void *bin, size_t len,

@@ -3,9 +3,10 @@
 // - memory: every byte the engine allocates comes from the app's arena, pages
 //   charged to the app's kernel-memory account, up to limits.heap_kib (4 MiB by
 //   default); past it the engine throws "out of memory" in that app only;
-// - stack: a 256 KiB kernel stack, of which the engine may use 192 KiB (it checks
-//   on every JS call, in the parser and in regexps: "stack overflow"); the bottom
-//   16 KiB are a guard zone, checked (see guard_check);
+// - stack: a 256 KiB kernel stack in pages of its own with an unmapped guard below
+//   (arch_kstack_map), charged to the app; the engine may use 192 KiB of it (it
+//   checks on every JS call, in the parser and in regexps: "stack overflow"); the
+//   bottom 16 KiB are a guard zone, checked too (see guard_check);
 // - CPU: each turn of the event loop (main.js, then each callback) may run
 //   limits.cpu_ms (1,000 ms by default) of CPU. The engine's interrupt hook stops a
 //   script past it ("cpu budget exceeded", with its JS stack). A script stuck in a
@@ -115,6 +116,8 @@ static const struct wasm_app_ops js_ops = {
 
 struct js_proc {
     struct js_arena arena;
+    void *stack;                     // the engine thread's stack (arch_kstack_map)
+    bool soft_zone;                  // the bottom JS_GUARD_ZONE is filled and checked
     int64_t cpu_limit_ns;            // per turn of the event loop
     int64_t turn_start_cpu;          // thread CPU time when the current turn began
 };
@@ -158,11 +161,12 @@ static int64_t turn_cpu(struct js_proc *j)
     return used;
 }
 
-// The stack has no guard page (the kernel maps RAM in 1 GiB blocks). The engine checks
-// its own depth against cfg.stack_size, 64 KiB above the bottom; as a second line, the
-// bottom 16 KiB hold a pattern, checked from the interrupt hook and the timer tick: a
-// native path that ran past the engine's checks ends the app while the damage is
-// still inside its own stack.
+// The engine checks its own depth against cfg.stack_size, 64 KiB above the bottom of
+// its stack. Below the stack is an unmapped guard (256 KiB of addresses): running into
+// it faults and ends the app ("stack overflow (the guard page below the engine's
+// stack)"). In between, the bottom 16 KiB hold a pattern, checked from the interrupt
+// hook and the timer tick: a native path that ran past the engine's checks ends the app
+// there too, often before it reaches the guard.
 static void guard_fill(struct thread *t)
 {
     uint64_t *w = t->stack;
@@ -173,6 +177,9 @@ static void guard_fill(struct thread *t)
 
 static void guard_check(struct thread *t)
 {
+    if (!t->proc->js->soft_zone) {
+        return;
+    }
     const volatile uint64_t *w = t->stack;
     for (size_t i = JS_GUARD_ZONE / 8; i-- > 0;) {
         if (i % JS_GUARD_STRIDE == 0 && w[i] != JS_GUARD_WORD) {
@@ -214,31 +221,78 @@ static void js_tick(struct thread *t)
     }
 }
 
+#ifdef JS_APP_PROFILE
+static int64_t prof_last;
+static char prof_buf[400];
+void js_app_profile_mark(const char *what)
+{
+    int64_t now = arch_time_ns();
+    size_t n = strlen(prof_buf);
+    snprintf(prof_buf + n, sizeof(prof_buf) - n, " %s=%lld", what, (long long)(now - prof_last));
+    prof_last = now;
+}
+#endif
+
+// A test hook: the environ item JS_TEST_STACK_ITEM (a number of KiB) makes the engine
+// believe its stack is that big, with no guard zone, so that plain JS recursion runs
+// off the real stack into the guard page below it, as a native path that escaped the
+// engine's checks would (tests/test_js_guard.py). It can only crash its own app.
+#define JS_TEST_STACK_ITEM "ftl_test_engine_stack_kib"
+
+static size_t engine_stack(const struct ftl_env *env)
+{
+    for (uint32_t i = 0; i < env->nitems; i++) {
+        const struct ftl_env_item *it = &env->items[i];
+        if (it->kind == FTL_ENV_NUMBER && it->number > 0 && it->number < (1 << 20) &&
+            strncmp(it->name, JS_TEST_STACK_ITEM, sizeof(it->name)) == 0) {
+            return (size_t)it->number << 10;
+        }
+    }
+    return 0;
+}
+
 static void js_thread(void *arg)
 {
     struct process *p = arg;
     struct thread *t = thread_current();
+    size_t test_stack = engine_stack(p->env);
     struct js_app_config cfg = {.env = p->env,
-                                .stack_size = JS_KSTACK_SIZE - JS_STACK_MARGIN,
+                                .stack_size = test_stack ? test_stack
+                                                         : JS_KSTACK_SIZE - JS_STACK_MARGIN,
                                 .interrupt = over_budget,
                                 .turn_begin = turn_begin};
     char why[JS_APP_ERROR_MAX];
     struct js_app *app;
-    guard_fill(t);
+    p->js->soft_zone = test_stack == 0;
+    if (p->js->soft_zone) {
+        guard_fill(t);
+    }
     uint64_t flags = arch_irq_save();
     t->metered = true;
     t->ran_since = arch_time_ns();
     t->on_tick = js_tick;
     arch_irq_restore(flags);
     turn_begin(p);
+#ifdef JS_APP_PROFILE
+    prof_buf[0] = 0;
+    prof_last = arch_time_ns();
+    js_app_profile_mark("start");
+#endif
     t->in_app = true;
     if (js_app_create(&p->js->arena, "main.js", p->wasm, p->wasm_len, &js_ops, p, &cfg, why,
                       sizeof(why), &app) != FTL_OK) {
         process_abort("cannot load main.js", why);
     }
+#ifdef JS_APP_PROFILE
+    js_app_profile_mark("create");
+#endif
     if (js_app_run(app) == JS_APP_FAILED) {
         process_abort(js_app_error_kind(app), js_app_error(app));
     }
+#ifdef JS_APP_PROFILE
+    js_app_profile_mark("run");
+    log_line(p->name, FTL_LOG_INFO, prof_buf, strlen(prof_buf));
+#endif
     // The runtime is not freed through the engine: the arena goes with the process.
     process_exit(js_app_exit_code(app));
 }
@@ -265,11 +319,28 @@ static ftl_err_t js_create(const char *name, const void *src, size_t len,
     return FTL_OK;
 }
 
-// What the engine held (its arena), freed without calling the engine.
+// The engine thread's stack: pages of its own above an unmapped guard, charged to the app.
+static void *js_kstack(struct process *p)
+{
+    if (kmem_charge(p->kmem, JS_KSTACK_SIZE) != FTL_OK) {
+        return NULL;
+    }
+    p->js->stack = arch_kstack_map(JS_KSTACK_SIZE);
+    if (!p->js->stack) {
+        kmem_uncharge(p->kmem, JS_KSTACK_SIZE);
+    }
+    return p->js->stack;
+}
+
+// What the engine held (its arena and stack), freed without calling the engine.
 static void js_release(struct process *p)
 {
     if (!p->js) {
         return; // js_create failed before the arena was made
+    }
+    if (p->js->stack) {
+        arch_kstack_unmap(p->js->stack, JS_KSTACK_SIZE);
+        kmem_uncharge(p->kmem, JS_KSTACK_SIZE);
     }
     js_arena_release_all(&p->js->arena);
     kmem_free(p->kmem, p->js, sizeof(*p->js));
@@ -283,6 +354,7 @@ const struct isolation isolation_js = {
     .host_pointers = true,
     .engine_in_kernel = true,
     .kstack = JS_KSTACK_SIZE,
+    .kstack_alloc = js_kstack,
     .create = js_create,
     .thread = js_thread,
     .release = js_release,

@@ -3,41 +3,51 @@
 
 #include <string.h>
 
-#define HDR 16u
+#define HDR 8u
 #define PAGE 4096u
 #define LARGE_CLASS 0xffu
-#define MAGIC 0x4a534152u // "JSAR"
+#define MAGIC 0x4a5341u // "JSA"
+#define MIN_BLOCK 16u   // a header and a free-list link
 
+// 8 bytes before every block: QuickJS asks for its usable size (and every object it
+// makes is small, so the header is a good part of the arena: 16 bytes cost 7 KB more
+// in an empty app).
 struct blk {
-    uint32_t cls;   // size class, or LARGE_CLASS
-    uint32_t magic;
-    uint64_t usable;
+    uint32_t cls : 8;     // size class, or LARGE_CLASS
+    uint32_t magic : 24;
+    uint32_t usable;
 };
 
 struct js_arena_large {
     struct js_arena_large *next, *prev;
     size_t bytes;   // of pages
-    size_t pad;
-    struct blk b;   // payload follows: 48 bytes in, 16-aligned
+    struct blk b;   // payload follows: 32 bytes in
 };
 
+// Block sizes, header included: 8-byte steps where QuickJS's objects are (strings,
+// atoms, shapes, property arrays), then about 4 per doubling.
 static const uint16_t class_size[JS_ARENA_CLASSES] = {
-    32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-    384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2048};
+    16,  24,  32,  40,  48,  56,  64,   80,   96,   112,  128,  160,  192, 224,
+    256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048};
+
+// The smallest class holding `total` bytes, by total / 8 rounded up: filled once.
+static uint8_t class_by_units[JS_ARENA_SMALL_MAX / 8 + 1];
+
+static void fill_classes(void)
+{
+    unsigned c = 0;
+    for (unsigned u = 0; u <= JS_ARENA_SMALL_MAX / 8; u++) {
+        while (class_size[c] < u * 8) {
+            c++;
+        }
+        class_by_units[u] = (uint8_t)c;
+    }
+}
 
 // Smallest class holding `total` bytes (header included, <= JS_ARENA_SMALL_MAX).
-static unsigned class_of(size_t total)
+static inline unsigned class_of(size_t total)
 {
-    unsigned lo = 0, hi = JS_ARENA_CLASSES - 2;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (class_size[mid] >= total) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    return lo;
+    return class_by_units[(total + 7) / 8];
 }
 
 static void *take_pages(struct js_arena *a, size_t bytes)
@@ -60,11 +70,14 @@ void js_arena_init(struct js_arena *a, const struct js_arena_pages *pages, size_
     memset(a, 0, sizeof(*a));
     a->pages = *pages;
     a->limit = limit & ~(size_t)(PAGE - 1);
+    if (class_by_units[JS_ARENA_SMALL_MAX / 8] == 0) {
+        fill_classes();
+    }
 }
 
 static void *malloc_large(struct js_arena *a, size_t size)
 {
-    if (size > a->limit) {
+    if (size > a->limit || size > UINT32_MAX - PAGE) {
         return NULL;
     }
     size_t bytes = (size + sizeof(struct js_arena_large) + PAGE - 1) & ~(size_t)(PAGE - 1);
@@ -75,7 +88,7 @@ static void *malloc_large(struct js_arena *a, size_t size)
     l->bytes = bytes;
     l->b.cls = LARGE_CLASS;
     l->b.magic = MAGIC;
-    l->b.usable = bytes - sizeof(*l);
+    l->b.usable = (uint32_t)(bytes - sizeof(*l));
     l->prev = NULL;
     l->next = a->large;
     if (a->large) {
@@ -84,6 +97,25 @@ static void *malloc_large(struct js_arena *a, size_t size)
     a->large = l;
     a->in_use += bytes;
     return l + 1;
+}
+
+// What is left of the newest chunk goes to the free lists, largest classes first.
+static void recycle_tail(struct js_arena *a)
+{
+    while ((size_t)(a->bump_end - a->bump) >= MIN_BLOCK) {
+        size_t left = (size_t)(a->bump_end - a->bump);
+        unsigned c = left >= JS_ARENA_SMALL_MAX ? JS_ARENA_CLASSES - 1 : class_of(left);
+        if (class_size[c] > left) {
+            c--;
+        }
+        struct blk *b = (struct blk *)a->bump;
+        a->bump += class_size[c];
+        b->cls = c;
+        b->magic = MAGIC;
+        b->usable = class_size[c] - HDR;
+        *(void **)(b + 1) = a->free_list[c];
+        a->free_list[c] = b + 1;
+    }
 }
 
 void *js_arena_malloc(struct js_arena *a, size_t size)
@@ -104,10 +136,10 @@ void *js_arena_malloc(struct js_arena *a, size_t size)
             if (!chunk) {
                 return NULL;
             }
-            // What is left of the old chunk is lost until the arena goes: under a class.
-            *(void **)chunk = a->chunks;
+            recycle_tail(a);
+            *(void **)chunk = a->chunks; // the first 8 bytes link the chunks
             a->chunks = chunk;
-            a->bump = chunk + HDR;
+            a->bump = chunk + 8;
             a->bump_end = chunk + JS_ARENA_CHUNK;
         }
         b = (struct blk *)a->bump;

@@ -2,7 +2,9 @@
 // the arena took from its page source (the kernel: page_alloc, charged to the app's
 // kernel-memory account), so the whole heap can be given back at once, without
 // calling into the engine, when the app is killed. Small blocks come from size
-// classes carved out of 16 KiB chunks; blocks over 2 KiB get pages of their own.
+// classes carved out of 4 KiB chunks (an 8-byte header each; what is left at the end
+// of a chunk goes to the free lists of smaller classes); blocks over 2 KiB get pages
+// of their own.
 // Portable: the host runner and the fuzzer use it over malloc'd pages.
 #pragma once
 
@@ -10,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JS_ARENA_CHUNK (16u << 10)
+#define JS_ARENA_CHUNK 4096u
 #define JS_ARENA_SMALL_MAX 2048u // largest small block, header included
-#define JS_ARENA_CLASSES 24
+#define JS_ARENA_CLASSES 27
 
 /// Where the arena gets its pages: `alloc` returns `bytes` (a multiple of 4 KiB)
 /// page-aligned, or NULL; `release` gives them back.
@@ -38,7 +40,7 @@ struct js_arena {
 
 /// Sets up an empty arena that may hold up to `limit` bytes of pages.
 void js_arena_init(struct js_arena *a, const struct js_arena_pages *pages, size_t limit);
-/// A block of at least `size` bytes, 16-byte aligned; NULL past the limit.
+/// A block of at least `size` bytes, 8-byte aligned; NULL past the limit.
 void *js_arena_malloc(struct js_arena *a, size_t size);
 /// Frees a block of this arena (NULL is fine).
 void js_arena_free(struct js_arena *a, void *p);

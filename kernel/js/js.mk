@@ -45,6 +45,14 @@ $(JS_BUILD)/aarch64/%.o: $(JS_STAMP) $(JS_DIR)/port/port.h $(JS_DIR)/port/pthrea
 	@$(if $(V),,echo "  CC      quickjs/$*.c")
 	$(JS_Q)$(TARGET_CC) $(JS_KERNEL_FLAGS) -std=gnu11 -w $(JS_DEFS) -c $(JS_SRC)/$*.c -o $@
 
+# quickjs.o comes from kernel/js/quickjs_lazy.c, which includes QuickJS's quickjs.c and
+# adds globals made on first use (quickjs_lazy.h).
+$(JS_BUILD)/aarch64/quickjs.o: $(JS_DIR)/quickjs_lazy.c $(JS_DIR)/quickjs_lazy.h $(JS_STAMP) \
+		$(JS_DIR)/port/port.h $(JS_DIR)/port/pthread.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(JS_Q)$(TARGET_CC) $(JS_KERNEL_FLAGS) -std=gnu11 -w $(JS_DEFS) -I$(JS_SRC) -c $< -o $@
+
 $(JS_KLIB): $(JS_ENGINE_KOBJS)
 	@$(if $(V),,echo "  AR      $@")
 	$(JS_Q)rm -f $@ && llvm-ar rcs $@ $^
@@ -69,7 +77,8 @@ JS_HOST_FLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recov
 	-DFTL_JS_TEST262
 JS_ENGINE_HOBJS := $(patsubst %,$(JS_BUILD)/host/%.o,$(JS_ENGINE))
 JS_GLUE_SRCS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c $(JS_DIR)/test262_host.c
-JS_GLUE_HDRS := $(JS_DIR)/arena.h $(JS_DIR)/js_app.h $(JS_DIR)/test262_host.h $(JS_PRELUDE_H) \
+JS_GLUE_HDRS := $(JS_DIR)/arena.h $(JS_DIR)/js_app.h $(JS_DIR)/quickjs_lazy.h \
+	$(JS_DIR)/test262_host.h $(JS_PRELUDE_H) \
 	kernel/wasm/wasm_app.h
 JS_RUN_BIN := $(JS_BUILD)/js-run
 JS_FUZZ_BIN := $(JS_BUILD)/js_fuzz
@@ -79,6 +88,11 @@ $(JS_BUILD)/host/%.o: $(JS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  HOSTCC  quickjs/$*.c")
 	$(JS_Q)$(JS_HOST_CC) $(JS_HOST_ENGINE_FLAGS) -c $(JS_SRC)/$*.c -o $@
+
+$(JS_BUILD)/host/quickjs.o: $(JS_DIR)/quickjs_lazy.c $(JS_DIR)/quickjs_lazy.h $(JS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  HOSTCC  $<")
+	$(JS_Q)$(JS_HOST_CC) $(JS_HOST_ENGINE_FLAGS) -I$(JS_SRC) -c $< -o $@
 
 $(JS_BYTECODE_BIN): $(JS_DIR)/tests/js_bytecode.c $(JS_ENGINE_HOBJS)
 	@$(if $(V),,echo "  HOSTCC  $@")
@@ -126,3 +140,6 @@ test262: $(T262_RUN) $(T262_STAMP)
 
 test262-update: $(T262_RUN) $(T262_STAMP)
 	$(JS_Q)sh $(JS_DIR)/tests/test262.sh $(T262_RUN) $(JS_SRC) $(T262_BUILD)/suite --update
+
+# The kernel side (kernel/isolation/js.c) embeds struct js_arena: rebuild it with them.
+$(BUILD)/arm64/kernel/isolation/js.c.o: $(JS_DIR)/arena.h $(JS_DIR)/js_app.h

@@ -2,12 +2,26 @@
 #include "js_app.h"
 
 #include "quickjs.h"
+#include "quickjs_lazy.h"
 #include "js_prelude_bc.h" // prelude.js as bytecode (made at build time, kernel/js/js.mk)
 #include "test262_host.h"
 
 #include <string.h>
 
 #define MAIN_FILE_MAX 64
+
+// Marks in an app's start. JS_APP_TRACE (host): the arena after each step, on stderr.
+// JS_APP_PROFILE (kernel): the guest ns of each step, logged (kernel/isolation/js.c).
+#ifdef JS_APP_TRACE
+#include <stdio.h>
+#define TRACE(a, what) \
+    fprintf(stderr, "TRACE %-16s in_use %zu held %zu\n", what, (a)->in_use, (a)->held)
+#elif defined(JS_APP_PROFILE) && !__STDC_HOSTED__
+void js_app_profile_mark(const char *what);
+#define TRACE(a, what) js_app_profile_mark(what)
+#else
+#define TRACE(a, what) ((void)0)
+#endif
 
 struct js_app {
     JSRuntime *rt;
@@ -19,7 +33,7 @@ struct js_app {
     const struct ftl_env *env;
     ftl_handle_t loop_poll;
     JSValue main_fn;        // compiled main.js until run
-    JSValue loop;           // what prelude.js returned: tick() and dispatch()
+    JSValue loop;           // what prelude.js returned: tick() and dispatch(); or undefined
     JSValue unhandled;      // first rejection nobody handled, or JS_UNDEFINED
     JSValue unhandled_promise;
     bool exiting;
@@ -27,7 +41,7 @@ struct js_app {
     bool interrupted;       // the interrupt hook said stop
     const char *error_kind;
     char error[JS_APP_ERROR_MAX];
-    struct ftl_msg msg;     // what recv() reads into
+    JSValue tick, dispatch; // loop.tick and loop.dispatch (once the API is made: api_init)
 };
 
 // ---- the engine's memory: the arena ------------------------------------------------
@@ -130,6 +144,9 @@ static uint8_t *u8_bytes(JSContext *ctx, JSValueConst v, size_t *len)
 
 static JSValue new_u8(JSContext *ctx, const uint8_t *data, size_t len)
 {
+    if (JS_MakeTypedArrays(ctx) < 0) {
+        return JS_EXCEPTION;
+    }
     JSValue ab = JS_NewArrayBufferCopy(ctx, data, len);
     if (JS_IsException(ab)) {
         return ab;
@@ -143,23 +160,43 @@ static JSValue new_u8(JSContext *ctx, const uint8_t *data, size_t len)
 
 // ---- the native calls: __ftl.* ---------------------------------------------------------
 
+static JSValue send_bytes(JSContext *ctx, struct js_app *app, ftl_handle_t ch, uint32_t type,
+                          int64_t cookie, const uint8_t *data, size_t len, JSValueConst handles);
+
 static JSValue n_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
     struct js_app *app = app_of(ctx);
     ftl_handle_t ch;
-    uint32_t type, n;
+    uint32_t type;
     int64_t cookie;
     size_t len = 0;
     if (argc < 5 || !to_handle(ctx, argv[0], &ch) || JS_ToUint32(ctx, &type, argv[1]) ||
         JS_ToInt64(ctx, &cookie, argv[3])) {
         return bad_arg(ctx, "send");
     }
-    const uint8_t *data = u8_bytes(ctx, argv[2], &len);
+    // A string goes as UTF-8; anything else must be a typed array.
+    const char *str = NULL;
+    const uint8_t *data;
+    if (JS_IsString(argv[2])) {
+        str = JS_ToCStringLen(ctx, &len, argv[2]);
+        data = (const uint8_t *)str;
+    } else {
+        data = u8_bytes(ctx, argv[2], &len);
+    }
     if (!data) {
         return JS_EXCEPTION;
     }
-    JSValue lenv = JS_GetPropertyStr(ctx, argv[4], "length");
+    JSValue r = send_bytes(ctx, app, ch, type, cookie, data, len, argv[4]);
+    JS_FreeCString(ctx, str);
+    return r;
+}
+
+static JSValue send_bytes(JSContext *ctx, struct js_app *app, ftl_handle_t ch, uint32_t type,
+                          int64_t cookie, const uint8_t *data, size_t len, JSValueConst handles)
+{
+    uint32_t n;
+    JSValue lenv = JS_GetPropertyStr(ctx, handles, "length");
     if (JS_ToUint32(ctx, &n, lenv)) {
         JS_FreeValue(ctx, lenv);
         return JS_EXCEPTION;
@@ -173,7 +210,7 @@ static JSValue n_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
     }
     ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
     for (uint32_t i = 0; i < n; i++) {
-        JSValue v = JS_GetPropertyUint32(ctx, argv[4], i);
+        JSValue v = JS_GetPropertyUint32(ctx, handles, i);
         bool ok = to_handle(ctx, v, &hs[i]);
         JS_FreeValue(ctx, v);
         if (!ok) {
@@ -198,7 +235,8 @@ static JSValue n_recv(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
     if (argc < 1 || !to_handle(ctx, argv[0], &ch)) {
         return bad_arg(ctx, "recv");
     }
-    struct ftl_msg *mp = &app->msg;
+    struct ftl_msg msg; // on the engine's stack: not held by every app for its life
+    struct ftl_msg *mp = &msg;
     ftl_err_t e = app->ops->channel_recv(app->octx, ch, mp);
 #define m (*mp)
     if (e != FTL_OK) {
@@ -210,7 +248,7 @@ static JSValue n_recv(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
         JS_SetPropertyUint32(ctx, hs, i, JS_NewUint32(ctx, m.handles[i]));
     }
     JS_SetPropertyUint32(ctx, r, 0, JS_NewUint32(ctx, m.type));
-    JS_SetPropertyUint32(ctx, r, 1, new_u8(ctx, m.data, m.len <= FTL_MSG_DATA_MAX ? m.len : 0));
+    JS_SetPropertyUint32(ctx, r, 1, JS_NewByteString(ctx, m.data, m.len <= FTL_MSG_DATA_MAX ? m.len : 0));
     JS_SetPropertyUint32(ctx, r, 2, JS_NewInt64(ctx, (int64_t)m.cookie));
     JS_SetPropertyUint32(ctx, r, 3, hs);
 #undef m
@@ -420,11 +458,26 @@ static JSValue n_decode(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     if (argc < 1) {
         return bad_arg(ctx, "decode");
     }
-    const uint8_t *p = u8_bytes(ctx, argv[0], &len);
+    const uint8_t *p = JS_GetByteString(argv[0], &len); // a message's bytes (recv)
+    if (!p) {
+        p = u8_bytes(ctx, argv[0], &len);
+    }
     if (!p) {
         return JS_EXCEPTION;
     }
     return JS_NewStringLen(ctx, (const char *)p, len);
+}
+
+// bytes(raw): the Uint8Array of a message's bytes.
+static JSValue n_bytes(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    size_t len;
+    const uint8_t *p = argc > 0 ? JS_GetByteString(argv[0], &len) : NULL;
+    if (!p) {
+        return bad_arg(ctx, "bytes");
+    }
+    return new_u8(ctx, p, len);
 }
 
 static JSValue n_env(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -493,6 +546,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("exit", 1, n_exit),
     JS_CFUNC_DEF("encode", 1, n_encode),
     JS_CFUNC_DEF("decode", 1, n_decode),
+    JS_CFUNC_DEF("bytes", 1, n_bytes),
     JS_CFUNC_DEF("env", 0, n_env),
 #ifdef FTL_JS_TEST262
     JS_CFUNC_DEF("test262", 6, n_test262),
@@ -630,6 +684,59 @@ static int interrupt_hook(JSRuntime *rt, void *opaque)
 
 // ---- create, run, destroy ------------------------------------------------------------------
 
+// ---- the ftl API, made on first use --------------------------------------------------------
+
+// The globals prelude.js defines, in its order. They are lazy globals (quickjs_lazy.h):
+// the first use of any of them runs prelude.js, so an app that never touches the API
+// (or not yet) does not hold its objects, and starts sooner.
+static const char *const api_names[] = {
+    "ftl",          "console",        "setTimeout",  "setInterval", "clearTimeout",
+    "clearInterval", "queueMicrotask", "TextEncoder", "TextDecoder",
+};
+#define API_NAMES (sizeof(api_names) / sizeof(api_names[0]))
+
+// Runs prelude.js, which defines the API on `target`: 0, or -1 with an exception pending.
+static int api_init(JSContext *c, JSValueConst target, void *opaque)
+{
+    (void)opaque;
+    struct js_app *app = app_of(c);
+    const struct ftl_env *env = app->env;
+    // __ftl: the native calls, given to prelude.js only.
+    JSValue n = JS_NewObject(c);
+    JS_SetPropertyFunctionList(c, n, native_funcs, sizeof(native_funcs) / sizeof(native_funcs[0]));
+    JS_SetPropertyStr(c, n, "appName",
+                      JS_NewStringLen(c, env->app_name, bounded_len(env->app_name, sizeof(env->app_name))));
+    JS_SetPropertyStr(c, n, "system", JS_NewUint32(c, env->system));
+    JS_SetPropertyStr(c, n, "loopPoll", JS_NewUint32(c, app->loop_poll));
+    TRACE(app->arena, "__ftl");
+    // Compiled at build time, without source or line tables (kernel/js/tests/js_bytecode.c):
+    // a script whose value is the function (N, global) that makes the API.
+    JSValue fn = JS_ReadObject(c, js_prelude_bc, sizeof(js_prelude_bc), JS_READ_OBJ_BYTECODE);
+    TRACE(app->arena, "read prelude");
+    JSValue make = JS_IsException(fn) ? fn : JS_EvalFunction(c, fn);
+    JSValue loop = make;
+    if (!JS_IsException(make)) {
+        JSValueConst args[2] = {n, target};
+        loop = JS_Call(c, make, JS_UNDEFINED, 2, args);
+        JS_FreeValue(c, make);
+    }
+    JS_FreeValue(c, n);
+    TRACE(app->arena, "ran prelude");
+    if (JS_IsException(loop)) {
+        return -1;
+    }
+    app->loop = loop;
+    app->tick = JS_GetPropertyStr(c, loop, "tick");
+    app->dispatch = JS_GetPropertyStr(c, loop, "dispatch");
+    return 0;
+}
+
+static const struct js_lazy_group api_group = {
+    api_init, NULL, api_names, API_NAMES,
+    JS_PROP_WRITABLE | JS_PROP_ENUMERABLE | JS_PROP_CONFIGURABLE,
+};
+static struct js_lazy_slot api_slots[API_NAMES];
+
 // "file:line:col: SyntaxError: reason" from a parse error.
 static void describe_load_error(struct js_app *app, const char *file)
 {
@@ -673,6 +780,8 @@ ftl_err_t js_app_create(struct js_arena *arena, const char *file, const char *sr
     app->env = cfg->env;
     app->main_fn = JS_UNDEFINED;
     app->loop = JS_UNDEFINED;
+    app->tick = JS_UNDEFINED;
+    app->dispatch = JS_UNDEFINED;
     app->unhandled = JS_UNDEFINED;
     app->unhandled_promise = JS_UNDEFINED;
     app->rt = JS_NewRuntime2(&arena_funcs, arena);
@@ -683,7 +792,8 @@ ftl_err_t js_app_create(struct js_arena *arena, const char *file, const char *sr
     JS_SetCanBlock(app->rt, 0);
     JS_SetInterruptHandler(app->rt, interrupt_hook, app);
     JS_SetHostPromiseRejectionTracker(app->rt, rejection_tracker, app);
-    app->ctx = JS_NewContext(app->rt);
+    TRACE(arena, "runtime");
+    app->ctx = JS_NewContextLazy(app->rt);
     if (!app->ctx) {
         goto fail_msg;
     }
@@ -692,30 +802,13 @@ ftl_err_t js_app_create(struct js_arena *arena, const char *file, const char *sr
         snprintf(err, errlen, "no handle left for the event loop's poll");
         goto fail;
     }
-    // __ftl: the native calls, given to prelude.js, then removed from the global object.
-    JSValue global = JS_GetGlobalObject(app->ctx);
-    JSValue n = JS_NewObject(app->ctx);
-    JS_SetPropertyFunctionList(app->ctx, n, native_funcs,
-                               sizeof(native_funcs) / sizeof(native_funcs[0]));
-    JS_SetPropertyStr(app->ctx, n, "appName",
-                      JS_NewStringLen(app->ctx, cfg->env->app_name,
-                                      bounded_len(cfg->env->app_name, sizeof(cfg->env->app_name))));
-    JS_SetPropertyStr(app->ctx, n, "system", JS_NewUint32(app->ctx, cfg->env->system));
-    JS_SetPropertyStr(app->ctx, n, "loopPoll", JS_NewUint32(app->ctx, app->loop_poll));
-    JS_SetPropertyStr(app->ctx, global, "__ftl", n);
-    // Compiled at build time, without source or line tables (kernel/js/tests/js_bytecode.c).
-    JSValue fn = JS_ReadObject(app->ctx, js_prelude_bc, sizeof(js_prelude_bc),
-                               JS_READ_OBJ_BYTECODE);
-    app->loop = JS_IsException(fn) ? fn : JS_EvalFunction(app->ctx, fn);
-    JSAtom a = JS_NewAtom(app->ctx, "__ftl");
-    JS_DeleteProperty(app->ctx, global, a, 0);
-    JS_FreeAtom(app->ctx, a);
-    JS_FreeValue(app->ctx, global);
-    if (JS_IsException(app->loop)) {
+    TRACE(arena, "context");
+    if (JS_DefineLazyGlobals(app->ctx, &api_group, api_slots) < 0) {
         fail_pending(app);
         snprintf(err, errlen, "the ftl API did not start: %s", app->error);
         goto fail;
     }
+    TRACE(arena, "api deferred");
     // main.js is compiled now, so a syntax error is reported at load.
     char name[MAIN_FILE_MAX];
     snprintf(name, sizeof(name), "%s", file);
@@ -736,6 +829,7 @@ ftl_err_t js_app_create(struct js_arena *arena, const char *file, const char *sr
         rc = FTL_ERR_PARSE;
         goto fail;
     }
+    TRACE(arena, "main compiled");
     *out_app = app;
     return FTL_OK;
 
@@ -777,16 +871,18 @@ enum js_app_status js_app_run(struct js_app *app)
         return fail_pending(app);
     }
     JS_FreeValue(app->ctx, r);
-    JSValue tick = JS_GetPropertyStr(app->ctx, app->loop, "tick");
-    JSValue dispatch = JS_GetPropertyStr(app->ctx, app->loop, "dispatch");
     for (;;) {
         if (!run_jobs(app, &st)) {
+            break;
+        }
+        if (JS_IsUndefined(app->loop)) {
+            st = JS_APP_EXITED; // no timer or channel can exist without the API
             break;
         }
         if (app->cfg.turn_begin) {
             app->cfg.turn_begin(app->octx); // each timer callback is a turn of its own
         }
-        JSValue d = JS_Call(app->ctx, tick, app->loop, 0, NULL);
+        JSValue d = JS_Call(app->ctx, app->tick, app->loop, 0, NULL);
         if (JS_IsException(d)) {
             st = fail_pending(app);
             break;
@@ -825,15 +921,13 @@ enum js_app_status js_app_run(struct js_app *app)
             break;
         }
         JSValue args[2] = {JS_NewUint32(app->ctx, ev.handle), JS_NewUint32(app->ctx, ev.events)};
-        JSValue x = JS_Call(app->ctx, dispatch, app->loop, 2, args);
+        JSValue x = JS_Call(app->ctx, app->dispatch, app->loop, 2, args);
         if (JS_IsException(x)) {
             st = fail_pending(app);
             break;
         }
         JS_FreeValue(app->ctx, x);
     }
-    JS_FreeValue(app->ctx, tick);
-    JS_FreeValue(app->ctx, dispatch);
     if (app->exiting) {
         return JS_APP_EXITED;
     }
@@ -863,6 +957,8 @@ void js_app_destroy(struct js_app *app)
     if (app->ctx) {
         JS_FreeValue(app->ctx, app->main_fn);
         JS_FreeValue(app->ctx, app->loop);
+        JS_FreeValue(app->ctx, app->tick);
+        JS_FreeValue(app->ctx, app->dispatch);
         JS_FreeValue(app->ctx, app->unhandled);
         JS_FreeValue(app->ctx, app->unhandled_promise);
         JS_FreeContext(app->ctx);

@@ -1,6 +1,8 @@
-// The `ftl` API of a JS app, over the native calls in `__ftl` (kernel/js/js_app.c).
-// Evaluated before main.js in every JS app; see docs/js.md. The event loop itself
-// (wait, run jobs, fire timers) is driven from C through __ftl_loop below.
+// The `ftl` API of a JS app, over the native calls N (kernel/js/js_app.c). This script's
+// value is a function that js_app.c calls with N and the object to define the API's
+// globals on, the first time an app uses one of them (api_init); see docs/js.md. The
+// event loop itself (wait, run jobs, fire timers) is driven from C through the object
+// it returns.
 (function (N, global) {
     'use strict';
     const ERR = ['FTL_OK', 'FTL_ERR_NO_MEMORY', 'FTL_ERR_FULL', 'FTL_ERR_EMPTY',
@@ -31,6 +33,10 @@
         if (Number.isInteger(x) && x >= 0 && x <= 0xffffffff) return x;
         throw new TypeError(what + ': expected a Channel, Poll, Timer or handle number');
     }
+    // What send() gives the kernel: a string as it is (sent as UTF-8), else bytes.
+    function payload(data) {
+        return typeof data === 'string' ? data : bytes(data);
+    }
     function bytes(data) {
         if (data === undefined || data === null) return new Uint8Array(0);
         if (typeof data === 'string') return N.encode(data);
@@ -40,8 +46,9 @@
         throw new TypeError('message data must be a string, Uint8Array, typed array or ArrayBuffer');
     }
 
-    // Every handle the app holds from this API (keyed by number): for dispatch.
-    const channels = new Map();
+    // Every handle the app holds from this API (keyed by number): for dispatch. Plain
+    // objects, not Maps: an app that never makes a Map does not pay for Map and Set.
+    const channels = Object.create(null);
     const NO_HANDLES = Object.freeze([]);
 
     class Handle {
@@ -50,22 +57,34 @@
             if (this.handle < 0) return;
             const h = this.handle;
             this.handle = -1;
-            if (channels.get(h) === this) {
-                channels.delete(h);
+            if (channels[h] === this) {
+                delete channels[h];
                 unwatch(this, h);
             }
             check(N.close(h), 'close');
         }
     }
 
+    // A received message keeps its bytes as a string of U+0000-U+00FF (`raw`, made by
+    // N.recv): its Uint8Array is made when `data` is first read, so an app that reads
+    // only `text` never makes the typed arrays.
     class Message {
-        constructor(type, data, cookie, handles) {
+        constructor(type, data, cookie, handles, raw) {
             this.type = type;
-            this.data = data;
+            this._data = data;
+            this._raw = raw;
             this.cookie = cookie;
             this.handles = handles;
         }
-        get text() { return N.decode(this.data); }
+        get data() {
+            if (this._data === undefined && this._raw !== undefined) this._data = N.bytes(this._raw);
+            return this._data;
+        }
+        set data(v) { this._data = v; }
+        get text() {
+            return N.decode(this._data === undefined && this._raw !== undefined ? this._raw : bytes(this._data));
+        }
+        toJSON() { return {type: this.type, data: this.data, cookie: this.cookie, handles: this.handles}; }
     }
 
     class Channel extends Handle {
@@ -76,12 +95,12 @@
             this.onclose = null;
             this._closed = false;    // the peer closed
             this._watched = false;
-            channels.set(h, this);
+            channels[h] = this;
         }
         // send(data) sends DATA; send({type, data, cookie, handles}) any of the five types.
         send(msg) {
             if (typeof msg === 'string' || msg instanceof Uint8Array) { // the common case
-                check(N.send(handleOf(this, 'send'), 2, bytes(msg), 0, NO_HANDLES), 'send');
+                check(N.send(handleOf(this, 'send'), 2, msg, 0, NO_HANDLES), 'send');
                 return;
             }
             let type = ftl.DATA, data = msg, cookie = 0, handles = [];
@@ -94,12 +113,12 @@
             }
             if (!Array.isArray(handles)) throw new TypeError('send: handles must be an array');
             const hs = handles.map((x) => handleOf(x, 'send'));
-            check(N.send(handleOf(this, 'send'), type, bytes(data), cookie, hs), 'send');
+            check(N.send(handleOf(this, 'send'), type, payload(data), cookie, hs), 'send');
             // Moved handles are gone from this app.
             for (const x of handles) {
                 if (x instanceof Handle) {
-                    if (channels.get(x.handle) === x) {
-                        channels.delete(x.handle);
+                    if (channels[x.handle] === x) {
+                        delete channels[x.handle];
                         unwatch(x, x.handle);
                     }
                     x.handle = -1;
@@ -111,7 +130,7 @@
             const r = N.recv(handleOf(this, 'recv'));
             if (r === -3) return null;
             check(r, 'recv');
-            return new Message(r[0], r[1], r[2], r[3].length ? r[3].map((h) => new Channel(h)) : []);
+            return new Message(r[0], undefined, r[2], r[3].length ? r[3].map((h) => new Channel(h)) : [], r[1]);
         }
         // A promise of the next message; null once the peer closed and nothing is left.
         read() {
@@ -268,7 +287,7 @@
         system: null,
         // The environ item `name`: a string, a number, a Channel, or undefined.
         env(name) {
-            const it = envItems.get(name);
+            const it = typeof name === 'string' ? envItems[name] : undefined;
             if (!it) return undefined;
             if (it.kind === 'channel') {
                 if (!it.value) it.value = new Channel(it.handle);
@@ -276,7 +295,7 @@
             }
             return it.value;
         },
-        envNames() { return Array.from(envItems.keys()); },
+        envNames() { return envOrder.slice(); },
         channel() {
             const r = check(N.channel(), 'channel');
             return [new Channel(r[0]), new Channel(r[1])];
@@ -295,9 +314,10 @@
         decode(b) { return N.decode(bytes(b)); },
         test262: N.test262, // the conformance runner's host (tests/test262/runner.js)
     };
-    const envItems = new Map();
+    const envItems = Object.create(null), envOrder = [];
     for (const [name, kind, value] of N.env()) {
-        envItems.set(name, kind === 'channel' ? {kind, handle: value, value: null} : {kind, value});
+        envItems[name] = kind === 'channel' ? {kind, handle: value, value: null} : {kind, value};
+        envOrder.push(name);
     }
     ftl.system = new Channel(N.system);
 
@@ -337,15 +357,15 @@
                 return 0; // one callback per tick: jobs run between callbacks
             }
             if (timers.length) return Math.ceil(timers[0].at * 1e6);
-            for (const ch of channels.values()) {
-                if (ch._wanted()) return -1;
+            for (const h in channels) {
+                if (channels[h]._wanted()) return -1;
             }
             return -2;
         },
         dispatch(h, events) {
-            const ch = channels.get(h);
+            const ch = channels[h];
             if (ch) ch._dispatch();
             else N.pollRemove(N.loopPoll, h);
         },
     };
-})(__ftl, globalThis)
+})

@@ -38,7 +38,7 @@ def test_js_client_against_each_echo(boot, server, service, mode):
 
 
 def test_thousand_js_spawns_leak_nothing(boot):
-    os = boot(apps=["test_js_check", "test_js_fault"])
+    os = boot(apps=["test_js_check", "test_js_fault", "test_js_guard", "test_js_hello"])
     m = os.wait_for(r"\[test_js_check\] INFO   TEST DONE passed=(\d+) failed=(\d+)",
                     timeout_s=900)
     assert m.group(2) == "0", [line for line in os.lines if "TEST FAIL" in line]

@@ -5,16 +5,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ftlboot import ROOT, Qemu  # noqa: E402
-from test_linux import linux_initfs, needs_guest  # noqa: E402
+from ftlboot import ROOT, Qemu, make_initfs  # noqa: E402
+from test_linux import needs_guest  # noqa: E402
 
 
 @needs_guest
 def test_64_mib_of_stdout_reach_a_slow_reader(tmp_path):
     spec = (ROOT / "apps" / "test_linux" / "spec.yaml").read_text()
     spec = spec.replace("big_mib: { number: 0 }", "big_mib: { number: 64 }")
-    initfs = linux_initfs(tmp_path / "initfs.bin", ["linux", "test_linux"],
-                          specs={"test_linux": spec})
+    initfs = make_initfs(tmp_path / "initfs.bin", ["linux", "test_linux"],
+                         specs={"test_linux": spec})
     os = Qemu(initfs, disk=False, timeout_s=900)
     try:
         done = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=800)

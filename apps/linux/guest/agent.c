@@ -1,5 +1,6 @@
 // ftl-agent: /init of FTL's Linux guest. Mounts the basics, loads the virtio
-// modules, opens the virtio console /dev/hvc0 in raw mode, sends HELLO and then
+// modules, opens the virtio console's port named "ftl-agent" (/dev/vportNpM, FTL's
+// VMM offers one) or else its console port /dev/hvc0 in raw mode, sends HELLO and then
 // serves the frames of ../agent_proto.h in one poll loop (docs/linux-guest.md).
 //
 // It is PID 1: it never exits (the kernel would panic), reaps every orphan, and
@@ -11,8 +12,10 @@
 // a plausible header, and goes on from there. The protocol has no sync marker, so
 // this is a best effort; a correct host never needs it. Well-framed frames for an
 // unknown id are dropped (that is the normal race with EXIT).
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -114,11 +117,53 @@ static void setup_system(void)
     }
 }
 
-// Opens the virtio console's first port in raw mode, waiting for it to appear.
+// Opens the generic port named PORT_NAME if the console has one: it takes up to 32 KiB
+// per write and whole buffers per read, where hvc0 goes through the tty layer in 2 KiB
+// writes and 16-byte reads. -1 if there is none (yet).
+#define PORT_NAME "ftl-agent"
+static char link_path[300] = "/dev/hvc0"; // for the log
+
+static int open_port(void)
+{
+    DIR *d = opendir("/sys/class/virtio-ports");
+    if (!d) {
+        return -1;
+    }
+    int fd = -1;
+    struct dirent *e;
+    while (fd < 0 && (e = readdir(d)) != NULL) {
+        char path[300], name[64] = {0};
+        snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
+        int nf = open(path, O_RDONLY | O_CLOEXEC);
+        if (nf < 0) {
+            continue;
+        }
+        ssize_t n = read(nf, name, sizeof(name) - 1);
+        close(nf);
+        if (n == (ssize_t)sizeof(PORT_NAME) && memcmp(name, PORT_NAME "\n", (size_t)n) == 0) {
+            snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+            fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) {
+                agent_log(3, "%s: %s", path, strerror(errno));
+            } else {
+                memcpy(link_path, path, sizeof(link_path));
+            }
+        }
+    }
+    closedir(d);
+    return fd;
+}
+
+// Opens the agent's port, or the virtio console's first port in raw mode, waiting for
+// one to appear.
 static int open_hvc(void)
 {
     for (unsigned tries = 0;; tries++) {
-        int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        int fd = open_port();
+        if (fd >= 0) {
+            return fd;
+        }
+        fd = open("/dev/hvc0", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         if (fd >= 0) {
             struct termios t;
             if (tcgetattr(fd, &t) == 0) {
@@ -135,7 +180,8 @@ static int open_hvc(void)
             agent_log(3, "/dev/hvc0: raw mode: %s", strerror(errno));
             close(fd);
         } else if (tries % 1000 == 999) {
-            agent_log(3, "still no /dev/hvc0 (%s)", strerror(errno));
+            agent_log(3, "still no port named " PORT_NAME " and no /dev/hvc0 (%s)",
+                      strerror(errno));
         }
         sleep_ms(5);
     }
@@ -242,7 +288,7 @@ static void serve(int hvc)
         command_flush_all();
         bool ok = tx_flush(hvc);
         if (!ok && tx_ok) {
-            agent_log(3, "/dev/hvc0: write: %s", strerror(errno));
+            agent_log(3, "%s: write: %s", link_path, strerror(errno));
         }
         if (!ok) {
             sleep_ms(10); // a broken console: retry slowly
@@ -297,16 +343,19 @@ static void serve(int hvc)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && getpid() != 1 && strcmp(argv[1], "virtio-bad-descriptors") == 0) {
+        return bad_descriptors_main(); // a test's hostile program (badring.c)
+    }
     unsigned long long start_ns = ns_since_reset();
     setup_system();
     int hvc = open_hvc();
     static const char hello[] = "ftl-agent " AGENT_VERSION;
     tx_frame(AGENT_HELLO, 0, hello, sizeof(hello) - 1);
     // tools/linux_guest_check.py --bench reads this line back with dmesg.
-    agent_log(6, "ready on /dev/hvc0, %llu ns after reset (started at %llu ns)", ns_since_reset(),
-              start_ns);
+    agent_log(6, "ready on %s, %llu ns after reset (started at %llu ns)", link_path,
+              ns_since_reset(), start_ns);
     serve(hvc);
     return 0; // not reached: PID 1 never returns
 }

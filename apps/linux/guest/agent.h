@@ -1,7 +1,8 @@
-// The guest agent (/init of FTL's Linux guest): shared state of its three files.
+// The guest agent (/init of FTL's Linux guest): shared state of its files.
 //   agent.c    boot (mounts, modules, /dev/hvc0), the poll loop, host frames in
 //   command.c  one command: spawn, stdin buffer, output under credit, reap, EXIT
 //   io.c       byte rings, the queue of frames to the host, diagnostics
+//   badring.c  a hostile program for FTL's tests (bad virtio descriptors)
 // Built for Linux with Debian's aarch64 cross gcc (tools/linux.mk); never part of FTL.
 #pragma once
 
@@ -55,6 +56,11 @@ bool tx_pending(void);
 /// A diagnostic line to /dev/kmsg (the kernel log, on ttyAMA0 at level <= 3), never
 /// to /dev/hvc0. level is a syslog level: 3 error, 4 warning, 6 info, 7 debug.
 void agent_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/// `/init virtio-bad-descriptors` (badring.c): gives the virtio console a descriptor
+/// outside guest RAM through /dev/mem, once its driver was unbound; 0 if the device
+/// answered DEVICE_NEEDS_RESET.
+int bad_descriptors_main(void);
 
 // One command, from EXEC until its EXIT is queued.
 struct command {

@@ -142,12 +142,152 @@ static void registers_identify_a_version_2_console(void **state)
     assert_int_equal(rd(0x004), 2);
     assert_int_equal(rd(0x008), 3);
     wr(0x14, 0);
-    assert_int_equal(rd(0x010), 0); // no multiport, size, emergency write
+    assert_int_equal(rd(0x010), 2); // multiport; no size, no emergency write
     wr(0x30, 0);
     assert_int_equal(rd(0x034), VIRTQ_NUM_MAX);
-    wr(0x30, 2);
-    assert_int_equal(rd(0x034), 0); // no control queues
-    assert_int_equal(rd(0x100), 0); // config space reads 0
+    wr(0x30, 5);
+    assert_int_equal(rd(0x034), VIRTQ_NUM_MAX); // port 1's transmitq
+    wr(0x30, 6);
+    assert_int_equal(rd(0x034), 0);
+    assert_int_equal(rd(0x100), 0); // no size: cols and rows 0
+    assert_int_equal(rd(0x104), VCON_PORTS);
+    assert_int_equal(rd(0x108), 0);
+}
+
+// ---- MULTIPORT, driven like Linux's virtio_console: queues at QBASE(q) ----
+#define QBASE(q) (0x20000u + 0x3000u * (q))
+#define MBUF(q, i) (0x40000u + 0x8000u * (q) + 0x100u * (i))
+
+static void mp_post(uint32_t q, uint16_t i, uint32_t len)
+{
+    put_desc(QBASE(q), i, GPA(MBUF(q, i)), len, 2, 0); // WRITE
+    uint32_t avail = QBASE(q) + 0x1000;
+    uint16_t idx = get16(avail + 2);
+    set16(avail + 4 + 2 * (idx % NUM), i);
+    set16(avail + 2, (uint16_t)(idx + 1));
+    wr(0x50, q);
+}
+
+static void mp_send(uint32_t q, uint16_t i, const void *data, uint32_t len)
+{
+    memcpy(g.base + MBUF(q, i), data, len);
+    put_desc(QBASE(q), i, GPA(MBUF(q, i)), len, 0, 0);
+    uint32_t avail = QBASE(q) + 0x1000;
+    uint16_t idx = get16(avail + 2);
+    set16(avail + 4 + 2 * (idx % NUM), i);
+    set16(avail + 2, (uint16_t)(idx + 1));
+    wr(0x50, q);
+}
+
+static void mp_control(uint16_t i, uint32_t id, uint16_t event, uint16_t value)
+{
+    uint8_t m[8];
+    memcpy(m, &id, 4);
+    memcpy(m + 4, &event, 2);
+    memcpy(m + 6, &value, 2);
+    mp_send(3, i, m, 8);
+}
+
+// The n-th used element of queue q: its length; the message is at MBUF(q, head).
+static uint32_t mp_used(uint32_t q, uint16_t n, uint32_t *head)
+{
+    uint32_t used = QBASE(q) + 0x2000;
+    assert_true(get16(used + 2) > n);
+    uint32_t len;
+    memcpy(head, g.base + used + 4 + 8 * n, 4);
+    memcpy(&len, g.base + used + 8 + 8 * n, 4);
+    return len;
+}
+
+static void expect_control(uint32_t n, uint16_t event, uint16_t value, const char *name)
+{
+    uint32_t head;
+    uint32_t len = mp_used(2, (uint16_t)n, &head);
+    const uint8_t *m = g.base + MBUF(2, head);
+    uint32_t id;
+    uint16_t ev, val;
+    memcpy(&id, m, 4);
+    memcpy(&ev, m + 4, 2);
+    memcpy(&val, m + 6, 2);
+    assert_int_equal(id, VCON_AGENT_PORT);
+    assert_int_equal(ev, event);
+    assert_int_equal(val, value);
+    assert_int_equal(len, 8 + (name ? strlen(name) : 0));
+    if (name) {
+        assert_memory_equal(m + 8, name, strlen(name));
+    }
+}
+
+static void mp_init(void)
+{
+    wr(0x70, 0);
+    wr(0x70, 1 | 2);
+    wr(0x24, 1);
+    wr(0x20, 1);
+    wr(0x24, 0);
+    wr(0x20, 2); // MULTIPORT
+    wr(0x70, 1 | 2 | 8);
+    assert_int_equal(rd(0x70) & 8, 8);
+    for (uint32_t q = 0; q < 6; q++) {
+        setup_queue(q, NUM, GPA(QBASE(q)), GPA(QBASE(q) + 0x1000), GPA(QBASE(q) + 0x2000));
+    }
+    wr(0x70, 1 | 2 | 8 | 4);
+    for (uint16_t i = 0; i < 4; i++) {
+        mp_post(2, i, 64);
+    }
+    mp_control(0, 0xffffffffu, 0, 1); // DEVICE_READY
+    expect_control(0, 1, 0, NULL);    // PORT_ADD 1
+    for (uint16_t i = 0; i < 2; i++) {
+        mp_post(4, i, 64); // the port's receive buffers (add_port fills the queue)
+    }
+    mp_control(1, 1, 3, 1);                  // PORT_READY
+    expect_control(1, 7, 0, VCON_PORT_NAME); // PORT_NAME
+    expect_control(2, 6, 1, NULL);           // PORT_OPEN: the host is connected
+}
+
+static void multiport_carries_the_agent_on_port_1(void **state)
+{
+    (void)state;
+    mp_init();
+    ring_put(&out, "frame", 5);
+    vcon_fill_rx(&v);
+    assert_int_equal(get16(QBASE(4) + 0x2000 + 2), 0); // the guest has not opened the port
+    mp_control(2, 1, 6, 1);                            // PORT_OPEN 1: a program opened it
+    uint32_t head;
+    assert_int_equal(mp_used(4, 0, &head), 5);
+    assert_memory_equal(g.base + MBUF(4, head), "frame", 5);
+    assert_true(fake_irq_raises[LINUX_VIRTIO_SPI] > 0);
+    mp_send(5, 0, "hello", 5); // the port's transmitq: consumed at the notify
+    assert_int_equal(got_len, 5);
+    assert_memory_equal(got, "hello", 5);
+    assert_int_equal(get16(QBASE(5) + 0x2000 + 2), 1);
+    mp_send(1, 0, "port0", 5); // port 0 was never added: its queue is not read
+    assert_int_equal(got_len, 5);
+    mp_control(3, 1, 6, 0); // the program closed the port
+    assert_int_equal(v.port_closes, 1);
+    mp_control(4, 7, 42, 1); // an unknown event: ignored, counted
+    mp_send(3, 5, "abc", 3); // a short control message
+    assert_int_equal(v.bad_control, 2);
+    assert_int_equal(rd(0x70) & NEEDS_RESET, 0);
+}
+
+static void bad_control_queue_stops_the_device(void **state)
+{
+    (void)state;
+    mp_init();
+    put_desc(QBASE(3), 0, GPA(RAM_SIZE - 4), 8, 0, 0); // past the end of RAM
+    uint32_t avail = QBASE(3) + 0x1000;
+    uint16_t idx = get16(avail + 2);
+    set16(avail + 4 + 2 * (idx % NUM), 0);
+    set16(avail + 2, (uint16_t)(idx + 1));
+    wr(0x50, 3);
+    assert_true(rd(0x70) & NEEDS_RESET);
+    memset(g.base + QBASE(0), 0, QBASE(6) - QBASE(0)); // fresh rings
+    mp_init();                                         // a reset brings it back
+    assert_int_equal(rd(0x70) & NEEDS_RESET, 0);
+    mp_post(2, 4, 4); // a control receive buffer too small for a message
+    mp_control(2, 1, 3, 1);
+    assert_true(rd(0x70) & NEEDS_RESET);
 }
 
 static void a_legacy_driver_gets_no_features_ok(void **state)
@@ -333,6 +473,8 @@ int devices_virtio_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(registers_identify_a_version_2_console, setup, teardown),
         cmocka_unit_test_setup_teardown(a_legacy_driver_gets_no_features_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(multiport_carries_the_agent_on_port_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_control_queue_stops_the_device, setup, teardown),
         cmocka_unit_test_setup_teardown(tx_is_consumed_at_the_notify_without_an_interrupt, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(rx_fills_posted_buffers_from_the_ring, setup, teardown),

@@ -6,6 +6,7 @@
 #include "asm.h"
 #include "cpu.h"
 #include "gic.h"
+#include "kstack.h"
 
 #define read_sysreg(r)                                   \
     ({                                                   \
@@ -32,6 +33,7 @@ static bool is_kernel_stack_address(uintptr_t va)
 {
     extern char __kernel_start[], __kernel_end[];
     return (va >= (uintptr_t)__kernel_start && va < (uintptr_t)__kernel_end) ||
+           va >= KSTACK_VBASE || // arch_kstack_map's stacks
            (va >= KERNEL_VBASE + ram_base && va < KERNEL_VBASE + ram_end);
 }
 

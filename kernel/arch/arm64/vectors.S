@@ -21,6 +21,33 @@
     b       exception_common_el\el
 .endm
 
+// An exception taken on the kernel's own stack (SP_ELx): if the frame would land in
+// the guard of a mapped kernel stack (kstack.c: bits 38-29 set, bit 18 clear), the
+// thread ran off its stack. The check keeps every register: x0 rides in sp meanwhile
+// (sp = frame + x0, x0 = frame), as Linux does for its overflow check.
+.macro VENTRY_SPX kind, el
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    add     sp, sp, x0
+    sub     x0, sp, x0
+    tbz     x0, #38, 1f
+    tbz     x0, #37, 1f
+    tbz     x0, #36, 1f
+    tbz     x0, #35, 1f
+    tbz     x0, #34, 1f
+    tbz     x0, #33, 1f
+    tbz     x0, #32, 1f
+    tbz     x0, #31, 1f
+    tbz     x0, #30, 1f
+    tbz     x0, #29, 1f
+    tbz     x0, #18, kstack_overflow_el\el
+1:  sub     x0, sp, x0
+    sub     sp, sp, x0
+    stp     x0, x1, [sp, #0]
+    mov     x1, #\kind
+    b       exception_common_el\el
+.endm
+
 // Synchronous exception from EL0: an svc takes the short path.
 .macro VENTRY_SYNC_EL0 el
     .balign 0x80
@@ -45,10 +72,10 @@ exception_vectors_el\el:
     VENTRY 1, \el
     VENTRY 2, \el
     VENTRY 3, \el
-    VENTRY 4, \el
-    VENTRY 5, \el
-    VENTRY 6, \el
-    VENTRY 7, \el
+    VENTRY_SPX 4, \el
+    VENTRY_SPX 5, \el
+    VENTRY_SPX 6, \el
+    VENTRY_SPX 7, \el
     VENTRY_SYNC_EL0 \el
     VENTRY 9, \el
     VENTRY 10, \el
@@ -57,6 +84,17 @@ exception_vectors_el\el:
     VENTRY 13, \el
     VENTRY 14, \el
     VENTRY 15, \el
+
+// The stack pointer went into a guard: nothing more can go on that stack. The thread
+// goes on on the emergency stack, only to end (kstack_overflow never returns).
+kstack_overflow_el\el:
+    adrp    x0, kstack_emergency_top
+    add     x0, x0, :lo12:kstack_emergency_top
+    mov     sp, x0
+    mrs     x0, far_el\el
+    mrs     x1, elr_el\el
+    mov     x2, x29
+    bl      kstack_overflow
 
 exception_common_el\el:
     stp     x2, x3, [sp, #16]
@@ -224,3 +262,9 @@ svc_fast_el\el:
 
 VECTORS 2
 VECTORS 1
+
+    .section .bss
+    .balign 16
+kstack_emergency:
+    .space  16384
+kstack_emergency_top:
