@@ -48,9 +48,10 @@ def run_in_ftl(tmp, tests, batch=BATCH, timeout_s=1800):
     return test262_os.compare(tests, q.lines, test262_os.failing())
 
 
-def test_test262_sample_in_ftl_matches_the_host(tmp_path):
+def test_test262_sample_in_ftl_matches_the_host(tmp_path, capsys):
     tests = test262_os.sample(host_tests(), EVERY)
     passed, run, diffs = run_in_ftl(tmp_path, tests)
-    print(f"test262 in FTL: {passed}/{run} (every {EVERY}th test)")
+    with capsys.disabled():  # shown by make test too
+        print(f"\ntest262 in FTL: {passed}/{run} (every {EVERY}th test)")
     assert not diffs, "\n".join(diffs[:40])
     assert run == len(tests)
