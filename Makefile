@@ -390,15 +390,23 @@ PYTEST := /usr/bin/python3 -m pytest -q -p no:cacheprovider
 test-os: images
 	$(Q)$(PYTEST) tests/test_os.py
 
-test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm
+# test_js262.py runs a sample of test262 inside FTL: the suite must be fetched, and it
+# boots build/t262/kernel.bin.
+test-e2e: images $(BUILD)/wasm/wasi/bad_import.wasm $(T262_STAMP) $(BUILD)/t262/kernel.bin
 	$(Q)$(PYTEST) tests --ignore=tests/test_os.py --ignore=tests/slow
 
 # Slow suites, not part of `make test`: a million random kernel calls, then every
 # fuzzer for FUZZ_SLOW_SECONDS (5 min) each, two at a time.
-test-slow: images $(FUZZ_BINS)
+test-slow: images $(FUZZ_BINS) $(T262_STAMP) $(BUILD)/t262/kernel.bin
 	$(Q)$(PYTEST) -s tests/slow
 	$(Q)$(MAKE) --no-print-directory test262
 	$(Q)FUZZ_JOBS=2 tools/fuzz.sh run $(FUZZ_SLOW_SECONDS) $(call fuzz_args,$(FUZZERS))
+
+# The kernel with ftl.test262 (kernel/js/test262_host.c) for test262 inside FTL
+# (tests/test_js262.py); the default kernel leaves that test hook out.
+$(BUILD)/t262/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS) $(wildcard kernel/js/*.h)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/t262 \
+		KERNEL_VARIANT_CFLAGS=-DFTL_JS_TEST262 $(BUILD)/t262/kernel.bin
 
 # make bench measures what kernel-memory accounting costs a message against this
 # variant, with the accounting compiled out (kernel/kmem.h); nothing else boots it.
@@ -409,6 +417,7 @@ $(BUILD)/noacct/kernel.bin: $(KERNEL_SRCS) $(KERNEL_ASM) $(KERNEL_HDRS)
 bench: images $(BUILD)/noacct/kernel.bin $(JS_RUN_BIN)
 	$(Q)/usr/bin/python3 tools/bench.py
 	$(Q)/usr/bin/python3 tools/bench_js.py
+	$(Q)/usr/bin/python3 tools/bench_octane.py
 	$(Q)/usr/bin/python3 tools/bench_net.py
 	$(Q)/usr/bin/python3 tools/bench_vmm.py
 	$(Q)/usr/bin/python3 tools/bench_linux.py

@@ -64,7 +64,7 @@ $(JS_KLIBM): $(PICOLIBC)/lib/libc.a
 		rm -f $$(ls | grep -v '^libm_') && rm -f ../$(notdir $@) && llvm-ar rcs ../$(notdir $@) *.o
 
 # The glue in kernel/js/*.c: kernel flags with floating point, and the engine's headers.
-KERNEL_JS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c $(JS_DIR)/port.c
+KERNEL_JS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c $(JS_DIR)/port.c $(JS_DIR)/test262_host.c
 KERNEL_JS_CFLAGS := $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -fno-math-errno \
 	-isystem $(PICOLIBC)/include -isystem $(JS_SRC) -I$(JS_BUILD)/gen -I$(JS_DIR)/port
 
@@ -73,10 +73,12 @@ JS_HOST_CC := clang
 JS_HOST_ENGINE_FLAGS := -O1 -g -std=gnu11 -w $(JS_DEFS) -fsanitize=address,fuzzer-no-link \
 	-fno-omit-frame-pointer
 JS_HOST_FLAGS := $(WARN) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Ilibs/c/ftl/include -isystem $(JS_SRC) -I$(JS_BUILD)/gen
+	-fno-omit-frame-pointer -Ilibs/c/ftl/include -isystem $(JS_SRC) -I$(JS_BUILD)/gen \
+	-DFTL_JS_TEST262
 JS_ENGINE_HOBJS := $(patsubst %,$(JS_BUILD)/host/%.o,$(JS_ENGINE))
-JS_GLUE_SRCS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c
-JS_GLUE_HDRS := $(JS_DIR)/arena.h $(JS_DIR)/js_app.h $(JS_DIR)/quickjs_lazy.h $(JS_PRELUDE_H) \
+JS_GLUE_SRCS := $(JS_DIR)/arena.c $(JS_DIR)/js_app.c $(JS_DIR)/test262_host.c
+JS_GLUE_HDRS := $(JS_DIR)/arena.h $(JS_DIR)/js_app.h $(JS_DIR)/quickjs_lazy.h \
+	$(JS_DIR)/test262_host.h $(JS_PRELUDE_H) \
 	kernel/wasm/wasm_app.h
 JS_RUN_BIN := $(JS_BUILD)/js-run
 JS_FUZZ_BIN := $(JS_BUILD)/js_fuzz

@@ -4,6 +4,7 @@
 #include "quickjs.h"
 #include "quickjs_lazy.h"
 #include "js_prelude_bc.h" // prelude.js as bytecode (made at build time, kernel/js/js.mk)
+#include "test262_host.h"
 
 #include <string.h>
 
@@ -513,6 +514,21 @@ static JSValue n_env(JSContext *ctx, JSValueConst this_val, int argc, JSValueCon
     return r;
 }
 
+#ifdef FTL_JS_TEST262
+static int interrupt_hook(JSRuntime *rt, void *opaque);
+
+// ftl.test262: one test262 test in a runtime of its own, within this app's arena, stack
+// and CPU budget (kernel/js/test262_host.c; tests/test_js262.py). Only in the test
+// kernel build/t262/kernel.bin and the host builds.
+static JSValue n_test262(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    struct js_app *app = app_of(ctx);
+    struct js_t262_limits lim = {app->cfg.stack_size, interrupt_hook, app};
+    return js_test262_run(ctx, argc, argv, &lim);
+}
+#endif
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("send", 5, n_send),
     JS_CFUNC_DEF("recv", 1, n_recv),
@@ -532,6 +548,9 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("decode", 1, n_decode),
     JS_CFUNC_DEF("bytes", 1, n_bytes),
     JS_CFUNC_DEF("env", 0, n_env),
+#ifdef FTL_JS_TEST262
+    JS_CFUNC_DEF("test262", 6, n_test262),
+#endif
 };
 
 // ---- errors ------------------------------------------------------------------------------

@@ -312,6 +312,7 @@
         exit(code) { N.exit(code | 0); },
         encode(s) { return N.encode(String(s)); },
         decode(b) { return N.decode(bytes(b)); },
+        test262: N.test262, // the conformance runner's host (tests/test262/runner.js)
     };
     const envItems = Object.create(null), envOrder = [];
     for (const [name, kind, value] of N.env()) {

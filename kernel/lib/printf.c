@@ -1,5 +1,6 @@
 // vsnprintf for the kernel: %d %i %u %x %X %p %s %c %%, with l/ll/z/j sizes,
-// width, '-' and '0' flags and precision for strings (also "%.*s"). No floating point.
+// width (also "%*d"), '-', '0' and '+' flags and precision for strings (also "%.*s").
+// No floating point. (QuickJS formats dates with "%0*d" and "%+07d".)
 #include "../klib.h"
 
 struct out {
@@ -34,7 +35,8 @@ static void put_padded(struct out *o, const char *s, size_t len, int width, bool
     }
 }
 
-static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper, int width,
+// `sign`: '-', '+' or 0 (none).
+static void put_number(struct out *o, uint64_t v, char sign, unsigned base, bool upper, int width,
                        bool left, char pad)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -44,12 +46,12 @@ static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool 
         tmp[n++] = digits[v % base];
         v /= base;
     } while (v);
-    if (neg) {
+    if (sign) {
         if (pad == '0') {
-            put(o, '-');
+            put(o, sign);
             width--;
         } else {
-            tmp[n++] = '-';
+            tmp[n++] = sign;
         }
     }
     char rev[24];
@@ -68,18 +70,31 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         p++;
-        bool left = false;
+        bool left = false, plus = false;
         char pad = ' ';
-        for (; *p == '-' || *p == '0'; p++) {
+        for (; *p == '-' || *p == '0' || *p == '+'; p++) {
             if (*p == '-') {
                 left = true;
+            } else if (*p == '+') {
+                plus = true;
             } else {
                 pad = '0';
             }
         }
         int width = 0;
+        if (*p == '*') { // "%*d": the width is an argument (negative: left-justified)
+            width = va_arg(ap, int);
+            if (width < 0) {
+                left = true;
+                width = width < -65536 ? 0 : -width;
+            }
+            p++;
+        }
         for (; *p >= '0' && *p <= '9'; p++) {
             width = width * 10 + (*p - '0');
+        }
+        if (left) {
+            pad = ' '; // '-' overrides '0'
         }
         int prec = -1;
         if (*p == '.') {
@@ -103,20 +118,20 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'i': {
             int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
             uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-            put_number(&o, mag, v < 0, 10, false, width, left, pad);
+            put_number(&o, mag, v < 0 ? '-' : plus ? '+' : 0, 10, false, width, left, pad);
             break;
         }
         case 'u':
         case 'x':
         case 'X': {
             uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            put_number(&o, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, pad);
+            put_number(&o, v, 0, *p == 'u' ? 10 : 16, *p == 'X', width, left, pad);
             break;
         }
         case 'p':
             put(&o, '0');
             put(&o, 'x');
-            put_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left, pad);
+            put_number(&o, (uintptr_t)va_arg(ap, void *), 0, 16, false, width, left, pad);
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);

@@ -34,3 +34,8 @@ const d = new Date(Date.UTC(2024, 1, 29, 13, 45, 30, 123));
 console.log('date', d.toISOString(), d.getUTCDay(), d.getTime(), new Date('2000-01-01T00:00:00Z').valueOf());
 console.log('sort stable', [{k: 1, v: 'a'}, {k: 0, v: 'b'}, {k: 1, v: 'c'}, {k: 0, v: 'd'}]
     .sort((x, y) => x.k - y.k).map((x) => x.v).join(''));
+// Dates formatted by the engine (the kernel's snprintf: "%0*d", "%+07d"), in the forms
+// that do not depend on the time zone.
+for (const t of [0, 1e12, Date.UTC(-1, 0, 1), Date.UTC(12345, 5, 6, 7, 8, 9), -8.64e15, 8.64e15]) {
+    console.log(new Date(t).toUTCString(), new Date(t).toISOString());
+}
