@@ -54,7 +54,7 @@ def test_unknown_import_is_rejected_by_name(boot):
     bad = "name: bad_import\nisolation: wasm\n"
     os = boot(apps=["hello"], specs={"bad_import": bad}, binaries={"bad_import": module})
     os.wait_for(r"^\[bad_import  \] ERROR  cannot load module: .*unknown import "
-                r"wasi_snapshot_preview1\.sock_accept")
+                r"wasi_snapshot_preview1\.sock_open")
     os.wait_for(r"Hello from FTL!")
 
 

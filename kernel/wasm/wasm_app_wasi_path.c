@@ -395,6 +395,16 @@ static enum wasm_status not_supported(struct wasm_exec *ex, void *ctx, union was
     return wasm_app_ret(wasm_app_of(ctx), ex, args, E_NOTSUP);
 }
 
+// sock_*: no fd is a socket (preview1 cannot open one), so no fd has the socket
+// rights: ENOTCAPABLE for stdio and open fds, EBADF for the rest, as node:wasi answers.
+static enum wasm_status sock_call(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    struct wasm_app_file *f;
+    int e = A(0) <= 2 || wasi_fs_fd(app, A(0), 0, &f) == E_SUCCESS ? E_NOTCAPABLE : E_BADF;
+    return wasm_app_ret(app, ex, args, e);
+}
+
 static enum wasm_status sched_yield(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     return wasm_app_ret(wasm_app_of(ctx), ex, args, E_SUCCESS);
@@ -432,7 +442,11 @@ const struct wasm_app_import wasm_app_wasi_fs_imports[] = {
     {W, "poll_oneoff", "iiii:i", poll_oneoff},
     // Not supported (ENOTSUP, as runtimes without it answer): see docs/wasm.md.
     {W, "proc_raise", "i:i", not_supported},
-    // sock_*: not offered, so a module that needs sockets is refused at load.
+    // Sockets are the tcpip service's (through the `ftl` module).
+    {W, "sock_accept", "iii:i", sock_call},
+    {W, "sock_recv", "iiiiii:i", sock_call},
+    {W, "sock_send", "iiiii:i", sock_call},
+    {W, "sock_shutdown", "ii:i", sock_call},
 };
 const size_t wasm_app_wasi_fs_nimports =
     sizeof(wasm_app_wasi_fs_imports) / sizeof(wasm_app_wasi_fs_imports[0]);

@@ -145,6 +145,18 @@ int main(void)
     distinct("random 100000", 100000);
     R("sched_yield", __wasi_sched_yield());
 
+    // Sockets: preview1 cannot open one, so no fd has the socket rights.
+    __wasi_fd_t sfd = 0;
+    __wasi_size_t slen = 0;
+    __wasi_roflags_t rof = 0;
+    __wasi_iovec_t riov = {.buf = (uint8_t *)&n, .buf_len = sizeof(n)};
+    __wasi_ciovec_t siov = {.buf = (const uint8_t *)&n, .buf_len = sizeof(n)};
+    R("sock_accept", __wasi_sock_accept(PREOPEN, 0, &sfd));
+    R("sock_recv", __wasi_sock_recv(1, &riov, 1, 0, &slen, &rof));
+    R("sock_send", __wasi_sock_send(1, &siov, 1, 0, &slen));
+    R("sock_shutdown", __wasi_sock_shutdown(1, __WASI_SDFLAGS_WR));
+    R("sock_shutdown bad fd", __wasi_sock_shutdown(99, __WASI_SDFLAGS_WR));
+
     fflush(stdout);
     __wasi_proc_exit(42);
 }
