@@ -122,7 +122,11 @@ static void schedule(void)
     current = next;
     sched_switches++;
     slice_end_ns = next == &idle_thread ? INT64_MAX : arch_time_ns() + SCHED_SLICE_NS;
-    program_timer(false);
+    // The armed deadline is never later than the first timeout (timeout_arm and
+    // timeout_tick keep it so): only a slice ending sooner moves it.
+    if (slice_end_ns < timer_deadline_ns) {
+        program_timer(false);
+    }
     if (next->aspace != prev->aspace) {
         arch_aspace_activate(next->aspace);
     }
