@@ -48,13 +48,13 @@ static ftl_err_t k_channel_create(ftl_handle_t *a, ftl_handle_t *b)
 static ftl_err_t k_channel_send(ftl_handle_t h, const struct ftl_msg_out *m)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_channel_send(k.p, h, ua(m)));
+    return kleave(k, sys_channel_send_inline(k.p, h, ua(m)));
 }
 
 static ftl_err_t k_channel_recv(ftl_handle_t h, struct ftl_msg *m)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_channel_recv(k.p, h, ua(m)));
+    return kleave(k, sys_channel_recv_inline(k.p, h, ua(m)));
 }
 
 static ftl_err_t k_poll_create(ftl_handle_t *out)
