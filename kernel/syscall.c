@@ -319,7 +319,10 @@ ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t ph, ftl_handle_t h)
     return poll_remove(poll, p, h);
 }
 
-ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, uaddr_t out)
+// The body, inlined into inkernel apps' calls (across files, by LTO), as for send.
+__attribute__((always_inline)) inline ftl_err_t sys_poll_wait_inline(struct process *p,
+                                                               ftl_handle_t ph, int64_t timeout_ns,
+                                                               uaddr_t out)
 {
     // `out` is checked when the event is written: polls are level-triggered, so an
     // event that cannot be delivered is reported again on the next wait.
@@ -342,6 +345,12 @@ ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, 
         return err;
     }
     return app_copy_out(p, out, &ev, sizeof(ev));
+}
+
+__attribute__((noinline)) ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph,
+                                              int64_t timeout_ns, uaddr_t out)
+{
+    return sys_poll_wait_inline(p, ph, timeout_ns, out);
 }
 
 ftl_err_t sys_timer_create(struct process *p, uaddr_t out)

@@ -84,7 +84,7 @@ static ftl_err_t k_poll_remove(ftl_handle_t poll, ftl_handle_t h)
 static ftl_err_t k_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *ev)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_poll_wait(k.p, poll, timeout_ns, ua(ev)));
+    return kleave(k, sys_poll_wait_inline(k.p, poll, timeout_ns, ua(ev)));
 }
 
 static ftl_err_t k_timer_create(ftl_handle_t *out)
