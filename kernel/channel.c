@@ -164,7 +164,9 @@ ftl_err_t channel_send(struct channel *ch, struct msg *m)
     peer->queue[(peer->head + peer->count) % FTL_CHANNEL_QUEUE_MAX] = m;
     peer->count++;
     peer->received++;
-    object_notify(&peer->obj);
+    if (!list_is_empty(&peer->obj.watchers)) {
+        object_notify_watchers_inline(&peer->obj);
+    }
     return FTL_OK;
 }
 

@@ -25,7 +25,9 @@ static void reg_mark_ready(struct poll_reg *r)
     }
 }
 
-void object_notify_watchers(struct object *obj)
+// The body, inlined into channel_send (across files, by LTO): a call and a frame less
+// per message.
+__attribute__((always_inline)) inline void object_notify_watchers_inline(struct object *obj)
 {
     struct list *pos, *tmp;
     list_for_each_safe(pos, tmp, &obj->watchers) {
@@ -34,6 +36,11 @@ void object_notify_watchers(struct object *obj)
             reg_mark_ready(r);
         }
     }
+}
+
+void object_notify_watchers(struct object *obj)
+{
+    object_notify_watchers_inline(obj);
 }
 
 static void reg_free(struct poll_reg *r)
