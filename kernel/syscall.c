@@ -178,7 +178,7 @@ __attribute__((always_inline)) inline ftl_err_t sys_channel_send_inline(struct p
         }
         m->nhandles++;
     }
-    err = channel_send(ch, m);
+    err = channel_send_inline(ch, m);
     if (err != FTL_OK) {
         panic("channel_send failed (%d) after its checks", err);
     }
