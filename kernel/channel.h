@@ -52,6 +52,8 @@ FTL_MUST_CHECK ftl_err_t channel_create_pair(struct kmem *k, struct channel **ou
 /// caller still does. FTL_ERR_PEER_CLOSED if the peer is gone, FTL_ERR_FULL if its
 /// queue holds FTL_CHANNEL_QUEUE_MAX messages.
 FTL_MUST_CHECK ftl_err_t channel_send(struct channel *ch, struct msg *m);
+/// The same, inlined into the caller (sys_channel_send).
+FTL_MUST_CHECK ftl_err_t channel_send_inline(struct channel *ch, struct msg *m);
 
 /// Takes the oldest message queued on `ch`; the caller owns it. FTL_ERR_EMPTY if
 /// none is queued, FTL_ERR_PEER_CLOSED if none is queued and the peer is gone.

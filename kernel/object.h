@@ -50,6 +50,7 @@ static inline void object_ref(struct object *obj)
 // The slow paths of the inline functions below (kernel/poll.c).
 void object_unref_last(struct object *obj);
 void object_notify_watchers(struct object *obj);
+void object_notify_watchers_inline(struct object *obj); // the same, inlined (channel_send)
 
 /// Drops a reference; destroys the object when it was the last.
 static inline void object_unref(struct object *obj)

@@ -25,7 +25,9 @@ static void reg_mark_ready(struct poll_reg *r)
     }
 }
 
-void object_notify_watchers(struct object *obj)
+// The body, inlined into channel_send (across files, by LTO): a call and a frame less
+// per message.
+__attribute__((always_inline)) inline void object_notify_watchers_inline(struct object *obj)
 {
     struct list *pos, *tmp;
     list_for_each_safe(pos, tmp, &obj->watchers) {
@@ -34,6 +36,11 @@ void object_notify_watchers(struct object *obj)
             reg_mark_ready(r);
         }
     }
+}
+
+void object_notify_watchers(struct object *obj)
+{
+    object_notify_watchers_inline(obj);
 }
 
 static void reg_free(struct poll_reg *r)
@@ -182,8 +189,9 @@ void poll_forget_handle(struct object *obj, const void *owner, ftl_handle_t h)
 
 // Takes the first ready registration that still has an event; registrations whose
 // condition went away leave the ready list. Reported ones move to the back (fairness).
-static bool take_event(struct poll *p, ftl_handle_t *out_h, uint32_t *out_events,
-                       uint64_t *out_ctx)
+__attribute__((always_inline)) static inline bool take_event(struct poll *p, ftl_handle_t *out_h,
+                                                             uint32_t *out_events,
+                                                             uint64_t *out_ctx)
 {
     while (!list_is_empty(&p->ready)) {
         struct poll_reg *r = container_of(p->ready.next, struct poll_reg, ready_link);
@@ -231,8 +239,10 @@ bool poll_block(struct poll *p, int64_t deadline_ns)
     return woken;
 }
 
-ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
-                    uint32_t *out_events, uint64_t *out_ctx)
+// Inlined into its callers (across files, by LTO): one call less per wait.
+__attribute__((always_inline)) inline ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns,
+                                                          ftl_handle_t *out_h,
+                                                          uint32_t *out_events, uint64_t *out_ctx)
 {
     if (p->waiter) {
         return FTL_ERR_BUSY;

@@ -119,7 +119,10 @@ static ftl_err_t check_transfer(struct process *p, const struct channel *ch,
     return FTL_OK;
 }
 
-ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
+// The body, inlined into inkernel apps' calls (across files, by LTO): it saves a call
+// and a frame per call there.
+__attribute__((always_inline)) inline ftl_err_t sys_channel_send_inline(struct process *p,
+                                                                  ftl_handle_t h, uaddr_t umsg)
 {
     struct ftl_msg_out mo;
     ftl_err_t err = app_copy_in(p, &mo, umsg, sizeof(mo));
@@ -175,11 +178,19 @@ ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg)
         }
         m->nhandles++;
     }
-    err = channel_send(ch, m);
+    err = channel_send_inline(ch, m);
     if (err != FTL_OK) {
         panic("channel_send failed (%d) after its checks", err);
     }
     return FTL_OK;
+}
+
+// Out of line for the svc, wasm and vmm paths (inlined there, it costs user apps more
+// in spills than the call saves).
+__attribute__((noinline)) ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h,
+                                                 uaddr_t umsg)
+{
+    return sys_channel_send_inline(p, h, umsg);
 }
 
 // struct ftl_msg without its data: what recv writes before the bytes.
@@ -195,7 +206,10 @@ _Static_assert(sizeof(struct msg_header) == offsetof(struct ftl_msg, data), "ftl
 _Static_assert(offsetof(struct msg_header, handles) == offsetof(struct ftl_msg, handles),
                "ftl_msg layout");
 
-ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
+// The body, inlined into inkernel apps' calls (across files, by LTO): it saves a call
+// and a frame per call there.
+__attribute__((always_inline)) inline ftl_err_t sys_channel_recv_inline(struct process *p,
+                                                                  ftl_handle_t h, uaddr_t umsg)
 {
     struct handle_entry *che;
     ftl_err_t err = handle_table_get(&p->handles, h, OBJ_CHANNEL, FTL_RIGHT_READ, &che);
@@ -235,6 +249,14 @@ ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg)
     memcpy(to + data_off, m->data, m->len);
     msg_free(m);
     return FTL_OK;
+}
+
+// Out of line for the svc, wasm and vmm paths (inlined there, it costs user apps more
+// in spills than the call saves).
+__attribute__((noinline)) ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h,
+                                                 uaddr_t umsg)
+{
+    return sys_channel_recv_inline(p, h, umsg);
 }
 
 ftl_err_t sys_poll_create(struct process *p, uaddr_t out)
@@ -297,7 +319,10 @@ ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t ph, ftl_handle_t h)
     return poll_remove(poll, p, h);
 }
 
-ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, uaddr_t out)
+// The body, inlined into inkernel apps' calls (across files, by LTO), as for send.
+__attribute__((always_inline)) inline ftl_err_t sys_poll_wait_inline(struct process *p,
+                                                               ftl_handle_t ph, int64_t timeout_ns,
+                                                               uaddr_t out)
 {
     // `out` is checked when the event is written: polls are level-triggered, so an
     // event that cannot be delivered is reported again on the next wait.
@@ -320,6 +345,12 @@ ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph, int64_t timeout_ns, 
         return err;
     }
     return app_copy_out(p, out, &ev, sizeof(ev));
+}
+
+__attribute__((noinline)) ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t ph,
+                                              int64_t timeout_ns, uaddr_t out)
+{
+    return sys_poll_wait_inline(p, ph, timeout_ns, out);
 }
 
 ftl_err_t sys_timer_create(struct process *p, uaddr_t out)

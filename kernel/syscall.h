@@ -17,6 +17,11 @@ ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h);
 ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b);
 ftl_err_t sys_channel_send(struct process *p, ftl_handle_t h, uaddr_t umsg);
 ftl_err_t sys_channel_recv(struct process *p, ftl_handle_t h, uaddr_t umsg);
+// The same, always inlined into the caller (inkernel apps' calls).
+ftl_err_t sys_channel_send_inline(struct process *p, ftl_handle_t h, uaddr_t umsg);
+ftl_err_t sys_channel_recv_inline(struct process *p, ftl_handle_t h, uaddr_t umsg);
+ftl_err_t sys_poll_wait_inline(struct process *p, ftl_handle_t ph, int64_t timeout_ns,
+                               uaddr_t out);
 ftl_err_t sys_poll_create(struct process *p, uaddr_t out);
 ftl_err_t sys_poll_add(struct process *p, ftl_handle_t poll, ftl_handle_t h, uint32_t events,
                        uint64_t ctx);

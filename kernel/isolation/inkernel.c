@@ -48,13 +48,13 @@ static ftl_err_t k_channel_create(ftl_handle_t *a, ftl_handle_t *b)
 static ftl_err_t k_channel_send(ftl_handle_t h, const struct ftl_msg_out *m)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_channel_send(k.p, h, ua(m)));
+    return kleave(k, sys_channel_send_inline(k.p, h, ua(m)));
 }
 
 static ftl_err_t k_channel_recv(ftl_handle_t h, struct ftl_msg *m)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_channel_recv(k.p, h, ua(m)));
+    return kleave(k, sys_channel_recv_inline(k.p, h, ua(m)));
 }
 
 static ftl_err_t k_poll_create(ftl_handle_t *out)
@@ -84,7 +84,7 @@ static ftl_err_t k_poll_remove(ftl_handle_t poll, ftl_handle_t h)
 static ftl_err_t k_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *ev)
 {
     struct kcall k = kenter();
-    return kleave(k, sys_poll_wait(k.p, poll, timeout_ns, ua(ev)));
+    return kleave(k, sys_poll_wait_inline(k.p, poll, timeout_ns, ua(ev)));
 }
 
 static ftl_err_t k_timer_create(ftl_handle_t *out)
