@@ -31,8 +31,8 @@ static struct {
     struct ftl_vm_stats boot; // at the last boot (the counters run since ftl_vm_create)
     int stall_ticks;
     int console_broken_ticks; // ticks the virtio console has been stopped on a bad queue
-    uint64_t console_resets;  // con.driver_resets at boot
-    uint64_t console_closes;  // con.port_closes at boot
+    uint64_t console_resets;  // con.counts.driver_resets at boot
+    uint64_t console_closes;  // con.counts.port_closes at boot
     int64_t console_lost_ns;  // when the guest reset its console under the agent (0: no)
     uint64_t unknown_mmio;
     const char *bootargs;
@@ -56,8 +56,8 @@ static void vm_start(void)
     vcon_reset(&con, &vm.g, on_tx_bytes, &link, &link.out);
     vm.stall_ticks = 0;
     vm.console_broken_ticks = 0;
-    vm.console_resets = con.driver_resets;
-    vm.console_closes = con.port_closes;
+    vm.console_resets = con.counts.driver_resets;
+    vm.console_closes = con.counts.port_closes;
     vm.console_lost_ns = 0;
     vm.ready_ns = 0;
     vm.boot_ns = ftl_time_now();
@@ -291,7 +291,7 @@ static void run_once(void)
         vm_stopped(e.kind == FTL_VM_EXIT_FAULT ? e.detail : "an unknown exit");
         return;
     }
-    if ((con.driver_resets != vm.console_resets || con.port_closes != vm.console_closes) &&
+    if ((con.counts.driver_resets != vm.console_resets || con.counts.port_closes != vm.console_closes) &&
         mux.agent_ready && !vm.console_lost_ns) {
         // The guest's driver let go of the console (unbound, reset on a bad queue, or a
         // shutdown on its way) or the agent's port was closed: bytes in flight are lost,

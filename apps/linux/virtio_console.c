@@ -65,19 +65,13 @@ enum {
 void vcon_reset(struct vcon *v, struct guest_ram *g, vcon_sink_fn sink, void *sink_ctx,
                 struct byte_ring *out)
 {
-    // Counters survive resets.
-    uint64_t bad = v->bad_queues, ignored = v->ignored_writes, resets = v->driver_resets;
-    uint64_t closes = v->port_closes, bad_control = v->bad_control;
+    struct vcon_counts counts = v->counts; // they survive resets
     memset(v, 0, sizeof(*v));
-    v->driver_resets = resets;
-    v->port_closes = closes;
-    v->bad_control = bad_control;
+    v->counts = counts;
     v->g = g;
     v->sink = sink;
     v->sink_ctx = sink_ctx;
     v->out = out;
-    v->bad_queues = bad;
-    v->ignored_writes = ignored;
 }
 
 // Used buffers or a config change: InterruptStatus, then an edge on the SPI.
@@ -98,7 +92,7 @@ static void fail(struct vcon *v, unsigned queue, const char *why)
         return;
     }
     v->broken = true;
-    v->bad_queues++;
+    v->counts.bad_queues++;
     v->status |= STATUS_NEEDS_RESET;
     FTL_WARN("linux: virtio console: bad %s (queue %u): device stopped until the guest "
              "resets it",
@@ -127,7 +121,7 @@ static unsigned data_txq(const struct vcon *v)
 static void ctrl_send(struct vcon *v, uint16_t event, uint16_t value, const char *name)
 {
     if (v->nctrl == VCON_CTRL_MAX) {
-        v->bad_control++;
+        v->counts.bad_control++;
         return;
     }
     struct vcon_ctrl *c = &v->ctrl[v->nctrl++];
@@ -158,10 +152,10 @@ static void on_control(struct vcon *v, const uint8_t *m)
         ctrl_send(v, CTRL_PORT_NAME, 0, VCON_PORT_NAME);
         ctrl_send(v, CTRL_PORT_OPEN, 1, NULL); // the host end is connected
     } else if (event == CTRL_PORT_OPEN && id == VCON_AGENT_PORT) {
-        v->port_closes += v->port_open && !value;
+        v->counts.port_closes += v->port_open && !value;
         v->port_open = value != 0;
     } else {
-        v->bad_control++;
+        v->counts.bad_control++;
     }
 }
 
@@ -192,7 +186,7 @@ static void drain_tx(struct vcon *v, unsigned qi)
             if (got == sizeof(m)) {
                 on_control(v, m);
             } else {
-                v->bad_control++;
+                v->counts.bad_control++;
             }
             continue;
         }
@@ -273,7 +267,7 @@ void vcon_fill_rx(struct vcon *v)
 static void set_status(struct vcon *v, uint32_t s)
 {
     if (s == 0) {
-        v->driver_resets += (v->status & STATUS_DRIVER_OK) != 0;
+        v->counts.driver_resets += (v->status & STATUS_DRIVER_OK) != 0;
         vcon_reset(v, v->g, v->sink, v->sink_ctx, v->out);
         return;
     }
@@ -312,7 +306,7 @@ static void set_queue_ready(struct vcon *v, struct virtq *q, uint32_t ready)
 static void set_queue_reg(struct vcon *v, struct virtq *q, uint64_t off, uint32_t val)
 {
     if (q->ready) {
-        v->ignored_writes++;
+        v->counts.ignored_writes++;
         return;
     }
     uint64_t *addr = NULL;

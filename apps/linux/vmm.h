@@ -150,6 +150,15 @@ typedef void (*vcon_sink_fn)(void *ctx, const uint8_t *data, size_t len);
 
 struct byte_ring;
 
+// What the device counts across resets.
+struct vcon_counts {
+    uint64_t bad_queues;     // times the device stopped on a bad queue
+    uint64_t ignored_writes; // queue registers written while the queue was ready
+    uint64_t driver_resets;  // Status = 0 written by a driver that had set DRIVER_OK
+    uint64_t port_closes;    // the guest closed the agent's port after opening it
+    uint64_t bad_control;    // control messages ignored (unknown event or port, short)
+};
+
 struct vcon {
     struct guest_ram *g;
     uint32_t status;
@@ -157,16 +166,12 @@ struct vcon {
     uint64_t driver_features;
     uint32_t isr; // InterruptStatus: bit 0 used buffer, bit 1 config change
     struct virtq q[VCON_QUEUES];
-    bool broken;             // DEVICE_NEEDS_RESET set: no queue is touched until reset
-    uint64_t bad_queues;     // times the device stopped on a bad queue
-    uint64_t ignored_writes; // queue registers written while the queue was ready
+    bool broken; // DEVICE_NEEDS_RESET set: no queue is touched until reset
     uint64_t tx_bytes, rx_bytes, notifies, interrupts;
-    uint64_t driver_resets;               // Status = 0 written by a driver that had set DRIVER_OK
-    bool multiport;                       // VIRTIO_CONSOLE_F_MULTIPORT negotiated
-    bool port_added;                      // PORT_ADD of the agent's port sent
-    bool port_open;                       // the guest opened the agent's port (PORT_OPEN 1)
-    uint64_t port_closes;                 // the guest closed the agent's port after opening it
-    uint64_t bad_control;                 // control messages ignored (unknown event or port, short)
+    bool multiport;  // VIRTIO_CONSOLE_F_MULTIPORT negotiated
+    bool port_added; // PORT_ADD of the agent's port sent
+    bool port_open;  // the guest opened the agent's port (PORT_OPEN 1)
+    struct vcon_counts counts;
     struct vcon_ctrl ctrl[VCON_CTRL_MAX]; // host -> guest control messages, in order
     uint32_t nctrl;
     vcon_sink_fn sink;

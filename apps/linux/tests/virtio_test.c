@@ -264,10 +264,10 @@ static void multiport_carries_the_agent_on_port_1(void **state)
     mp_send(1, 0, "port0", 5); // port 0 was never added: its queue is not read
     assert_int_equal(got_len, 5);
     mp_control(3, 1, 6, 0); // the program closed the port
-    assert_int_equal(v.port_closes, 1);
+    assert_int_equal(v.counts.port_closes, 1);
     mp_control(4, 7, 42, 1); // an unknown event: ignored, counted
     mp_send(3, 5, "abc", 3); // a short control message
-    assert_int_equal(v.bad_control, 2);
+    assert_int_equal(v.counts.bad_control, 2);
     assert_int_equal(rd(0x70) & NEEDS_RESET, 0);
 }
 
@@ -463,7 +463,7 @@ static void queue_moved_while_running_is_ignored(void **state)
     offer(1, 0);
     assert_int_equal(got_len, 5);
     assert_int_equal(rd(0x70) & NEEDS_RESET, 0);
-    assert_int_equal(v.ignored_writes, 2);
+    assert_int_equal(v.counts.ignored_writes, 2);
 }
 
 int devices_virtio_tests(void);
