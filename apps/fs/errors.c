@@ -1,42 +1,9 @@
 // Error numbers of the fs server: a POSIX errno (what ops.c, names.c and links.c
-// return) as an ftl_err_t and as the protocol's (Linux) number in an ERROR_REPLY, and
-// the errno of a request the parser refused.
+// return) as the protocol's (Linux) number in an ERROR_REPLY (its ftl_err_t comes from
+// fsproto_err_of_errno), and the errno of a request the parser refused.
 #include <errno.h>
 
 #include "fs.h"
-
-ftl_err_t fs_ftl_code(int e)
-{
-    switch (e) {
-    case 0:
-        return FTL_OK;
-    case ENOENT:
-        return FTL_ERR_NOT_FOUND;
-    case EEXIST:
-        return FTL_ERR_ALREADY_EXISTS;
-    case EBADF:
-        return FTL_ERR_NO_RIGHTS;
-    case ENOSPC:
-    case ENOMEM:
-        return FTL_ERR_NO_MEMORY;
-    case EFBIG:
-    case ENAMETOOLONG:
-        return FTL_ERR_TOO_LARGE;
-    case EMFILE:
-        return FTL_ERR_TOO_MANY;
-    case EIO:
-        return FTL_ERR_BUSY;
-    case EROFS:
-    case EPERM:
-        return FTL_ERR_DENIED;
-    case EMLINK:
-        return FTL_ERR_TOO_MANY;
-    case EBADMSG:
-        return FTL_ERR_PARSE;
-    default: // ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBUSY
-        return FTL_ERR_INVALID_ARG;
-    }
-}
 
 int fs_wire_errno(int e)
 {

@@ -75,8 +75,6 @@ int fsops_touch_dir(ext2_ino_t dir);                                        // m
 int fsops_link(ext2_ino_t dir, const char *name, ext2_ino_t ino, int type); // grows dir
 
 // ---- errors.c ----
-/// A POSIX errno as the ftl_err_t of an ERROR_REPLY.
-ftl_err_t fs_ftl_code(int e);
 /// A POSIX errno of this C library as the protocol's (Linux) number.
 int fs_wire_errno(int e);
 /// The errno of a request the parser refused with `err`.

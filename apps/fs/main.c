@@ -114,7 +114,7 @@ static void send_error(struct ep *e, uint64_t cookie, ftl_err_t err, int posix)
 static void reply_errno(struct ep *e, uint64_t cookie, int posix, const void *data, size_t len)
 {
     if (posix) {
-        send_error(e, cookie, fs_ftl_code(posix), posix);
+        send_error(e, cookie, fsproto_err_of_errno(posix), posix);
     } else {
         send(e, FTL_MSG_DATA, cookie, data, len, 0);
     }
@@ -173,7 +173,7 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
         e = fsops_stat(ino, &st);
     }
     if (e) {
-        send_error(client, cookie, fs_ftl_code(e), e);
+        send_error(client, cookie, fsproto_err_of_errno(e), e);
         return;
     }
     ftl_handle_t mine, theirs;
@@ -290,7 +290,7 @@ static void file_request(struct ofile *f)
     if (f->sticky) {
         int e = f->sticky;
         f->sticky = 0;
-        send_error(ep, msg.cookie, fs_ftl_code(e), e);
+        send_error(ep, msg.cookie, fsproto_err_of_errno(e), e);
         return;
     }
     ftl_err_t err = fsproto_file_req(msg.data, msg.len, &req);

@@ -34,38 +34,10 @@ static struct hfile files[FILES_MAX];
 static uint8_t in[FTL_MSG_DATA_MAX], out[FTL_MSG_DATA_MAX];
 static struct fsproto_req req;
 
-static ftl_err_t code_of(int e)
-{
-    switch (e) {
-    case ENOENT:
-        return FTL_ERR_NOT_FOUND;
-    case EEXIST:
-        return FTL_ERR_ALREADY_EXISTS;
-    case EBADF:
-        return FTL_ERR_NO_RIGHTS;
-    case ENOSPC:
-    case ENOMEM:
-        return FTL_ERR_NO_MEMORY;
-    case EFBIG:
-    case ENAMETOOLONG:
-        return FTL_ERR_TOO_LARGE;
-    case EMFILE:
-        return FTL_ERR_TOO_MANY;
-    case EIO:
-        return FTL_ERR_BUSY;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return FTL_ERR_DENIED;
-    default:
-        return FTL_ERR_INVALID_ARG;
-    }
-}
-
 static void reply(struct host_chan *ch, uint64_t cookie, int e, const void *data, size_t len)
 {
     if (e) {
-        int32_t body[2] = {code_of(e), e}; // Linux errnos: the protocol's numbers
+        int32_t body[2] = {fsproto_err_of_errno(e), e}; // Linux errnos: the protocol's numbers
         (void)host_chan_reply(ch, FTL_MSG_ERROR_REPLY, cookie, body, sizeof(body), NULL);
     } else {
         (void)host_chan_reply(ch, FTL_MSG_DATA, cookie, data, len, NULL);

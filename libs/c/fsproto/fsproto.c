@@ -1,6 +1,7 @@
 // The file protocol's request parser (see ftl/fsproto.h and docs/fs.md).
 #include "ftl/fsproto.h"
 
+#include <errno.h>
 #include <string.h>
 
 static uint32_t get32(const uint8_t *p)
@@ -262,5 +263,38 @@ ftl_err_t fsproto_path_req(const uint8_t *data, size_t len, struct fsproto_req *
         return err == FTL_OK ? fsproto_path(a + TIMES_LEN, alen - TIMES_LEN, out->path) : err;
     default:
         return FTL_ERR_PARSE;
+    }
+}
+
+ftl_err_t fsproto_err_of_errno(int e)
+{
+    switch (e) {
+    case 0:
+        return FTL_OK;
+    case ENOENT:
+        return FTL_ERR_NOT_FOUND;
+    case EEXIST:
+        return FTL_ERR_ALREADY_EXISTS;
+    case EBADF:
+        return FTL_ERR_NO_RIGHTS;
+    case ENOSPC:
+    case ENOMEM:
+        return FTL_ERR_NO_MEMORY;
+    case EFBIG:
+    case ENAMETOOLONG:
+        return FTL_ERR_TOO_LARGE;
+    case EMFILE:
+    case EMLINK:
+        return FTL_ERR_TOO_MANY;
+    case EIO:
+        return FTL_ERR_BUSY;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return FTL_ERR_DENIED;
+    case EBADMSG:
+        return FTL_ERR_PARSE;
+    default: // ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBUSY
+        return FTL_ERR_INVALID_ARG;
     }
 }

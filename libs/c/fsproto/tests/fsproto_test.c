@@ -1,5 +1,6 @@
 // Tests of the file protocol's parser: path normalisation (".", "..", "//", limits),
 // OPEN URIs and their flags, every file and path request, and malformed requests.
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +276,19 @@ static void bad_link_and_times_requests_are_refused(void **state)
     assert_int_equal(fsproto_file_req(b, put(b, FTL_FS_LINK, a, 20), &req), FTL_ERR_PARSE);
 }
 
+static void errnos_map_to_their_ftl_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(fsproto_err_of_errno(0), FTL_OK);
+    assert_int_equal(fsproto_err_of_errno(ENOENT), FTL_ERR_NOT_FOUND);
+    assert_int_equal(fsproto_err_of_errno(EEXIST), FTL_ERR_ALREADY_EXISTS);
+    assert_int_equal(fsproto_err_of_errno(ENOSPC), FTL_ERR_NO_MEMORY);
+    assert_int_equal(fsproto_err_of_errno(EMLINK), FTL_ERR_TOO_MANY);
+    assert_int_equal(fsproto_err_of_errno(EACCES), FTL_ERR_DENIED);
+    assert_int_equal(fsproto_err_of_errno(EBADMSG), FTL_ERR_PARSE);
+    assert_int_equal(fsproto_err_of_errno(ENOTEMPTY), FTL_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +298,7 @@ int main(void)
         cmocka_unit_test(bad_path_requests_are_refused),
         cmocka_unit_test(link_and_times_requests_parse),
         cmocka_unit_test(bad_link_and_times_requests_are_refused),
+        cmocka_unit_test(errnos_map_to_their_ftl_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

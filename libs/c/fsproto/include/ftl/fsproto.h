@@ -47,3 +47,7 @@ FTL_MUST_CHECK ftl_err_t fsproto_file_req(const uint8_t *data, size_t len, struc
 /// Parses a request on the service channel (FTL_FS_MKDIR .. FTL_FS_UTIMENSAT), errors as above
 /// and as for fsproto_path.
 FTL_MUST_CHECK ftl_err_t fsproto_path_req(const uint8_t *data, size_t len, struct fsproto_req *out);
+
+/// The ftl_err_t of an ERROR_REPLY for a failure with POSIX errno `e` (by name, so a
+/// server on any C library maps the same way); FTL_OK for 0.
+ftl_err_t fsproto_err_of_errno(int e);
