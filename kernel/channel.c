@@ -1,6 +1,7 @@
 // Channel ends and their message queues.
 #include "channel.h"
 #include "mm.h"
+#include "sched.h"
 
 // Payloads up to this size share the header's heap block; bigger ones take a page.
 #define MSG_INLINE_MAX (2048 - HEAP_HEADER_BYTES - sizeof(struct msg))
@@ -18,6 +19,9 @@ static void channel_destroy(struct object *obj)
     if (peer) {
         peer->peer = NULL;
         ch->peer = NULL;
+        if (peer->reader) {
+            sched_wake(peer->reader); // its ftl_channel_call sees PEER_CLOSED
+        }
         object_notify(&peer->obj);
     }
     // Free queued messages; handles inside them close, which may close other channels.
@@ -166,6 +170,9 @@ __attribute__((always_inline)) inline ftl_err_t channel_send_inline(struct chann
     peer->queue[(peer->head + peer->count) % FTL_CHANNEL_QUEUE_MAX] = m;
     peer->count++;
     peer->received++;
+    if (peer->reader) { // a thread in ftl_channel_call: woken directly, no poll
+        sched_wake(peer->reader);
+    }
     if (!list_is_empty(&peer->obj.watchers)) {
         object_notify_watchers_inline(&peer->obj);
     }
@@ -177,7 +184,36 @@ ftl_err_t channel_send(struct channel *ch, struct msg *m)
     return channel_send_inline(ch, m);
 }
 
-ftl_err_t channel_recv(struct channel *ch, struct msg **out)
+// Inlined into ftl_channel_call's body (across files, by LTO).
+__attribute__((always_inline)) inline ftl_err_t channel_wait_readable(struct channel *ch,
+                                                                      int64_t deadline_ns)
+{
+    struct thread *self = thread_current();
+    while (ch->count == 0) {
+        if (!ch->peer) {
+            return FTL_ERR_PEER_CLOSED;
+        }
+        if (ch->reader) {
+            return FTL_ERR_BUSY;
+        }
+        ch->reader = self;
+        object_ref(&ch->obj); // the handle may be closed by another thread meanwhile
+        bool woken = sched_block(deadline_ns);
+        ch->reader = NULL;
+        bool last = ch->obj.refs == 1;
+        object_unref(&ch->obj);
+        if (last || self->killed) {
+            return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
+        }
+        if (!woken && ch->count == 0) {
+            return ch->peer ? FTL_ERR_TIMED_OUT : FTL_ERR_PEER_CLOSED;
+        }
+    }
+    return FTL_OK;
+}
+
+// Inlined into every receive (across files, by LTO).
+__attribute__((always_inline)) inline ftl_err_t channel_recv(struct channel *ch, struct msg **out)
 {
     if (ch->count == 0) {
         return ch->peer ? FTL_ERR_EMPTY : FTL_ERR_PEER_CLOSED;

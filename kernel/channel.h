@@ -33,6 +33,8 @@ struct channel {
     uint32_t count;                             // messages queued
     uint64_t received;                          // messages queued on this end since it was
                                                 // made (ftl_channel_graph's rates)
+    struct thread *reader;                      // blocked in ftl_channel_call for a message
+                                                // on this end, or NULL
 };
 
 /// Allocates a message with room for `len` (<= FTL_MSG_DATA_MAX) data bytes and no
@@ -54,6 +56,13 @@ FTL_MUST_CHECK ftl_err_t channel_create_pair(struct kmem *k, struct channel **ou
 FTL_MUST_CHECK ftl_err_t channel_send(struct channel *ch, struct msg *m);
 /// The same, inlined into the caller (sys_channel_send).
 FTL_MUST_CHECK ftl_err_t channel_send_inline(struct channel *ch, struct msg *m);
+
+/// Blocks the calling thread until `ch` has a message, its peer is gone, the thread
+/// is killed, or `deadline_ns` (INT64_MAX: none). FTL_OK if a message is queued,
+/// FTL_ERR_PEER_CLOSED (nothing queued, peer gone), FTL_ERR_TIMED_OUT, FTL_ERR_BUSY
+/// (another thread waits on it), FTL_ERR_BAD_HANDLE (killed, or the channel went
+/// while waiting). Interrupts masked.
+FTL_MUST_CHECK ftl_err_t channel_wait_readable(struct channel *ch, int64_t deadline_ns);
 
 /// Takes the oldest message queued on `ch`; the caller owns it. FTL_ERR_EMPTY if
 /// none is queued, FTL_ERR_PEER_CLOSED if none is queued and the peer is gone.

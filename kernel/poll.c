@@ -118,7 +118,8 @@ static struct poll_reg *find_reg(struct poll *p, const void *owner, ftl_handle_t
 ftl_err_t poll_add(struct kmem *k, struct poll *p, struct object *obj, const void *owner,
                    ftl_handle_t h, uint32_t events, uint64_t ctx)
 {
-    if ((events & ~(FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED)) || obj == &p->obj) {
+    if ((events & ~POLL_EVENTS_ALL) || obj == &p->obj ||
+        ((events & FTL_RECEIVE) && obj->type != OBJ_CHANNEL)) {
         return FTL_ERR_INVALID_ARG;
     }
     if (find_reg(p, owner, h)) {
@@ -151,12 +152,15 @@ ftl_err_t poll_add(struct kmem *k, struct poll *p, struct object *obj, const voi
 ftl_err_t poll_modify(struct poll *p, const void *owner, ftl_handle_t h, uint32_t events,
                       uint64_t ctx)
 {
-    if (events & ~(FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED)) {
+    if (events & ~POLL_EVENTS_ALL) {
         return FTL_ERR_INVALID_ARG;
     }
     struct poll_reg *r = find_reg(p, owner, h);
     if (!r) {
         return FTL_ERR_NOT_FOUND;
+    }
+    if ((events & FTL_RECEIVE) && r->obj->type != OBJ_CHANNEL) {
+        return FTL_ERR_INVALID_ARG;
     }
     r->events = events;
     r->ctx = ctx;
@@ -189,9 +193,8 @@ void poll_forget_handle(struct object *obj, const void *owner, ftl_handle_t h)
 
 // Takes the first ready registration that still has an event; registrations whose
 // condition went away leave the ready list. Reported ones move to the back (fairness).
-__attribute__((always_inline)) static inline bool take_event(struct poll *p, ftl_handle_t *out_h,
-                                                             uint32_t *out_events,
-                                                             uint64_t *out_ctx)
+__attribute__((always_inline)) static inline struct poll_reg *take_event(struct poll *p,
+                                                                        uint32_t *out_events)
 {
     while (!list_is_empty(&p->ready)) {
         struct poll_reg *r = container_of(p->ready.next, struct poll_reg, ready_link);
@@ -205,12 +208,10 @@ __attribute__((always_inline)) static inline bool take_event(struct poll *p, ftl
             list_remove(&r->ready_link);
             list_push_back(&p->ready, &r->ready_link);
         }
-        *out_h = r->handle;
         *out_events = state;
-        *out_ctx = r->ctx;
-        return true;
+        return r;
     }
-    return false;
+    return NULL;
 }
 
 bool poll_ready(struct poll *p)
@@ -240,15 +241,15 @@ bool poll_block(struct poll *p, int64_t deadline_ns)
 }
 
 // Inlined into its callers (across files, by LTO): one call less per wait.
-__attribute__((always_inline)) inline ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns,
-                                                          ftl_handle_t *out_h,
-                                                          uint32_t *out_events, uint64_t *out_ctx)
+__attribute__((always_inline)) inline ftl_err_t poll_wait_reg(struct poll *p, int64_t deadline_ns,
+                                                              struct poll_reg **out_reg,
+                                                              uint32_t *out_events)
 {
     if (p->waiter) {
         return FTL_ERR_BUSY;
     }
     for (;;) {
-        if (take_event(p, out_h, out_events, out_ctx)) {
+        if ((*out_reg = take_event(p, out_events))) {
             return FTL_OK;
         }
         p->waiter = thread_current();
@@ -260,11 +261,24 @@ __attribute__((always_inline)) inline ftl_err_t poll_wait(struct poll *p, int64_
         if (last || thread_current()->killed) {
             return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
         }
-        if (!woken && !take_event(p, out_h, out_events, out_ctx)) {
+        if (!woken && !(*out_reg = take_event(p, out_events))) {
             return FTL_ERR_TIMED_OUT;
         }
         if (!woken) {
             return FTL_OK;
         }
     }
+}
+
+__attribute__((always_inline)) inline ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns,
+                                                          ftl_handle_t *out_h,
+                                                          uint32_t *out_events, uint64_t *out_ctx)
+{
+    struct poll_reg *r;
+    ftl_err_t err = poll_wait_reg(p, deadline_ns, &r, out_events);
+    if (err == FTL_OK) {
+        *out_h = r->handle;
+        *out_ctx = r->ctx;
+    }
+    return err;
 }

@@ -16,7 +16,8 @@ struct poll_reg {
     const void *owner;               // process that registered it (handles are per process)
     struct kmem *kmem;               // account charged for the registration
     ftl_handle_t handle;
-    uint32_t events;                 // interest: FTL_READABLE | FTL_WRITABLE (PEER_CLOSED always)
+    uint32_t events;                 // interest: FTL_READABLE | FTL_WRITABLE (PEER_CLOSED
+                                     // always); FTL_RECEIVE: sys_poll_wait_msg receives
     uint64_t ctx;                    // the app's value, returned with events
     bool ready;
 };
@@ -30,6 +31,7 @@ struct poll {
 };
 
 #define POLL_REGS_MAX 1024
+#define POLL_EVENTS_ALL (FTL_READABLE | FTL_WRITABLE | FTL_PEER_CLOSED | FTL_RECEIVE)
 
 /// Creates a poll object with one reference, charged to `k`. FTL_ERR_NO_MEMORY on
 /// failure or past k's limit.
@@ -38,12 +40,14 @@ FTL_MUST_CHECK ftl_err_t poll_create(struct kmem *k, struct poll **out);
 /// Watches `obj` (named `h` in process `owner`) for `events`, reporting `ctx`; the
 /// registration is charged to `k` (the owner's account) until it goes.
 /// FTL_ERR_ALREADY_EXISTS if `h` is already watched by this poll,
-/// FTL_ERR_INVALID_ARG for unknown event bits or watching the poll itself,
+/// FTL_ERR_INVALID_ARG for unknown event bits, watching the poll itself or
+/// FTL_RECEIVE on anything but a channel (the caller checks the READ right),
 /// FTL_ERR_TOO_MANY past POLL_REGS_MAX, FTL_ERR_NO_MEMORY.
 FTL_MUST_CHECK ftl_err_t poll_add(struct kmem *k, struct poll *p, struct object *obj,
                                   const void *owner, ftl_handle_t h, uint32_t events,
                                   uint64_t ctx);
-/// Changes the interest and context of a watch. FTL_ERR_NOT_FOUND if not watched.
+/// Changes the interest and context of a watch. FTL_ERR_NOT_FOUND if not watched,
+/// FTL_ERR_INVALID_ARG as for poll_add.
 FTL_MUST_CHECK ftl_err_t poll_modify(struct poll *p, const void *owner, ftl_handle_t h,
                                      uint32_t events, uint64_t ctx);
 /// Stops watching `h`. FTL_ERR_NOT_FOUND if not watched.
@@ -63,3 +67,7 @@ bool poll_block(struct poll *p, int64_t deadline_ns);
 /// is already waiting on this poll.
 FTL_MUST_CHECK ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
                                    uint32_t *out_events, uint64_t *out_ctx);
+/// The same, returning the registration that has the event (valid until the caller
+/// next blocks or changes the poll).
+FTL_MUST_CHECK ftl_err_t poll_wait_reg(struct poll *p, int64_t deadline_ns,
+                                       struct poll_reg **out_reg, uint32_t *out_events);

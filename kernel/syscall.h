@@ -22,6 +22,10 @@ ftl_err_t sys_channel_send_inline(struct process *p, ftl_handle_t h, uaddr_t ums
 ftl_err_t sys_channel_recv_inline(struct process *p, ftl_handle_t h, uaddr_t umsg);
 ftl_err_t sys_poll_wait_inline(struct process *p, ftl_handle_t ph, int64_t timeout_ns,
                                uaddr_t out);
+ftl_err_t sys_channel_call_inline(struct process *p, ftl_handle_t h, uaddr_t umsg,
+                                  int64_t timeout_ns, uaddr_t ureply);
+ftl_err_t sys_poll_wait_msg_inline(struct process *p, ftl_handle_t ph, int64_t timeout_ns,
+                                   uaddr_t out, uaddr_t umsg);
 ftl_err_t sys_poll_create(struct process *p, uaddr_t out);
 ftl_err_t sys_poll_add(struct process *p, ftl_handle_t poll, ftl_handle_t h, uint32_t events,
                        uint64_t ctx);
@@ -29,6 +33,12 @@ ftl_err_t sys_poll_modify(struct process *p, ftl_handle_t poll, ftl_handle_t h, 
                           uint64_t ctx);
 ftl_err_t sys_poll_remove(struct process *p, ftl_handle_t poll, ftl_handle_t h);
 ftl_err_t sys_poll_wait(struct process *p, ftl_handle_t poll, int64_t timeout_ns, uaddr_t out);
+/// Sends `umsg` on `h`, waits for a message on it and receives it into `ureply`.
+ftl_err_t sys_channel_call(struct process *p, ftl_handle_t h, uaddr_t umsg, int64_t timeout_ns,
+                           uaddr_t ureply);
+/// poll_wait that also receives the message of a channel watched with FTL_RECEIVE.
+ftl_err_t sys_poll_wait_msg(struct process *p, ftl_handle_t poll, int64_t timeout_ns,
+                            uaddr_t out, uaddr_t umsg);
 ftl_err_t sys_timer_create(struct process *p, uaddr_t out);
 ftl_err_t sys_timer_set(struct process *p, ftl_handle_t h, int64_t deadline_ns);
 ftl_err_t sys_log_write(struct process *p, int level, uaddr_t msg, size_t len);

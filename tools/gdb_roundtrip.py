@@ -5,7 +5,9 @@ writes the program counters to $FTL_PROFILE_OUT, one per line.
 The anchors are the entries of `k_channel_send` (an inkernel app's send) and
 `sys_channel_send` (the svc, wasm and vmm paths' send): every send reaches one of them,
 once, and nothing else does (`channel_send` is inlined into both; a breakpoint with a
-condition would stop at every call)."""
+condition would stop at every call). With FTL_PROFILE_MEASURE=call the client sends
+with `k_channel_call` / `sys_channel_call`, also anchors: a round trip is then from one
+call to the next, echo's send in between."""
 import os
 
 import gdb
@@ -14,7 +16,10 @@ SKIP = int(os.environ.get("FTL_PROFILE_SKIP", "300"))  # warm-up round trips
 out = os.environ["FTL_PROFILE_OUT"]
 
 # "*": the function's entry address; by name, gdb may pick a line inside it
-bps = [gdb.Breakpoint(f"*{name}", internal=True) for name in ("k_channel_send", "sys_channel_send")]
+names = ["k_channel_send", "sys_channel_send"]
+if os.environ.get("FTL_PROFILE_MEASURE") == "call":
+    names += ["k_channel_call", "sys_channel_call"]
+bps = [gdb.Breakpoint(f"*{name}", internal=True) for name in names]
 anchors = set()
 for bp in bps:
     bp.ignore_count = SKIP  # about SKIP round trips (two sends each) pass first

@@ -3,8 +3,11 @@
 `inkernel`, or in the modes given), lets them warm up, then single-steps one whole
 0-byte round trip under gdb and prints the instructions per function, kernel and apps.
 
-usage: roundtrip_profile.py [--lines] [CLIENT_MODE SERVER_MODE]   (default: inkernel inkernel)
+usage: roundtrip_profile.py [--lines] [--call] [CLIENT_MODE SERVER_MODE]
+                                               (default: inkernel inkernel)
 --lines also prints the kernel's instructions per source line (where to cut next).
+--call profiles a round trip made with ftl_channel_call (default: send, poll wait,
+receive).
 """
 import collections
 import os
@@ -19,24 +22,28 @@ sys.path.insert(0, str(ROOT / "tests"))
 from ftlboot import make_initfs  # noqa: E402
 
 
-def spec_in_mode(app, mode):
+def spec_in_mode(app, mode, measure):
     spec = (ROOT / "apps" / app / "spec.yaml").read_text()
     spec = re.sub(r"(?m)^isolation: \w+", f"isolation: {mode}", spec)
-    return spec.replace("number: 20000", "number: 100000000")
+    spec = spec.replace("number: 20000", "number: 100000000")
+    if app == "pingpong":
+        spec = spec.replace("env:\n", f"env:\n  measure: {{ string: {measure} }}\n")
+    return spec
 
 
 def main() -> int:
-    args = [a for a in sys.argv[1:] if a != "--lines"]
+    args = [a for a in sys.argv[1:] if a not in ("--lines", "--call")]
     lines = "--lines" in sys.argv[1:]
+    measure = "call" if "--call" in sys.argv[1:] else "pingpong"
     client, server = (args[0:2] if len(args) >= 2 else ("inkernel", "inkernel"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         initfs = make_initfs(tmp / "initfs.bin", ["pingpong", "echo"],
-                             {"pingpong": spec_in_mode("pingpong", client),
-                              "echo": spec_in_mode("echo", server)})
+                             {"pingpong": spec_in_mode("pingpong", client, measure),
+                              "echo": spec_in_mode("echo", server, measure)})
         out = tmp / "pcs.txt"
         names = tmp / "names.txt"
-        env = dict(os.environ, FTL_PROFILE_OUT=str(out))
+        env = dict(os.environ, FTL_PROFILE_OUT=str(out), FTL_PROFILE_MEASURE=measure)
         # One gdb session: trace, then name every program counter seen.
         sym = tmp / "sym.py"
         sym.write_text(
@@ -66,7 +73,9 @@ def main() -> int:
             else:  # user-mode apps share one address: gdb names only one of them
                 name_of[int(pc, 16)] = "user-mode app code" if int(pc, 16) < 1 << 39 else s
     counts = collections.Counter(name_of.get(pc, "?") for pc in pcs)
-    print(f"one 0-byte round trip, {client} client <-> {server} echo: {len(pcs)} instructions")
+    how = "ftl_channel_call" if measure == "call" else "send, poll wait, receive"
+    print(f"one 0-byte round trip ({how}), {client} client <-> {server} echo: "
+          f"{len(pcs)} instructions")
     for name, n in counts.most_common():
         print(f"{n:6}  {name}")
     if lines:

@@ -1,7 +1,9 @@
-// pingpong: measures channel round trips (send, echo replies, receive) with the
-// generic timer, for 0, 64, 1024 and 4096-byte messages, and what a queued message
-// costs the kernel in RAM and in charged kernel memory.
+// pingpong: measures channel round trips with the generic timer, for 0, 64, 1024 and
+// 4096-byte messages, two ways: three calls (send, wait on a poll, receive) and one
+// (ftl_channel_call); and what a queued message costs the kernel in RAM and in
+// charged kernel memory.
 #include <ftl.h>
+#include <string.h>
 
 static struct ftl_msg reply;
 static uint8_t payload[FTL_MSG_DATA_MAX];
@@ -12,6 +14,36 @@ static void round_trip(ftl_handle_t poll, ftl_handle_t echo, size_t size)
     struct ftl_event ev;
     FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
     FTL_CHECK(ftl_channel_recv(echo, &reply));
+}
+
+static void call_round_trip(ftl_handle_t poll, ftl_handle_t echo, size_t size)
+{
+    (void)poll;
+    FTL_CHECK(ftl_channel_call_data(echo, payload, size, &reply));
+}
+
+typedef void (*round_trip_fn)(ftl_handle_t poll, ftl_handle_t echo, size_t size);
+
+// Times `rounds` round trips of each size; logs "BENCH <name> bytes=... ".
+static void measure(const char *name, round_trip_fn fn, ftl_handle_t poll, ftl_handle_t echo,
+                    int64_t rounds)
+{
+    static const size_t sizes[] = {0, 64, 1024, 4096};
+    FTL_INFO("%s: %8s %12s %14s", name, "bytes", "ns/round", "messages/s");
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        for (int w = 0; w < 100; w++) {
+            fn(poll, echo, sizes[i]); // warm up
+        }
+        int64_t start = ftl_time_now();
+        for (int64_t r = 0; r < rounds; r++) {
+            fn(poll, echo, sizes[i]);
+        }
+        int64_t ns = (ftl_time_now() - start) / rounds;
+        int64_t rate = ns > 0 ? 2 * 1000000000ll / ns : 0;
+        FTL_INFO("%s: %8zu %12lld %14lld", name, sizes[i], (long long)ns, (long long)rate);
+        FTL_INFO("BENCH %s bytes=%zu ns_per_round_trip=%lld msgs_per_s=%lld", name, sizes[i],
+                 (long long)ns, (long long)rate);
+    }
 }
 
 // Free RAM (the kernel trims its heap before it counts free pages).
@@ -72,21 +104,16 @@ void app_main(const struct ftl_env *env)
     }
     FTL_INFO("BENCH recv_empty ns=%lld", (long long)((ftl_time_now() - start) / rounds));
 
-    static const size_t sizes[] = {0, 64, 1024, 4096};
-    FTL_INFO("%8s %12s %14s", "bytes", "ns/round", "messages/s");
-    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        for (int w = 0; w < 100; w++) {
-            round_trip(poll, echo, sizes[i]); // warm up
-        }
-        int64_t start = ftl_time_now();
-        for (int64_t r = 0; r < rounds; r++) {
-            round_trip(poll, echo, sizes[i]);
-        }
-        int64_t ns = (ftl_time_now() - start) / rounds;
-        int64_t rate = ns > 0 ? 2 * 1000000000ll / ns : 0;
-        FTL_INFO("%8zu %12lld %14lld", sizes[i], (long long)ns, (long long)rate);
-        FTL_INFO("BENCH pingpong bytes=%zu ns_per_round_trip=%lld msgs_per_s=%lld",
-                 sizes[i], (long long)ns, (long long)rate);
+    // `measure` (optional): only one of the two ways ("pingpong" or "call").
+    const char *only = "";
+    (void)ftl_env_string(env, "measure", &only);
+    if (strcmp(only, "call") != 0) {
+        measure("pingpong", round_trip, poll, echo, rounds);
+    }
+    // ftl_channel_call waits on the channel itself: the poll must not watch it.
+    FTL_CHECK(ftl_poll_remove(poll, echo));
+    if (strcmp(only, "pingpong") != 0) {
+        measure("call", call_round_trip, poll, echo, rounds);
     }
     message_cost(0);
     message_cost(4096);

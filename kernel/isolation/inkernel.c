@@ -87,6 +87,20 @@ static ftl_err_t k_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_e
     return kleave(k, sys_poll_wait_inline(k.p, poll, timeout_ns, ua(ev)));
 }
 
+static ftl_err_t k_channel_call(ftl_handle_t h, const struct ftl_msg_out *m, int64_t timeout_ns,
+                                struct ftl_msg *reply)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_channel_call_inline(k.p, h, ua(m), timeout_ns, ua(reply)));
+}
+
+static ftl_err_t k_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *ev,
+                                 struct ftl_msg *m)
+{
+    struct kcall k = kenter();
+    return kleave(k, sys_poll_wait_msg_inline(k.p, poll, timeout_ns, ua(ev), ua(m)));
+}
+
 static ftl_err_t k_timer_create(ftl_handle_t *out)
 {
     struct kcall k = kenter();
@@ -331,6 +345,8 @@ static const struct ftl_calls inkernel_calls = {
     .channel_graph = k_channel_graph,
     .log_since = k_log_since,
     .console_mute = k_console_mute,
+    .channel_call = k_channel_call,
+    .poll_wait_msg = k_poll_wait_msg,
 };
 
 static ftl_err_t inkernel_create(const char *name, const void *elf, size_t len,

@@ -45,6 +45,23 @@ FTL_MUST_CHECK ftl_err_t ftl_channel_send_data(ftl_handle_t ch, const void *data
 /// Handles in the message now belong to the caller.
 FTL_MUST_CHECK ftl_err_t ftl_channel_recv(ftl_handle_t ch, struct ftl_msg *out_msg);
 
+/// A request and its reply in one call: sends a message as ftl_channel_send does,
+/// waits up to `timeout_ns` (FTL_NO_TIMEOUT: forever) for a message on `ch` and
+/// receives it into `out_reply`. The reply is simply the next message on `ch`: use it
+/// where requests and replies alternate. Needs READ and WRITE rights on `ch`.
+/// Before anything is sent: ftl_channel_send's errors, FTL_ERR_BUSY (another thread
+/// waits on `ch`), FTL_ERR_BAD_ADDRESS (`out_reply` not writable). After the send:
+/// FTL_ERR_TIMED_OUT, FTL_ERR_PEER_CLOSED (no reply will come), and
+/// ftl_channel_recv's errors (the reply then stays queued).
+FTL_MUST_CHECK ftl_err_t ftl_channel_call(ftl_handle_t ch, uint32_t type, uint64_t cookie,
+                                          const void *data, size_t len,
+                                          const ftl_handle_t *handles, size_t nhandles,
+                                          int64_t timeout_ns, struct ftl_msg *out_reply);
+
+/// ftl_channel_call with a DATA message, no handles and no timeout.
+FTL_MUST_CHECK ftl_err_t ftl_channel_call_data(ftl_handle_t ch, const void *data, size_t len,
+                                               struct ftl_msg *out_reply);
+
 // ---- poll: the event loop ----
 
 /// Creates a poll object. FTL_ERR_NO_MEMORY, FTL_ERR_TOO_MANY.
@@ -63,6 +80,13 @@ FTL_MUST_CHECK ftl_err_t ftl_poll_remove(ftl_handle_t poll, ftl_handle_t h);
 /// until it is handled (the message received, the watch modified).
 FTL_MUST_CHECK ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t timeout_ns,
                                        struct ftl_event *out_ev);
+/// ftl_poll_wait that also receives: if the event is for a channel watched with
+/// FTL_RECEIVE (which needs the READ right) and a message is queued, the oldest one is
+/// received into `out_msg` and the event has FTL_RECEIVE set. Without FTL_RECEIVE in
+/// the event, nothing was received (ftl_channel_recv then says why, if anything is
+/// queued). One kernel call instead of two per message.
+FTL_MUST_CHECK ftl_err_t ftl_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns,
+                                           struct ftl_event *out_ev, struct ftl_msg *out_msg);
 
 // ---- time ----
 

@@ -20,13 +20,11 @@ ftl_err_t ftl_channel_create(ftl_handle_t *out_a, ftl_handle_t *out_b)
     return ftl_calls_->channel_create(out_a, out_b);
 }
 
-ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_t type, uint64_t cookie, const void *data,
-                           size_t len, const ftl_handle_t *handles, size_t nhandles)
+// The kernel's message description; false if the sizes do not fit it.
+static bool msg_out(struct ftl_msg_out *m, uint32_t type, uint64_t cookie, const void *data,
+                    size_t len, const ftl_handle_t *handles, size_t nhandles)
 {
-    if (len > FTL_MSG_DATA_MAX || nhandles > FTL_MSG_HANDLES_MAX) {
-        return FTL_ERR_TOO_LARGE;
-    }
-    struct ftl_msg_out m = {
+    *m = (struct ftl_msg_out){
         .type = type,
         .len = (uint32_t)len,
         .cookie = cookie,
@@ -34,6 +32,16 @@ ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_t type, uint64_t cookie, cons
         .handles = handles,
         .nhandles = (uint32_t)nhandles,
     };
+    return len <= FTL_MSG_DATA_MAX && nhandles <= FTL_MSG_HANDLES_MAX;
+}
+
+ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_t type, uint64_t cookie, const void *data,
+                           size_t len, const ftl_handle_t *handles, size_t nhandles)
+{
+    struct ftl_msg_out m;
+    if (!msg_out(&m, type, cookie, data, len, handles, nhandles)) {
+        return FTL_ERR_TOO_LARGE;
+    }
     return ftl_calls_->channel_send(ch, &m);
 }
 
@@ -45,6 +53,23 @@ ftl_err_t ftl_channel_send_data(ftl_handle_t ch, const void *data, size_t len)
 ftl_err_t ftl_channel_recv(ftl_handle_t ch, struct ftl_msg *out_msg)
 {
     return ftl_calls_->channel_recv(ch, out_msg);
+}
+
+ftl_err_t ftl_channel_call(ftl_handle_t ch, uint32_t type, uint64_t cookie, const void *data,
+                           size_t len, const ftl_handle_t *handles, size_t nhandles,
+                           int64_t timeout_ns, struct ftl_msg *out_reply)
+{
+    struct ftl_msg_out m;
+    if (!msg_out(&m, type, cookie, data, len, handles, nhandles)) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    return ftl_calls_->channel_call(ch, &m, timeout_ns, out_reply);
+}
+
+ftl_err_t ftl_channel_call_data(ftl_handle_t ch, const void *data, size_t len,
+                                struct ftl_msg *out_reply)
+{
+    return ftl_channel_call(ch, FTL_MSG_DATA, 0, data, len, NULL, 0, FTL_NO_TIMEOUT, out_reply);
 }
 
 ftl_err_t ftl_poll_create(ftl_handle_t *out_poll)
@@ -70,6 +95,12 @@ ftl_err_t ftl_poll_remove(ftl_handle_t poll, ftl_handle_t h)
 ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out_ev)
 {
     return ftl_calls_->poll_wait(poll, timeout_ns, out_ev);
+}
+
+ftl_err_t ftl_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out_ev,
+                            struct ftl_msg *out_msg)
+{
+    return ftl_calls_->poll_wait_msg(poll, timeout_ns, out_ev, out_msg);
 }
 
 int64_t ftl_time_now(void)

@@ -61,6 +61,12 @@ void ftl_loop_stop(struct ftl_loop *loop)
     loop->stopping = true;
 }
 
+// What a watch waits for, apart from FTL_WRITABLE.
+static uint32_t watch_events(const struct ftl_loop_watch_ *w)
+{
+    return FTL_READABLE | (w->receive ? FTL_RECEIVE : 0);
+}
+
 static ftl_err_t watch_add(struct ftl_loop *loop, ftl_handle_t h, bool is_channel,
                            ftl_loop_fn fn, void *ctx)
 {
@@ -76,8 +82,19 @@ static ftl_err_t watch_add(struct ftl_loop *loop, ftl_handle_t h, bool is_channe
     if (!w) {
         return FTL_ERR_TOO_MANY;
     }
-    ftl_err_t err = ftl_poll_add(loop->poll, h, FTL_READABLE,
-                                 watch_ctx((size_t)(w - loop->watches), w->gen));
+    // A channel's messages come with the wait (one kernel call per message, not two);
+    // without the right to read it, the watch is made without (ftl_channel_recv then
+    // reports why the loop cannot receive).
+    void *key = watch_ctx((size_t)(w - loop->watches), w->gen);
+    ftl_err_t err = FTL_ERR_INVALID_ARG;
+    w->receive = 0;
+    if (is_channel) {
+        err = ftl_poll_add(loop->poll, h, FTL_READABLE | FTL_RECEIVE, key);
+        w->receive = err == FTL_OK;
+    }
+    if (err != FTL_OK) {
+        err = ftl_poll_add(loop->poll, h, FTL_READABLE, key);
+    }
     if (err != FTL_OK) {
         return err;
     }
@@ -144,7 +161,7 @@ ftl_err_t ftl_loop_want_writable(struct ftl_loop *loop, ftl_handle_t ch)
         return FTL_OK;
     }
     size_t slot = (size_t)(w - loop->watches);
-    ftl_err_t err = ftl_poll_modify(loop->poll, ch, FTL_READABLE | FTL_WRITABLE,
+    ftl_err_t err = ftl_poll_modify(loop->poll, ch, watch_events(w) | FTL_WRITABLE,
                                     watch_ctx(slot, w->gen));
     if (err == FTL_OK) {
         w->want_writable = 1;
@@ -324,7 +341,7 @@ static void dispatch_channel(struct ftl_loop *loop, size_t slot, uint32_t events
     struct ftl_loop_event ev = {.loop = loop, .ch = w->handle, .ctx = w->ctx};
     if ((events & FTL_WRITABLE) && w->want_writable) {
         w->want_writable = 0;
-        ftl_err_t err = ftl_poll_modify(loop->poll, w->handle, FTL_READABLE,
+        ftl_err_t err = ftl_poll_modify(loop->poll, w->handle, watch_events(w),
                                         watch_ctx(slot, gen));
         if (err != FTL_OK) {
             close_channel(loop, &ev, slot, gen, err);
@@ -340,7 +357,8 @@ static void dispatch_channel(struct ftl_loop *loop, size_t slot, uint32_t events
     if (!(events & (FTL_READABLE | FTL_PEER_CLOSED))) {
         return;
     }
-    ftl_err_t err = ftl_channel_recv(ev.ch, &loop->msg);
+    // The message came with the wait (FTL_RECEIVE), or is received now.
+    ftl_err_t err = events & FTL_RECEIVE ? FTL_OK : ftl_channel_recv(ev.ch, &loop->msg);
     if (err == FTL_ERR_EMPTY) {
         return;
     }
@@ -365,6 +383,9 @@ static void dispatch(struct ftl_loop *loop, const struct ftl_event *pev)
     }
     struct ftl_loop_watch_ *w = &loop->watches[slot];
     if (w->handle != pev->handle || pev->ctx != watch_key(slot, w->gen)) {
+        if (pev->events & FTL_RECEIVE) {
+            drop_message(&loop->msg, "stale"); // (the watch went without its poll entry)
+        }
         return; // stale: the slot was freed after the event was reported
     }
     if (w->is_channel) {
@@ -387,7 +408,7 @@ ftl_err_t ftl_loop_run(struct ftl_loop *loop)
     }
     while (!loop->stopping && (loop->nwatches > 0 || loop->ntimers > 0)) {
         struct ftl_event pev;
-        ftl_err_t err = ftl_poll_wait(loop->poll, next_timeout(loop), &pev);
+        ftl_err_t err = ftl_poll_wait_msg(loop->poll, next_timeout(loop), &pev, &loop->msg);
         if (err == FTL_OK) {
             dispatch(loop, &pev);
         } else if (err != FTL_ERR_TIMED_OUT) {

@@ -57,6 +57,8 @@ typedef int32_t ftl_handle_t;   // index into the calling process's handle table
 #define FTL_READABLE (1u << 0)    // a message is queued (channel) or the timer fired
 #define FTL_WRITABLE (1u << 1)    // the peer's queue has room
 #define FTL_PEER_CLOSED (1u << 2) // the peer end closed (always reported)
+#define FTL_RECEIVE (1u << 3)     // channels: ftl_poll_wait_msg receives the oldest message
+                                  // with the event (interest), and did (in the event)
 
 #define FTL_NO_TIMEOUT INT64_MAX  // wait forever
 

@@ -180,6 +180,10 @@ struct ftl_calls {
     ftl_err_t (*channel_graph)(struct ftl_channel_edge *out, size_t max, size_t *out_n);
     ftl_err_t (*log_since)(uint64_t *pos, char *buf, size_t len, size_t *out_len);
     ftl_err_t (*console_mute)(uint32_t on);
+    ftl_err_t (*channel_call)(ftl_handle_t ch, const struct ftl_msg_out *msg, int64_t timeout_ns,
+                              struct ftl_msg *out_reply);
+    ftl_err_t (*poll_wait_msg)(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out_ev,
+                               struct ftl_msg *out_msg);
 };
 
 // What the kernel passes to the app's entry point (x0).

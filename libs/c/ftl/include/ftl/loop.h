@@ -53,6 +53,7 @@ struct ftl_loop_watch_ {
     uint16_t gen;              // bumped when the slot is freed: stale events are ignored
     uint8_t is_channel;        // received from by the loop (else `fn` is called)
     uint8_t want_writable;     // armed by ftl_loop_send / ftl_loop_want_writable
+    uint8_t receive;           // watched with FTL_RECEIVE: messages come with the wait
     ftl_loop_fn fn;            // ftl_loop_watch's callback
     void *ctx;
 };
