@@ -20,7 +20,7 @@ static void channel_destroy(struct object *obj)
         peer->peer = NULL;
         ch->peer = NULL;
         if (peer->reader) {
-            sched_wake(peer->reader); // its ftl_channel_call sees PEER_CLOSED
+            sched_wake(peer->reader->thread); // its ftl_channel_call sees PEER_CLOSED
         }
         object_notify(&peer->obj);
     }
@@ -171,7 +171,7 @@ __attribute__((always_inline)) inline ftl_err_t channel_send_inline(struct chann
     peer->count++;
     peer->received++;
     if (peer->reader) { // a thread in ftl_channel_call: woken directly, no poll
-        sched_wake(peer->reader);
+        sched_wake(peer->reader->thread);
     }
     if (!list_is_empty(&peer->obj.watchers)) {
         object_notify_watchers_inline(&peer->obj);
@@ -186,9 +186,9 @@ ftl_err_t channel_send(struct channel *ch, struct msg *m)
 
 // Inlined into ftl_channel_call's body (across files, by LTO).
 __attribute__((always_inline)) inline ftl_err_t channel_wait_readable(struct channel *ch,
-                                                                      int64_t deadline_ns)
+                                                                      int64_t deadline_ns,
+                                                                      struct chan_reader *rd)
 {
-    struct thread *self = thread_current();
     while (ch->count == 0) {
         if (!ch->peer) {
             return FTL_ERR_PEER_CLOSED;
@@ -196,14 +196,18 @@ __attribute__((always_inline)) inline ftl_err_t channel_wait_readable(struct cha
         if (ch->reader) {
             return FTL_ERR_BUSY;
         }
-        ch->reader = self;
+        rd->delivered = false;
+        ch->reader = rd;
         object_ref(&ch->obj); // the handle may be closed by another thread meanwhile
         bool woken = sched_block(deadline_ns);
         ch->reader = NULL;
         bool last = ch->obj.refs == 1;
         object_unref(&ch->obj);
-        if (last || self->killed) {
+        if (last || rd->thread->killed) {
             return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
+        }
+        if (rd->delivered) {
+            return FTL_OK;
         }
         if (!woken && ch->count == 0) {
             return ch->peer ? FTL_ERR_TIMED_OUT : FTL_ERR_PEER_CLOSED;

@@ -25,6 +25,15 @@ struct msg {
 /// Bytes of RAM a message with `len` data bytes takes (what its sender is charged).
 size_t msg_footprint(size_t len);
 
+// A thread blocked in ftl_channel_call for the next message of a channel end, and where
+// that message goes: the kernel's view of the app's struct ftl_msg, checked before it
+// blocked. A sender may write the message there itself (handoff.c).
+struct chan_reader {
+    struct thread *thread;
+    uint8_t *msg_to;
+    bool delivered;                             // a sender wrote the message into msg_to
+};
+
 struct channel {
     struct object obj;
     struct channel *peer;                       // NULL once the other end is gone
@@ -33,7 +42,7 @@ struct channel {
     uint32_t count;                             // messages queued
     uint64_t received;                          // messages queued on this end since it was
                                                 // made (ftl_channel_graph's rates)
-    struct thread *reader;                      // blocked in ftl_channel_call for a message
+    struct chan_reader *reader;                 // blocked in ftl_channel_call for a message
                                                 // on this end, or NULL
 };
 
@@ -57,12 +66,14 @@ FTL_MUST_CHECK ftl_err_t channel_send(struct channel *ch, struct msg *m);
 /// The same, inlined into the caller (sys_channel_send).
 FTL_MUST_CHECK ftl_err_t channel_send_inline(struct channel *ch, struct msg *m);
 
-/// Blocks the calling thread until `ch` has a message, its peer is gone, the thread
-/// is killed, or `deadline_ns` (INT64_MAX: none). FTL_OK if a message is queued,
+/// Blocks the calling thread (`rd`: it and its buffer) until `ch` has a message, its
+/// peer is gone, the thread is killed, or `deadline_ns` (INT64_MAX: none). FTL_OK if
+/// a message is queued or was written into rd->msg_to (rd->delivered),
 /// FTL_ERR_PEER_CLOSED (nothing queued, peer gone), FTL_ERR_TIMED_OUT, FTL_ERR_BUSY
 /// (another thread waits on it), FTL_ERR_BAD_HANDLE (killed, or the channel went
 /// while waiting). Interrupts masked.
-FTL_MUST_CHECK ftl_err_t channel_wait_readable(struct channel *ch, int64_t deadline_ns);
+FTL_MUST_CHECK ftl_err_t channel_wait_readable(struct channel *ch, int64_t deadline_ns,
+                                               struct chan_reader *rd);
 
 /// Takes the oldest message queued on `ch`; the caller owns it. FTL_ERR_EMPTY if
 /// none is queued, FTL_ERR_PEER_CLOSED if none is queued and the peer is gone.

@@ -242,6 +242,7 @@ bool poll_block(struct poll *p, int64_t deadline_ns)
 
 // Inlined into its callers (across files, by LTO): one call less per wait.
 __attribute__((always_inline)) inline ftl_err_t poll_wait_reg(struct poll *p, int64_t deadline_ns,
+                                                              struct poll_handoff *handoff,
                                                               struct poll_reg **out_reg,
                                                               uint32_t *out_events)
 {
@@ -253,13 +254,21 @@ __attribute__((always_inline)) inline ftl_err_t poll_wait_reg(struct poll *p, in
             return FTL_OK;
         }
         p->waiter = thread_current();
+        p->handoff = handoff;
+        if (handoff) {
+            handoff->delivered = false;
+        }
         object_ref(&p->obj); // the poll may be closed by another thread while we sleep
         bool woken = sched_block(deadline_ns);
         p->waiter = NULL;
+        p->handoff = NULL;
         bool last = p->obj.refs == 1;
         object_unref(&p->obj);
         if (last || thread_current()->killed) {
             return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
+        }
+        if (handoff && handoff->delivered) {
+            return FTL_OK; // *out_reg is NULL: the event and message are written
         }
         if (!woken && !(*out_reg = take_event(p, out_events))) {
             return FTL_ERR_TIMED_OUT;
@@ -275,7 +284,7 @@ __attribute__((always_inline)) inline ftl_err_t poll_wait(struct poll *p, int64_
                                                           uint32_t *out_events, uint64_t *out_ctx)
 {
     struct poll_reg *r;
-    ftl_err_t err = poll_wait_reg(p, deadline_ns, &r, out_events);
+    ftl_err_t err = poll_wait_reg(p, deadline_ns, NULL, &r, out_events);
     if (err == FTL_OK) {
         *out_h = r->handle;
         *out_ctx = r->ctx;

@@ -22,11 +22,22 @@ struct poll_reg {
     bool ready;
 };
 
+// Where a thread blocked in ftl_poll_wait_msg takes its next event and message: the
+// kernel's views of the app's buffers, checked before it blocked. A sender may write
+// both there itself (handoff.c).
+struct poll_handoff {
+    struct process *proc;            // the waiting process
+    struct ftl_event *ev_to;
+    uint8_t *msg_to;
+    bool delivered;                  // a sender wrote the event and message
+};
+
 struct poll {
     struct object obj;
     struct list regs;
     struct list ready;               // registrations that may have events
     struct thread *waiter;           // thread in poll_wait, or NULL
+    struct poll_handoff *handoff;    // its buffers while blocked in ftl_poll_wait_msg, or NULL
     size_t nregs;
 };
 
@@ -68,6 +79,9 @@ bool poll_block(struct poll *p, int64_t deadline_ns);
 FTL_MUST_CHECK ftl_err_t poll_wait(struct poll *p, int64_t deadline_ns, ftl_handle_t *out_h,
                                    uint32_t *out_events, uint64_t *out_ctx);
 /// The same, returning the registration that has the event (valid until the caller
-/// next blocks or changes the poll).
+/// next blocks or changes the poll). With `handoff` (NULL: none), a sender may write
+/// an event and message into its buffers while the caller blocks: then FTL_OK with
+/// *out_reg NULL and handoff->delivered set.
 FTL_MUST_CHECK ftl_err_t poll_wait_reg(struct poll *p, int64_t deadline_ns,
-                                       struct poll_reg **out_reg, uint32_t *out_events);
+                                       struct poll_handoff *handoff, struct poll_reg **out_reg,
+                                       uint32_t *out_events);

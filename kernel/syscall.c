@@ -10,6 +10,7 @@
 #include "timer.h"
 #include "vm/vm.h"
 #include "trace.h"
+#include "handoff.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -149,7 +150,11 @@ __attribute__((always_inline)) static inline ftl_err_t send_from_app(struct proc
     if (channel_is_full(ch->peer)) {
         return FTL_ERR_FULL;
     }
-    ftl_err_t err;
+    bool done;
+    ftl_err_t err = handoff_send(p, ch->peer, mo, &done); // straight to a waiting receiver?
+    if (err != FTL_OK || done) {
+        return err;
+    }
     ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
     if (mo->nhandles > 0) {
         err = app_copy_in(p, hs, (uaddr_t)(uintptr_t)mo->handles, mo->nhandles * sizeof(hs[0]));
@@ -214,18 +219,6 @@ __attribute__((noinline)) ftl_err_t sys_channel_send(struct process *p, ftl_hand
     return sys_channel_send_inline(p, h, umsg);
 }
 
-// struct ftl_msg without its data: what recv writes before the bytes.
-struct msg_header {
-    uint32_t type;
-    uint32_t len;
-    uint64_t cookie;
-    uint32_t nhandles;
-    ftl_handle_t handles[FTL_MSG_HANDLES_MAX];
-    uint32_t reserved;
-};
-_Static_assert(sizeof(struct msg_header) == offsetof(struct ftl_msg, data), "ftl_msg layout");
-_Static_assert(offsetof(struct msg_header, handles) == offsetof(struct ftl_msg, handles),
-               "ftl_msg layout");
 
 // Receives the oldest message queued on `ch` (there is one) into `to`, the kernel's
 // view of the app's struct ftl_msg, checked for the header and the message's bytes:
@@ -254,7 +247,7 @@ __attribute__((always_inline)) static inline ftl_err_t recv_to(struct process *p
     }
     m->nhandles = 0; // the references now belong to the handle table
     size_t data_off = offsetof(struct ftl_msg, data);
-    memcpy(to, &head, data_off);
+    __builtin_memcpy(to, &head, data_off); // (a few stores, not a call to memcpy)
     if (m->len > 0) {
         memcpy(to + data_off, m->data, m->len);
     }
@@ -339,9 +332,10 @@ __attribute__((always_inline)) inline ftl_err_t sys_channel_call_inline(struct p
             int64_t now = arch_time_ns();
             deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
         }
-        err = channel_wait_readable(ch, deadline);
-        if (err != FTL_OK) {
-            return err;
+        struct chan_reader rd = {.thread = thread_current(), .msg_to = to};
+        err = channel_wait_readable(ch, deadline, &rd);
+        if (err != FTL_OK || rd.delivered) {
+            return err; // (delivered: the reply is in the app's buffer already)
         }
         // Another thread of the app may have closed the handle meanwhile (and reused it).
         if (handle_table_get(&p->handles, h, OBJ_CHANNEL, FTL_RIGHT_READ, &che) != FTL_OK ||
@@ -491,9 +485,10 @@ __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_msg_inline(struct 
     }
     struct poll_reg *r;
     struct ftl_event ev = {0};
-    err = poll_wait_reg(poll, deadline, &r, &ev.events);
-    if (err != FTL_OK) {
-        return err;
+    struct poll_handoff handoff = {.proc = p, .ev_to = to, .msg_to = msg_to};
+    err = poll_wait_reg(poll, deadline, &handoff, &r, &ev.events);
+    if (err != FTL_OK || !r) {
+        return err; // (no registration: a sender wrote the event and message already)
     }
     ev.handle = r->handle;
     ev.ctx = r->ctx;
