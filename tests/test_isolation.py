@@ -45,6 +45,17 @@ def test_kernel_suite_passes_in_user_mode(boot):
     assert int(m.group(2)) == 0, "\n".join(fails)
 
 
+@pytest.mark.parametrize("client,server", [("user", "user"), ("user", "inkernel")])
+def test_call_suite_passes_in_user_mode(boot, client, server):
+    """ftl_channel_call, ftl_poll_wait_msg and the handoff between address spaces."""
+    os = boot(apps=["test_call", "echo"],
+              specs={"test_call": as_mode("test_call", client),
+                     "echo": as_mode("echo", server)})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=240)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) >= 9, "\n".join(fails)
+
+
 FAULTS = {
     "null": r"crashed: NULL pointer dereference at pc 0x[0-9a-f]+ \(app offset 0x[0-9a-f]+\), "
             r"address 0x0$",

@@ -16,6 +16,20 @@ def test_kernel_suite_passes(boot):
     assert passed == len(results) and passed >= 16
 
 
+def _suite_passes(os, at_least):
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=240)
+    passed, failed = int(m.group(1)), int(m.group(2))
+    results = [line for line in os.lines if re.search(r"TEST (PASS|FAIL) ", line)]
+    print("\n".join(results))
+    assert failed == 0, "\n".join(line for line in results if "TEST FAIL" in line)
+    assert passed == len(results) and passed >= at_least
+
+
+def test_call_suite_passes(boot):
+    """ftl_channel_call, ftl_poll_wait_msg and the handoff to a waiting receiver."""
+    _suite_passes(boot(apps=["test_call", "echo"]), 9)
+
+
 def test_crashing_inkernel_app_is_stopped_and_peers_see_it(boot):
     spec = (ROOT / "apps" / "test_fault" / "spec.yaml").read_text()
     spec = spec.replace("isolation: user", "isolation: inkernel")

@@ -45,7 +45,7 @@ static uint64_t handle(void)
     return next() % 4 ? next() % 24 : (uint64_t)(int64_t)(int32_t)next();
 }
 
-// One random call. Waits never block (timeout 0); exit is left out. The spec grants
+// One random call. Waits never block (timeout 0, for calls too); exit is left out. The spec grants
 // nothing, so spawn, ps, log_read, sys_stats, dma_alloc and irq_ack take the denied
 // path (and spawn can start nothing).
 static ftl_err_t one_call(void)
@@ -60,7 +60,7 @@ static ftl_err_t one_call(void)
         .nhandles = (uint32_t)(next() % 6),
         .reserved = next() % 8 == 0 ? 1 : 0,
     };
-    switch (next() % 18) {
+    switch (next() % 20) {
     case 0:
         return c->handle_close((ftl_handle_t)handle());
     case 1:
@@ -109,6 +109,15 @@ static ftl_err_t one_call(void)
     case 16:
         return c->process_spawn((const char *)(uintptr_t)pointer(), (size_t)length(),
                                 (ftl_handle_t *)(uintptr_t)pointer());
+    case 17:
+        return c->channel_call((ftl_handle_t)handle(),
+                               next() % 2 ? &m : (const struct ftl_msg_out *)(uintptr_t)pointer(),
+                               next() % 2 ? 0 : -(int64_t)(next() % 9),
+                               (struct ftl_msg *)(uintptr_t)pointer());
+    case 18:
+        return c->poll_wait_msg((ftl_handle_t)handle(), next() % 2 ? 0 : -(int64_t)(next() % 9),
+                                (struct ftl_event *)(uintptr_t)pointer(),
+                                (struct ftl_msg *)(uintptr_t)pointer());
     default:
         return c->irq_ack((ftl_handle_t)handle());
     }
