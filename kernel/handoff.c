@@ -24,9 +24,9 @@ __attribute__((always_inline)) static inline ftl_err_t write_msg(struct process 
 }
 
 // The one registration watching `ch` if it is a poll_wait_msg waiting for exactly the
-// next message of `ch`, else NULL. Anything else watching (another poll, a poll that
-// is itself watched, interest in WRITABLE, which would stay reported) takes the usual
-// way, where every watcher hears of the message.
+// next message of `ch` (interest READABLE | RECEIVE), else NULL. Anything else
+// watching (another poll, a poll that is itself watched, interest in WRITABLE, which
+// would stay reported) takes the usual way, where every watcher hears of the message.
 static inline struct poll_reg *waiting_reg(struct channel *ch)
 {
     struct list *first = ch->obj.watchers.next;
@@ -37,7 +37,7 @@ static inline struct poll_reg *waiting_reg(struct channel *ch)
     struct poll *poll = r->poll;
     struct poll_handoff *h = poll->handoff;
     if (!h || h->delivered || poll->waiter->state != THREAD_BLOCKED || r->owner != h->proc ||
-        (r->events & (FTL_RECEIVE | FTL_WRITABLE)) != FTL_RECEIVE ||
+        (r->events & (FTL_READABLE | FTL_WRITABLE | FTL_RECEIVE)) != (FTL_READABLE | FTL_RECEIVE) ||
         !list_is_empty(&poll->obj.watchers)) {
         return NULL;
     }

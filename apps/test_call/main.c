@@ -170,6 +170,12 @@ static void wait_msg_receives_only_with_receive_interest(void)
     CHECK_OK(ftl_poll_modify(poll, b, FTL_READABLE | FTL_RECEIVE, (void *)1));
     CHECK_OK(ftl_poll_wait_msg(poll, 0, &ev, &msg));
     CHECK(ev.handle == b && (ev.events & FTL_RECEIVE) && memcmp(msg.data, "four", 4) == 0);
+    // FTL_RECEIVE without FTL_READABLE: no event, nothing received.
+    CHECK_OK(ftl_poll_modify(poll, b, FTL_RECEIVE, (void *)1));
+    CHECK_OK(ftl_channel_send_data(a, "five", 4));
+    CHECK_ERR(ftl_poll_wait_msg(poll, 0, &ev, &msg), FTL_ERR_TIMED_OUT);
+    CHECK_OK(ftl_channel_recv(b, &msg));
+    CHECK(msg.len == 4 && memcmp(msg.data, "five", 4) == 0);
     // A peer gone with nothing queued: PEER_CLOSED, nothing received.
     CHECK_OK(ftl_handle_close(a));
     CHECK_OK(ftl_poll_wait_msg(poll, 0, &ev, &msg));

@@ -32,12 +32,13 @@ int ftl_fs_last_errno(void)
     return last_errno;
 }
 
-// Waits for the reply with `cookie` on `ch`, watched by `poll`. Other messages are
-// dropped (their handles closed).
-static ftl_err_t wait_reply(ftl_handle_t ch, ftl_handle_t poll, uint64_t cookie)
+// Waits for the reply with `cookie` on `ch`, watched by `poll`; `have`: a message is in
+// `reply` already (what ftl_channel_call received). Other messages are dropped (their
+// handles closed).
+static ftl_err_t wait_reply(ftl_handle_t ch, ftl_handle_t poll, uint64_t cookie, bool have)
 {
-    for (;;) {
-        ftl_err_t err = ftl_channel_recv(ch, &reply);
+    for (;; have = false) {
+        ftl_err_t err = have ? FTL_OK : ftl_channel_recv(ch, &reply);
         if (err == FTL_ERR_EMPTY) {
             struct ftl_event ev;
             err = ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev);
@@ -73,9 +74,11 @@ static ftl_err_t send_wait(ftl_handle_t ch, ftl_handle_t poll, uint32_t type, ui
                            const void *data, size_t len)
 {
     for (;;) {
-        ftl_err_t err = ftl_channel_send(ch, type, cookie, data, len, NULL, 0);
+        // The request and (normally) its reply in one kernel call.
+        ftl_err_t err = ftl_channel_call(ch, type, cookie, data, len, NULL, 0, FTL_NO_TIMEOUT,
+                                         &reply);
         if (err != FTL_ERR_FULL) {
-            return err == FTL_OK ? wait_reply(ch, poll, cookie) : err;
+            return err == FTL_OK ? wait_reply(ch, poll, cookie, true) : err;
         }
         struct ftl_event ev;
         err = ftl_poll_modify(poll, ch, FTL_WRITABLE, NULL);
