@@ -8,6 +8,9 @@
 // runs at most FTL_LOOP_TIMERS_MAX timers at once. It never copies or queues outgoing
 // data: a send that meets a full queue returns FTL_ERR_FULL and on_writable says when
 // to try again. Timers need no kernel object: the loop waits with a timeout.
+// Channels are watched with FTL_RECEIVE and the loop waits with ftl_poll_wait_msg: a
+// message comes with its event, one kernel call per message (and a sender's message
+// may be handed straight into the loop's buffer: docs/channels.md).
 #pragma once
 
 #include <ftl.h>
