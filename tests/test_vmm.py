@@ -100,6 +100,15 @@ def test_kernel_suite_and_syscall_fuzz_pass_in_vmm_mode(boot):
     assert "PANIC" not in os.log() and "crashed" not in os.log()
 
 
+def test_call_suite_passes_in_vmm_mode(boot):
+    """ftl_channel_call, ftl_poll_wait_msg and the handoff between two VMs."""
+    os = boot(apps=["test_call", "echo"],
+              specs={"test_call": as_mode("test_call", "vmm"), "echo": as_mode("echo", "vmm")})
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=240)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) >= 9, "\n".join(fails)
+
+
 def test_driver_sdk_reaches_the_device_from_a_vm(boot):
     from test_device import NIC
     os = boot(apps=["test_device"], specs={"test_device": as_mode("test_device", "vmm")},
