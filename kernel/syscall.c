@@ -120,6 +120,16 @@ static ftl_err_t check_transfer(struct process *p, const struct channel *ch,
     return FTL_OK;
 }
 
+// The absolute deadline of a wait of `timeout_ns` (>= 0; FTL_NO_TIMEOUT: INT64_MAX).
+static inline int64_t deadline_after(int64_t timeout_ns)
+{
+    if (timeout_ns == FTL_NO_TIMEOUT) {
+        return INT64_MAX; // no clock read for the common wait without a timeout
+    }
+    int64_t now = arch_time_ns();
+    return timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
+
 // Copies the app's message description in and checks its fields.
 __attribute__((always_inline)) static inline ftl_err_t msg_out_from_app(struct process *p,
                                                                         uaddr_t umsg,
@@ -327,11 +337,7 @@ __attribute__((always_inline)) inline ftl_err_t sys_channel_call_inline(struct p
         return err;
     }
     if (ch->count == 0) {
-        int64_t deadline = INT64_MAX;
-        if (timeout_ns != FTL_NO_TIMEOUT) {
-            int64_t now = arch_time_ns();
-            deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-        }
+        int64_t deadline = deadline_after(timeout_ns);
         struct chan_reader rd = {.thread = thread_current(), .msg_to = to};
         err = channel_wait_readable(ch, deadline, &rd);
         if (err != FTL_OK || rd.delivered) {
@@ -435,11 +441,7 @@ __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_inline(struct proc
     if (err != FTL_OK) {
         return err;
     }
-    int64_t deadline = INT64_MAX;
-    if (timeout_ns != FTL_NO_TIMEOUT) {
-        int64_t now = arch_time_ns();
-        deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-    }
+    int64_t deadline = deadline_after(timeout_ns);
     struct ftl_event ev = {0};
     err = poll_wait(poll, deadline, &ev.handle, &ev.events, &ev.ctx);
     if (err != FTL_OK) {
@@ -478,11 +480,7 @@ __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_msg_inline(struct 
     if (!to || !msg_to) {
         return FTL_ERR_BAD_ADDRESS;
     }
-    int64_t deadline = INT64_MAX;
-    if (timeout_ns != FTL_NO_TIMEOUT) {
-        int64_t now = arch_time_ns();
-        deadline = timeout_ns >= INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-    }
+    int64_t deadline = deadline_after(timeout_ns);
     struct poll_reg *r;
     struct ftl_event ev = {0};
     struct poll_handoff handoff = {.proc = p, .ev_to = to, .msg_to = msg_to};
