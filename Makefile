@@ -215,7 +215,8 @@ include kernel/wasm/wasm.mk
 # The portable core minus what needs real memory, threads or the console.
 HOST_EXCLUDE := kernel/mm.c kernel/main.c kernel/startup.c kernel/fault.c kernel/ksym.c \
 	kernel/process.c kernel/syscall.c kernel/log.c kernel/initfs.c kernel/device.c \
-	kernel/debugger.c kernel/console.c kernel/control.c kernel/trace.c kernel/handoff.c
+	kernel/debugger.c kernel/console.c kernel/control.c kernel/trace.c kernel/handoff.c \
+	kernel/syscall_msg.c
 HOST_CORE := $(filter-out $(HOST_EXCLUDE),$(wildcard kernel/*.c)) $(wildcard kernel/arch/host/*.c)
 UNIT_TESTS := $(filter-out spec_test,$(notdir $(basename $(wildcard kernel/tests/*_test.c))))
 

@@ -203,11 +203,14 @@ __attribute__((always_inline)) inline ftl_err_t channel_wait_readable(struct cha
         ch->reader = NULL;
         bool last = ch->obj.refs == 1;
         object_unref(&ch->obj);
-        if (last || rd->thread->killed) {
-            return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
+        if (rd->thread->killed) {
+            return FTL_ERR_BAD_HANDLE; // the call's way back ends the app
         }
         if (rd->delivered) {
-            return FTL_OK;
+            return FTL_OK; // the message is the app's now
+        }
+        if (last) {
+            return FTL_ERR_BAD_HANDLE; // the channel was closed meanwhile
         }
         if (!woken && ch->count == 0) {
             return ch->peer ? FTL_ERR_TIMED_OUT : FTL_ERR_PEER_CLOSED;

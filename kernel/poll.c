@@ -264,11 +264,14 @@ __attribute__((always_inline)) inline ftl_err_t poll_wait_reg(struct poll *p, in
         p->handoff = NULL;
         bool last = p->obj.refs == 1;
         object_unref(&p->obj);
-        if (last || thread_current()->killed) {
-            return FTL_ERR_BAD_HANDLE; // (killed: the call's way back ends the app)
+        if (thread_current()->killed) {
+            return FTL_ERR_BAD_HANDLE; // the call's way back ends the app
         }
         if (handoff && handoff->delivered) {
-            return FTL_OK; // *out_reg is NULL: the event and message are written
+            return FTL_OK; // *out_reg is NULL: the event and message are the app's now
+        }
+        if (last) {
+            return FTL_ERR_BAD_HANDLE; // the poll was closed meanwhile
         }
         if (!woken && !(*out_reg = take_event(p, out_events))) {
             return FTL_ERR_TIMED_OUT;

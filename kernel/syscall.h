@@ -7,11 +7,42 @@
 
 typedef uint64_t uaddr_t;  // an address in the app's view of memory; never dereferenced
 
+struct poll;
+
+// App memory is reached through the kernel's own view of it (process_range), never
+// through the app's pointer: the same code serves every isolation mode. Inline: on the
+// message path a copy of a fixed size becomes a few loads and stores.
+
 /// Copies `len` bytes from the app's `src` into the kernel. FTL_ERR_BAD_ADDRESS if
 /// the range is not app memory.
-FTL_MUST_CHECK ftl_err_t app_copy_in(struct process *p, void *dst, uaddr_t src, size_t len);
+static inline FTL_MUST_CHECK ftl_err_t app_copy_in(struct process *p, void *dst, uaddr_t src,
+                                                   size_t len)
+{
+    if (len == 0) {
+        return FTL_OK; // an empty buffer may be NULL
+    }
+    const void *from = process_range(p, src, len, ARCH_PROT_READ);
+    if (!from) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    memcpy(dst, from, len);
+    return FTL_OK;
+}
+
 /// Copies `len` bytes from the kernel to the app's `dst`. FTL_ERR_BAD_ADDRESS likewise.
-FTL_MUST_CHECK ftl_err_t app_copy_out(struct process *p, uaddr_t dst, const void *src, size_t len);
+static inline FTL_MUST_CHECK ftl_err_t app_copy_out(struct process *p, uaddr_t dst,
+                                                    const void *src, size_t len)
+{
+    if (len == 0) {
+        return FTL_OK;
+    }
+    void *to = process_range(p, dst, len, ARCH_PROT_WRITE);
+    if (!to) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    memcpy(to, src, len);
+    return FTL_OK;
+}
 
 ftl_err_t sys_handle_close(struct process *p, ftl_handle_t h);
 ftl_err_t sys_channel_create(struct process *p, uaddr_t out_a, uaddr_t out_b);
@@ -63,6 +94,17 @@ ftl_err_t sys_service_connect(struct process *p, uaddr_t name, size_t len, uaddr
 ftl_err_t sys_process_info(struct process *p, ftl_handle_t process, uaddr_t out);
 ftl_err_t sys_trace_attach(struct process *p, uaddr_t name, size_t len, uaddr_t out); // trace.c
 ftl_err_t sys_channel_graph(struct process *p, uaddr_t out, size_t max, uaddr_t out_n);
+/// The poll named by `h` in `p`'s table (it needs the WAIT right).
+static inline FTL_MUST_CHECK ftl_err_t app_poll(struct process *p, ftl_handle_t h,
+                                                struct poll **out)
+{
+    struct handle_entry *e;
+    ftl_err_t err = handle_table_get(&p->handles, h, OBJ_POLL, FTL_RIGHT_WAIT, &e);
+    if (err == FTL_OK) {
+        *out = (struct poll *)(void *)e->obj;
+    }
+    return err;
+}
 /// Adds `obj` to `p`'s table and writes the handle to the app's `out`; on failure the
 /// object is released.
 FTL_MUST_CHECK ftl_err_t app_give_handle(struct process *p, struct object *obj, uaddr_t out);
