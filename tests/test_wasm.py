@@ -28,6 +28,25 @@ def test_wasm_echo_serves_the_native_echo_client(boot):
     os.wait_for(r"^\[wasm_echo   \] INFO   a client disconnected$")
 
 
+def _passes(os, at_least):
+    m = os.wait_for(r"TEST DONE passed=(\d+) failed=(\d+)", timeout_s=120)
+    fails = [line for line in os.lines if "TEST FAIL" in line]
+    assert int(m.group(2)) == 0 and int(m.group(1)) >= at_least, "\n".join(fails)
+
+
+def test_wasm_module_calls_and_waits_for_messages(boot):
+    """ftl_channel_call and ftl_poll_wait_msg through the import module, to native echo."""
+    _passes(boot(apps=["test_call_wasm", "echo"]), 9)
+
+
+def test_native_calls_to_the_wasm_echo(boot):
+    """The native call suite against wasm_echo: replies from a module, requests handed
+    into the runtime's buffer while the module waits in ftl_poll_wait_msg."""
+    client = (ROOT / "apps" / "test_call" / "spec.yaml").read_text()
+    client = client.replace("{ service: echo }", "{ service: echo_wasm }")
+    _passes(boot(apps=["test_call", "wasm_echo"], specs={"test_call": client}), 9)
+
+
 @pytest.mark.parametrize("kind,reason", [("oob", "out of bounds memory access"),
                                          ("unreachable", "unreachable")])
 def test_trapping_module_is_stopped_and_others_keep_running(boot, kind, reason):

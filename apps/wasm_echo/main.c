@@ -21,7 +21,7 @@ static void handle_message(ftl_handle_t poll, ftl_handle_t ch, const struct ftl_
     switch (msg->type) {
     case FTL_MSG_CONNECT:
         FTL_INFO("a client connected");
-        FTL_CHECK(ftl_poll_add(poll, msg->handles[0], FTL_READABLE, NULL));
+        FTL_CHECK(ftl_poll_add(poll, msg->handles[0], FTL_READABLE | FTL_RECEIVE, NULL));
         break;
     case FTL_MSG_DATA:
         echo_back(ch, msg);
@@ -41,15 +41,16 @@ int main(void)
     }
     ftl_handle_t poll;
     FTL_CHECK(ftl_poll_create(&poll));
-    FTL_CHECK(ftl_poll_add(poll, ftl_env_system(env), FTL_READABLE, NULL));
+    FTL_CHECK(ftl_poll_add(poll, ftl_env_system(env), FTL_READABLE | FTL_RECEIVE, NULL));
     FTL_INFO("%s: ready", ftl_env_app_name(env));
 
     for (;;) {
+        // The event and its message in one call (the channels are watched with
+        // FTL_RECEIVE); without FTL_RECEIVE in the event nothing came with it.
         struct ftl_event ev;
-        FTL_CHECK(ftl_poll_wait(poll, FTL_NO_TIMEOUT, &ev));
-
         static struct ftl_msg msg;
-        ftl_err_t err = ftl_channel_recv(ev.handle, &msg);
+        FTL_CHECK(ftl_poll_wait_msg(poll, FTL_NO_TIMEOUT, &ev, &msg));
+        ftl_err_t err = ev.events & FTL_RECEIVE ? FTL_OK : ftl_channel_recv(ev.handle, &msg);
         if (err == FTL_ERR_PEER_CLOSED) {
             FTL_INFO("a client disconnected");
             FTL_CHECK(ftl_handle_close(ev.handle));

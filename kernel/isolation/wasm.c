@@ -87,6 +87,18 @@ static ftl_err_t w_poll_wait(void *ctx, ftl_handle_t poll, int64_t timeout_ns,
     return WASM_CALL(sys_poll_wait(ctx, poll, timeout_ns, ua(ev)));
 }
 
+static ftl_err_t w_channel_call(void *ctx, ftl_handle_t ch, const struct ftl_msg_out *m,
+                                int64_t timeout_ns, struct ftl_msg *reply)
+{
+    return WASM_CALL(sys_channel_call(ctx, ch, ua(m), timeout_ns, ua(reply)));
+}
+
+static ftl_err_t w_poll_wait_msg(void *ctx, ftl_handle_t poll, int64_t timeout_ns,
+                                 struct ftl_event *ev, struct ftl_msg *m)
+{
+    return WASM_CALL(sys_poll_wait_msg(ctx, poll, timeout_ns, ua(ev), ua(m)));
+}
+
 static ftl_err_t w_timer_create(void *ctx, ftl_handle_t *out)
 {
     return WASM_CALL(sys_timer_create(ctx, ua(out)));
@@ -180,6 +192,8 @@ const struct wasm_app_ops process_wasm_ops = {
     .log_read = w_log_read,
     .irq_ack = w_irq_ack,
     .process_kill = w_process_kill,
+    .channel_call = w_channel_call,
+    .poll_wait_msg = w_poll_wait_msg,
 };
 
 // The engine's linear memories and tables are charged to the app like its other

@@ -63,6 +63,16 @@ struct wasm_app_ops {
     ftl_err_t (*log_read)(void *ctx, char *buf, size_t len, size_t *out_len);
     ftl_err_t (*irq_ack)(void *ctx, ftl_handle_t irq);
     ftl_err_t (*process_kill)(void *ctx, ftl_handle_t process);
+
+    // Calls that save kernel calls. Optional: NULL makes the import return
+    // FTL_ERR_UNSUPPORTED (the Linux runner has no way to wait on one channel).
+    /// As channel_send, then waits for the next message on `ch` and fills `out_reply`
+    /// (runtime-owned, as for channel_recv).
+    ftl_err_t (*channel_call)(void *ctx, ftl_handle_t ch, const struct ftl_msg_out *msg,
+                              int64_t timeout_ns, struct ftl_msg *out_reply);
+    /// poll_wait that fills `out_msg` (runtime-owned) when the event has FTL_RECEIVE.
+    ftl_err_t (*poll_wait_msg)(void *ctx, ftl_handle_t poll, int64_t timeout_ns,
+                               struct ftl_event *out_ev, struct ftl_msg *out_msg);
 };
 
 #define WASM_APP_LINE_MAX 1000     // bytes per log line; longer stdout lines are split

@@ -81,32 +81,60 @@ static enum wasm_status imp_channel_create(struct wasm_exec *ex, void *ctx, unio
     return wasm_app_ret(app, ex, args, e);
 }
 
+// Reads the app's struct ftl_msg_out at `addr` into `mo` (its handles into `hs`),
+// checking every range.
+static ftl_err_t read_msg_out(struct wasm_app *app, uint32_t addr, struct ftl_msg_out *mo,
+                              ftl_handle_t hs[FTL_MSG_HANDLES_MAX])
+{
+    const uint8_t *w = wasm_app_mem(app, addr, WASM_MSG_OUT_SIZE);
+    if (!w) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    *mo = (struct ftl_msg_out){.type = le32(w),
+                               .len = le32(w + 4),
+                               .cookie = le64(w + 8),
+                               .handles = hs,
+                               .nhandles = le32(w + 24),
+                               .reserved = le32(w + 28)};
+    if (mo->len > FTL_MSG_DATA_MAX || mo->nhandles > FTL_MSG_HANDLES_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    mo->data = mo->len ? wasm_app_mem(app, le32(w + 16), mo->len) : NULL;
+    const uint8_t *wh = mo->nhandles ? wasm_app_mem(app, le32(w + 20), 4ull * mo->nhandles) : NULL;
+    if ((mo->len && !mo->data) || (mo->nhandles && !wh)) {
+        return FTL_ERR_BAD_ADDRESS;
+    }
+    for (uint32_t i = 0; i < mo->nhandles; i++) {
+        hs[i] = (ftl_handle_t)le32(wh + 4 * i);
+    }
+    return FTL_OK;
+}
+
+// Writes a received message in the app's layout at `w` (a checked struct ftl_msg).
+static void put_msg(uint8_t *w, const struct ftl_msg *m)
+{
+    uint32_t len = m->len <= FTL_MSG_DATA_MAX ? m->len : FTL_MSG_DATA_MAX;
+    put32(w, m->type);
+    put32(w + 4, len);
+    put64(w + 8, m->cookie);
+    put32(w + 16, m->nhandles);
+    for (uint32_t i = 0; i < FTL_MSG_HANDLES_MAX; i++) {
+        put32(w + 20 + 4 * i, i < m->nhandles ? (uint32_t)m->handles[i] : 0);
+    }
+    put32(w + 36, 0);
+    memcpy(w + 40, m->data, len);
+}
+
 static enum wasm_status imp_channel_send(struct wasm_exec *ex, void *ctx, union wasm_val *args)
 {
     struct wasm_app *app = wasm_app_of(ctx);
-    const uint8_t *w = wasm_app_mem(app, A(1), WASM_MSG_OUT_SIZE);
-    if (!w) {
-        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
-    }
     ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
-    struct ftl_msg_out mo = {.type = le32(w),
-                             .len = le32(w + 4),
-                             .cookie = le64(w + 8),
-                             .handles = hs,
-                             .nhandles = le32(w + 24),
-                             .reserved = le32(w + 28)};
-    if (mo.len > FTL_MSG_DATA_MAX || mo.nhandles > FTL_MSG_HANDLES_MAX) {
-        return wasm_app_ret(app, ex, args, FTL_ERR_TOO_LARGE);
+    struct ftl_msg_out mo;
+    ftl_err_t e = read_msg_out(app, A(1), &mo, hs);
+    if (e == FTL_OK) {
+        e = OPS(app)->channel_send(app->ctx, (ftl_handle_t)A(0), &mo);
     }
-    mo.data = mo.len ? wasm_app_mem(app, le32(w + 16), mo.len) : NULL;
-    const uint8_t *wh = mo.nhandles ? wasm_app_mem(app, le32(w + 20), 4ull * mo.nhandles) : NULL;
-    if ((mo.len && !mo.data) || (mo.nhandles && !wh)) {
-        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
-    }
-    for (uint32_t i = 0; i < mo.nhandles; i++) {
-        hs[i] = (ftl_handle_t)le32(wh + 4 * i);
-    }
-    return wasm_app_ret(app, ex, args, OPS(app)->channel_send(app->ctx, (ftl_handle_t)A(0), &mo));
+    return wasm_app_ret(app, ex, args, e);
 }
 
 // The whole struct ftl_msg must be app memory: the message length is unknown until
@@ -118,19 +146,36 @@ static enum wasm_status imp_channel_recv(struct wasm_exec *ex, void *ctx, union 
     if (!w) {
         return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
     }
-    struct ftl_msg *m = &app->msg;
-    ftl_err_t e = OPS(app)->channel_recv(app->ctx, (ftl_handle_t)A(0), m);
+    ftl_err_t e = OPS(app)->channel_recv(app->ctx, (ftl_handle_t)A(0), &app->msg);
     if (e == FTL_OK) {
-        uint32_t len = m->len <= FTL_MSG_DATA_MAX ? m->len : FTL_MSG_DATA_MAX;
-        put32(w, m->type);
-        put32(w + 4, len);
-        put64(w + 8, m->cookie);
-        put32(w + 16, m->nhandles);
-        for (uint32_t i = 0; i < FTL_MSG_HANDLES_MAX; i++) {
-            put32(w + 20 + 4 * i, i < m->nhandles ? (uint32_t)m->handles[i] : 0);
+        put_msg(w, &app->msg);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+// (ch, msg_out, timeout, reply) -> err. The reply arrives in the runtime's struct
+// ftl_msg (a sender may hand it straight there) and is then copied to the app's.
+static enum wasm_status imp_channel_call(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    if (!OPS(app)->channel_call) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    ftl_handle_t hs[FTL_MSG_HANDLES_MAX];
+    struct ftl_msg_out mo;
+    ftl_err_t e = read_msg_out(app, A(1), &mo, hs);
+    uint8_t *w = wasm_app_mem(app, A(3), sizeof(struct ftl_msg));
+    if (e == FTL_OK && !w) {
+        e = FTL_ERR_BAD_ADDRESS; // checked before anything is sent
+    }
+    if (e == FTL_OK) {
+        // The op may block: linear memory cannot move meanwhile (only the module grows
+        // it), so `w` is still valid.
+        e = OPS(app)->channel_call(app->ctx, (ftl_handle_t)A(0), &mo, (int64_t)args[2].i64,
+                                   &app->msg);
+        if (e == FTL_OK) {
+            put_msg(w, &app->msg);
         }
-        put32(w + 36, 0);
-        memcpy(w + 40, m->data, len);
     }
     return wasm_app_ret(app, ex, args, e);
 }
@@ -179,6 +224,32 @@ static enum wasm_status imp_poll_wait(struct wasm_exec *ex, void *ctx, union was
         put32(w, (uint32_t)ev.handle);
         put32(w + 4, ev.events);
         put64(w + 8, ev.ctx);
+    }
+    return wasm_app_ret(app, ex, args, e);
+}
+
+// (poll, timeout, event, msg) -> err: poll_wait that also receives (FTL_RECEIVE).
+static enum wasm_status imp_poll_wait_msg(struct wasm_exec *ex, void *ctx, union wasm_val *args)
+{
+    struct wasm_app *app = wasm_app_of(ctx);
+    if (!OPS(app)->poll_wait_msg) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_UNSUPPORTED);
+    }
+    uint8_t *w = wasm_app_mem(app, A(2), WASM_EVENT_SIZE);
+    uint8_t *wm = wasm_app_mem(app, A(3), sizeof(struct ftl_msg));
+    if (!w || !wm) {
+        return wasm_app_ret(app, ex, args, FTL_ERR_BAD_ADDRESS);
+    }
+    struct ftl_event ev = {0};
+    ftl_err_t e = OPS(app)->poll_wait_msg(app->ctx, (ftl_handle_t)A(0), (int64_t)args[1].i64, &ev,
+                                          &app->msg);
+    if (e == FTL_OK) {
+        put32(w, (uint32_t)ev.handle);
+        put32(w + 4, ev.events);
+        put64(w + 8, ev.ctx);
+        if (ev.events & FTL_RECEIVE) {
+            put_msg(wm, &app->msg);
+        }
     }
     return wasm_app_ret(app, ex, args, e);
 }
@@ -374,6 +445,8 @@ const struct wasm_app_import wasm_app_ftl_imports[] = {
     {F, "poll_modify", "iiiI:i", imp_poll_modify},
     {F, "poll_remove", "ii:i", imp_poll_remove},
     {F, "poll_wait", "iIi:i", imp_poll_wait},
+    {F, "channel_call", "iiIi:i", imp_channel_call},
+    {F, "poll_wait_msg", "iIii:i", imp_poll_wait_msg},
     {F, "timer_create", "i:i", imp_timer_create},
     {F, "timer_set", "iI:i", imp_timer_set},
     {F, "time_now", ":I", imp_time_now},

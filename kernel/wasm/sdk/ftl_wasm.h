@@ -48,6 +48,12 @@ ftl_err_t ftl_import_poll_modify(ftl_handle_t poll, ftl_handle_t h, uint32_t eve
 FTL_IMPORT("poll_remove") ftl_err_t ftl_import_poll_remove(ftl_handle_t poll, ftl_handle_t h);
 FTL_IMPORT("poll_wait")
 ftl_err_t ftl_import_poll_wait(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out);
+FTL_IMPORT("channel_call")
+ftl_err_t ftl_import_channel_call(ftl_handle_t ch, const struct ftl_msg_out *msg, int64_t timeout_ns,
+                                  struct ftl_msg *reply);
+FTL_IMPORT("poll_wait_msg")
+ftl_err_t ftl_import_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns, struct ftl_event *out,
+                                   struct ftl_msg *msg);
 FTL_IMPORT("timer_create") ftl_err_t ftl_import_timer_create(ftl_handle_t *out);
 FTL_IMPORT("timer_set") ftl_err_t ftl_import_timer_set(ftl_handle_t timer, int64_t deadline_ns);
 FTL_IMPORT("time_now") int64_t ftl_import_time_now(void);
@@ -119,6 +125,36 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_channel_recv(ftl_handle_t ch, struct 
     return ftl_import_channel_recv(ch, out_msg);
 }
 
+/// Sends a message as ftl_channel_send does, waits up to `timeout_ns` (FTL_NO_TIMEOUT:
+/// forever) for the next message on `ch` and receives it into `*out_reply` (a whole
+/// struct ftl_msg of app memory): a request and its reply in one call. Errors before
+/// the send: ftl_channel_send's, FTL_ERR_BAD_ADDRESS; after it: FTL_ERR_TIMED_OUT,
+/// FTL_ERR_PEER_CLOSED, ftl_channel_recv's. FTL_ERR_UNSUPPORTED under wasm-run.
+FTL_MUST_CHECK static inline ftl_err_t ftl_channel_call(ftl_handle_t ch, uint32_t type,
+                                                        uint64_t cookie, const void *data,
+                                                        size_t len, const ftl_handle_t *handles,
+                                                        size_t nhandles, int64_t timeout_ns,
+                                                        struct ftl_msg *out_reply)
+{
+    if (len > FTL_MSG_DATA_MAX || nhandles > FTL_MSG_HANDLES_MAX) {
+        return FTL_ERR_TOO_LARGE;
+    }
+    struct ftl_msg_out m = {.type = type,
+                            .len = (uint32_t)len,
+                            .cookie = cookie,
+                            .data = data,
+                            .handles = handles,
+                            .nhandles = (uint32_t)nhandles};
+    return ftl_import_channel_call(ch, &m, timeout_ns, out_reply);
+}
+
+/// ftl_channel_call with a DATA message, no handles and no timeout.
+FTL_MUST_CHECK static inline ftl_err_t ftl_channel_call_data(ftl_handle_t ch, const void *data,
+                                                             size_t len, struct ftl_msg *out_reply)
+{
+    return ftl_channel_call(ch, FTL_MSG_DATA, 0, data, len, NULL, 0, FTL_NO_TIMEOUT, out_reply);
+}
+
 // ---- poll ---------------------------------------------------------------------------
 
 /// Creates a poll object. FTL_ERR_NO_MEMORY, FTL_ERR_TOO_MANY.
@@ -152,6 +188,16 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t 
                                                      struct ftl_event *out_ev)
 {
     return ftl_import_poll_wait(poll, timeout_ns, out_ev);
+}
+
+/// ftl_poll_wait that also receives: for a channel watched with FTL_RECEIVE, the oldest
+/// message comes into `*out_msg` (a whole struct ftl_msg of app memory) and the event
+/// has FTL_RECEIVE. FTL_ERR_UNSUPPORTED under wasm-run.
+FTL_MUST_CHECK static inline ftl_err_t ftl_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns,
+                                                         struct ftl_event *out_ev,
+                                                         struct ftl_msg *out_msg)
+{
+    return ftl_import_poll_wait_msg(poll, timeout_ns, out_ev, out_msg);
 }
 
 // ---- time -----------------------------------------------------------------------------

@@ -80,6 +80,17 @@ static ftl_err_t op_channel_recv(void *ctx, ftl_handle_t ch, struct ftl_msg *out
     return FTL_OK;
 }
 
+// A send, then the receive above as its reply (EMPTY stands for one that never comes).
+static ftl_err_t op_channel_call(void *ctx, ftl_handle_t ch, const struct ftl_msg_out *msg,
+                                 int64_t timeout_ns, struct ftl_msg *out_reply)
+{
+    if (timeout_ns < 0) {
+        return FTL_ERR_INVALID_ARG;
+    }
+    ftl_err_t e = op_channel_send(ctx, ch, msg);
+    return e == FTL_OK ? op_channel_recv(ctx, ch, out_reply) : e;
+}
+
 static ftl_err_t op_poll_create(void *ctx, ftl_handle_t *out_poll)
 {
     return new_handle(ctx, out_poll);
@@ -114,6 +125,17 @@ static ftl_err_t op_poll_wait(void *ctx, ftl_handle_t poll, int64_t timeout_ns,
     }
     s->clock += timeout_ns < 1000000 ? timeout_ns : 1000000;
     return FTL_ERR_TIMED_OUT;
+}
+
+// Every other wait comes with a message received, so the copy to the app is reached.
+static ftl_err_t op_poll_wait_msg(void *ctx, ftl_handle_t poll, int64_t timeout_ns,
+                                  struct ftl_event *out_ev, struct ftl_msg *out_msg)
+{
+    if (timeout_ns >= 0 && op_channel_recv(ctx, poll, out_msg) == FTL_OK) {
+        *out_ev = (struct ftl_event){.handle = poll, .events = FTL_READABLE | FTL_RECEIVE};
+        return FTL_OK;
+    }
+    return op_poll_wait(ctx, poll, timeout_ns, out_ev);
 }
 
 static ftl_err_t op_timer_create(void *ctx, ftl_handle_t *out_timer)
@@ -167,6 +189,8 @@ static const struct wasm_app_ops stub_ops = {
     .time_realtime = NULL,
     .log_write = op_log_write,
     .random = op_random,
+    .channel_call = op_channel_call,
+    .poll_wait_msg = op_poll_wait_msg,
 };
 
 static size_t put_leb(uint8_t *out, uint32_t v)
