@@ -5,6 +5,9 @@
 #include "wasm_app.h"
 
 #define WASM_APP_ARGS_MAX 32
+// iovecs per fd_read/fd_write/fd_pread/fd_pwrite (Linux's IOV_MAX): a longer list is
+// EINVAL, so one call's work stays bounded whatever its fuel.
+#define WASM_APP_IOV_MAX 1024
 
 // One host function the runtime offers to modules.
 struct wasm_app_import {

@@ -163,6 +163,9 @@ static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union was
     if (fd != 1 && fd != 2) {
         return wasm_app_ret(app, ex, args, WASI_EBADF);
     }
+    if (A(2) > WASM_APP_IOV_MAX) {
+        return wasm_app_ret(app, ex, args, WASI_EINVAL);
+    }
     uint64_t total = 0;
     for (uint32_t i = 0; i < A(2); i++) {
         uint32_t base;
@@ -290,6 +293,9 @@ static enum wasm_status wasi_fd_read(struct wasm_exec *ex, void *ctx, union wasm
     }
     if (A(0) != 0) {
         return wasm_app_ret(app, ex, args, WASI_EBADF);
+    }
+    if (A(2) > WASM_APP_IOV_MAX) {
+        return wasm_app_ret(app, ex, args, WASI_EINVAL);
     }
     uint32_t total = 0;
     int e = WASI_ESUCCESS;

@@ -372,6 +372,9 @@ int wasm_app_fs_rw(struct wasm_app *app, uint32_t fd, uint32_t iovs, uint32_t n,
     if (f->is_dir) {
         return E_ISDIR;
     }
+    if (n > WASM_APP_IOV_MAX) {
+        return E_INVAL;
+    }
     if (write && !f->can_write) {
         return E_BADF;
     }
