@@ -203,14 +203,12 @@ __attribute__((always_inline)) inline ftl_err_t channel_wait_readable(struct cha
         ch->reader = NULL;
         bool last = ch->obj.refs == 1;
         object_unref(&ch->obj);
-        if (rd->thread->killed) {
-            return FTL_ERR_BAD_HANDLE; // the call's way back ends the app
-        }
-        if (rd->delivered) {
+        bool killed = rd->thread->killed;
+        if (rd->delivered && !killed) {
             return FTL_OK; // the message is the app's now
         }
-        if (last) {
-            return FTL_ERR_BAD_HANDLE; // the channel was closed meanwhile
+        if (last || killed) {
+            return FTL_ERR_BAD_HANDLE; // closed meanwhile; killed: the way back ends the app
         }
         if (!woken && ch->count == 0) {
             return ch->peer ? FTL_ERR_TIMED_OUT : FTL_ERR_PEER_CLOSED;

@@ -264,14 +264,12 @@ __attribute__((always_inline)) inline ftl_err_t poll_wait_reg(struct poll *p, in
         p->handoff = NULL;
         bool last = p->obj.refs == 1;
         object_unref(&p->obj);
-        if (thread_current()->killed) {
-            return FTL_ERR_BAD_HANDLE; // the call's way back ends the app
-        }
-        if (handoff && handoff->delivered) {
+        bool killed = thread_current()->killed;
+        if (handoff && handoff->delivered && !killed) {
             return FTL_OK; // *out_reg is NULL: the event and message are the app's now
         }
-        if (last) {
-            return FTL_ERR_BAD_HANDLE; // the poll was closed meanwhile
+        if (last || killed) {
+            return FTL_ERR_BAD_HANDLE; // closed meanwhile; killed: the way back ends the app
         }
         if (!woken && !(*out_reg = take_event(p, out_events))) {
             return FTL_ERR_TIMED_OUT;
