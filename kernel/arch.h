@@ -122,8 +122,10 @@ enum arch_vm_exit {
 };
 
 /// Creates an empty guest address space with its own VMID and one vCPU (the tables
-/// and vCPU count in arch_aspace_bytes). Returns 0, or -1 when out of memory or VMIDs.
+/// and vCPU count in arch_aspace_bytes). Returns 0, -1 when out of memory (or without
+/// virtualization), ARCH_VM_NO_ID when every VMID is in use.
 int arch_vm_create(struct arch_aspace **out);
+#define ARCH_VM_NO_ID (-2)
 /// Sets the vCPU of `vm` to start at `entry` with stack `sp` and first argument `arg`.
 void arch_vm_reset(struct arch_aspace *vm, uint64_t entry, uint64_t sp, uint64_t arg);
 /// Runs the guest until it exits; call with interrupts masked. For a FAULT, *fault

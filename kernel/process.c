@@ -161,9 +161,14 @@ static void lay_out(struct process *p, const struct elf_info *info)
 }
 
 // Its own space: maps every region into a new address space (vmm: a new VM's stage 2).
-static ftl_err_t map_regions(struct process *p)
+static ftl_err_t map_regions(struct process *p, const char **why)
 {
-    if (process_isolation(p)->space_create(&p->aspace) != 0) {
+    int err = process_isolation(p)->space_create(&p->aspace);
+    if (err == ARCH_VM_NO_ID) {
+        *why = "no free VM id (every one of the CPU's VMIDs is in use)";
+        return FTL_ERR_TOO_MANY;
+    }
+    if (err != 0) {
         return FTL_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < p->nregions; i++) {
@@ -353,11 +358,17 @@ ftl_err_t process_create_native(const struct isolation *iso, const char *name, c
     arch_sync_icache(p->mem, p->image_size + (PROCESS_ENV_PAGES + 1) * PAGE_SIZE);
     p->entry = p->ubase + info.entry;
     snprintf(p->env->app_name, sizeof(p->env->app_name), "%s", name);
-    if (process_own_space(p) && (map_regions(p) != FTL_OK ||
-                                 charge_self(p, arch_aspace_bytes(p->aspace)) != FTL_OK)) {
-        *why = "out of memory for page tables";
-        err = FTL_ERR_NO_MEMORY;
-        goto out_free;
+    if (process_own_space(p)) {
+        err = map_regions(p, why); // (says why for FTL_ERR_TOO_MANY)
+        if (err == FTL_OK && charge_self(p, arch_aspace_bytes(p->aspace)) != FTL_OK) {
+            err = FTL_ERR_NO_MEMORY;
+        }
+        if (err != FTL_OK) {
+            if (err == FTL_ERR_NO_MEMORY) {
+                *why = "out of memory for page tables";
+            }
+            goto out_free;
+        }
     }
     debugger_app_loaded(p->name, process_own_space(p), p->ubase);
     *out = p;

@@ -116,7 +116,9 @@ ftl_err_t sys_vm_create(struct process *p, size_t ram_bytes, uaddr_t out_vm, uad
     vm->owner = p;
     vgic_reset(&vm->gic);
     ftl_err_t err = FTL_ERR_NO_MEMORY;
-    if (arch_vm_create_os(&vm->s2) != 0) {
+    int made = arch_vm_create_os(&vm->s2);
+    if (made != 0) {
+        err = made == ARCH_VM_NO_ID ? FTL_ERR_TOO_MANY : FTL_ERR_NO_MEMORY;
         goto fail;
     }
     // The app sees its guest's RAM at USER_VM_BASE, mapped for its whole life: the RAM

@@ -163,7 +163,7 @@ static int vm_create(struct arch_aspace **out, bool os)
         vmid++;
     }
     if (vmid == VMID_COUNT) {
-        return -1;
+        return ARCH_VM_NO_ID;
     }
     struct arch_aspace *as = kzalloc(sizeof(*as));
     struct arch_vcpu *v = kzalloc(sizeof(*v));
@@ -189,8 +189,9 @@ static int vm_create(struct arch_aspace **out, bool os)
 
 int arch_vm_create(struct arch_aspace **out)
 {
-    if (vm_create(out, false) != 0) {
-        return -1;
+    int err = vm_create(out, false);
+    if (err != 0) {
+        return err;
     }
     // The tables made here stay with the VM and are counted in arch_aspace_bytes.
     return arch_aspace_map(*out, GUEST_VECTORS, arch_virt_to_phys(vector_page), PAGE_SIZE,
