@@ -20,6 +20,10 @@
 #define SYNC_IDLE_NS 100000000ll // 100 ms
 #define SYNC_MAX_NS 2000000000ll // 2 s
 #define BATCH 16                 // messages handled per channel per wake-up
+// How a client's or a file's channel is watched while its replies flow: its requests
+// come with the wait (ftl_poll_wait_msg), or are handed straight into `msg` while the
+// server waits. A channel with a parked reply is watched for FTL_WRITABLE alone.
+#define WATCH_REQUESTS (FTL_READABLE | FTL_RECEIVE)
 
 enum ep_kind { EP_SYSTEM, EP_CLIENT, EP_FILE };
 
@@ -179,7 +183,7 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
     ftl_handle_t mine, theirs;
     err = ftl_channel_create(&mine, &theirs);
     if (err == FTL_OK) {
-        err = ftl_poll_add(poll, mine, FTL_READABLE, &f->ep);
+        err = ftl_poll_add(poll, mine, WATCH_REQUESTS, &f->ep);
         if (err != FTL_OK) {
             (void)ftl_handle_close(mine);
             (void)ftl_handle_close(theirs);
@@ -189,7 +193,7 @@ static void open_file(struct ep *client, uint64_t cookie, const char *uri, size_
         send_error(client, cookie, err, EMFILE);
         return;
     }
-    *f = (struct ofile){.ep = {.kind = EP_FILE, .ch = mine, .events = FTL_READABLE},
+    *f = (struct ofile){.ep = {.kind = EP_FILE, .ch = mine, .events = WATCH_REQUESTS},
                         .used = true,
                         .is_dir = is_dir,
                         .ino = ino,
@@ -393,11 +397,12 @@ static void drop(struct ep *e)
     e->ch = 0;
 }
 
-// Reads up to BATCH messages from a client's or a file's channel.
-static void readable(struct ep *e)
+// Reads up to BATCH messages from a client's or a file's channel; `have`: the first
+// is in `msg` already (it came with the wait).
+static void readable(struct ep *e, bool have)
 {
-    for (int i = 0; i < BATCH && !e->parked; i++) {
-        ftl_err_t err = ftl_channel_recv(e->ch, &msg);
+    for (int i = 0; i < BATCH && !e->parked; i++, have = false) {
+        ftl_err_t err = have ? FTL_OK : ftl_channel_recv(e->ch, &msg);
         if (err == FTL_ERR_EMPTY) {
             return;
         }
@@ -424,7 +429,7 @@ static void writable(struct ep *e)
 {
     struct parked *p = e->parked;
     e->parked = NULL;
-    watch(e, FTL_READABLE);
+    watch(e, WATCH_REQUESTS);
     send(e, p->type, p->cookie, p->data, p->len, p->handle);
     free(p);
 }
@@ -442,12 +447,12 @@ static void system_readable(void)
         for (size_t i = 0; i < CLIENTS_MAX && !c; i++) {
             c = clients[i].ch ? NULL : &clients[i];
         }
-        if (!c || ftl_poll_add(poll, msg.handles[0], FTL_READABLE, c) != FTL_OK) {
+        if (!c || ftl_poll_add(poll, msg.handles[0], WATCH_REQUESTS, c) != FTL_OK) {
             FTL_WARN("fs: too many clients; refusing one");
             (void)ftl_handle_close(msg.handles[0]);
             continue;
         }
-        *c = (struct ep){.kind = EP_CLIENT, .ch = msg.handles[0], .events = FTL_READABLE};
+        *c = (struct ep){.kind = EP_CLIENT, .ch = msg.handles[0], .events = WATCH_REQUESTS};
     }
 }
 
@@ -486,7 +491,7 @@ void app_main(const struct ftl_env *env)
             timeout = left < SYNC_IDLE_NS ? (left > 0 ? left : 0) : SYNC_IDLE_NS;
         }
         struct ftl_event ev;
-        ftl_err_t err = ftl_poll_wait(poll, timeout, &ev);
+        ftl_err_t err = ftl_poll_wait_msg(poll, timeout, &ev, &msg);
         if (err == FTL_ERR_TIMED_OUT) {
             sync_now();
             continue;
@@ -498,7 +503,7 @@ void app_main(const struct ftl_env *env)
         } else if ((ev.events & FTL_WRITABLE) && ep->parked) {
             writable(ep);
         } else if (ev.events & FTL_READABLE) {
-            readable(ep);
+            readable(ep, ev.events & FTL_RECEIVE);
         } else if (ev.events & FTL_PEER_CLOSED) {
             drop(ep);
         }
