@@ -65,7 +65,8 @@ struct wasm_app_ops {
     ftl_err_t (*process_kill)(void *ctx, ftl_handle_t process);
 
     // Calls that save kernel calls. Optional: NULL makes the import return
-    // FTL_ERR_UNSUPPORTED (the Linux runner has no way to wait on one channel).
+    // FTL_ERR_UNSUPPORTED (the Linux runner has no channel_call: its clients move only
+    // while the app waits on a poll).
     /// As channel_send, then waits for the next message on `ch` and fills `out_reply`
     /// (runtime-owned, as for channel_recv).
     ftl_err_t (*channel_call)(void *ctx, ftl_handle_t ch, const struct ftl_msg_out *msg,

@@ -192,7 +192,7 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_poll_wait(ftl_handle_t poll, int64_t 
 
 /// ftl_poll_wait that also receives: for a channel watched with FTL_RECEIVE, the oldest
 /// message comes into `*out_msg` (a whole struct ftl_msg of app memory) and the event
-/// has FTL_RECEIVE. FTL_ERR_UNSUPPORTED under wasm-run.
+/// has FTL_RECEIVE.
 FTL_MUST_CHECK static inline ftl_err_t ftl_poll_wait_msg(ftl_handle_t poll, int64_t timeout_ns,
                                                          struct ftl_event *out_ev,
                                                          struct ftl_msg *out_msg)

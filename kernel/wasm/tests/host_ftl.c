@@ -316,6 +316,9 @@ static ftl_err_t op_poll_add(void *ctx, ftl_handle_t ph, ftl_handle_t h, uint32_
     if (e != FTL_OK) {
         return e;
     }
+    if ((events & FTL_RECEIVE) && o->kind != HOBJ_CHANNEL) {
+        return FTL_ERR_INVALID_ARG; // as the kernel: only channels can be received from
+    }
     if (find_watch(p, h)) {
         return FTL_ERR_ALREADY_EXISTS;
     }
@@ -458,6 +461,24 @@ static ftl_err_t op_poll_wait(void *ctx, ftl_handle_t ph, int64_t timeout_ns, st
     }
 }
 
+// poll_wait, then the receive of a channel watched with FTL_RECEIVE, as the kernel's.
+// (channel_call has no host version: a wait on one channel alone would need the
+// runner's clients to move meanwhile.)
+static ftl_err_t op_poll_wait_msg(void *ctx, ftl_handle_t ph, int64_t timeout_ns,
+                                  struct ftl_event *out, struct ftl_msg *out_msg)
+{
+    ftl_err_t e = op_poll_wait(ctx, ph, timeout_ns, out);
+    if (e != FTL_OK) {
+        return e;
+    }
+    struct watch *w = find_watch(table[ph], out->handle);
+    if (w && (w->events & FTL_RECEIVE) && (out->events & FTL_READABLE) &&
+        op_channel_recv(ctx, out->handle, out_msg) == FTL_OK) {
+        out->events |= FTL_RECEIVE;
+    }
+    return FTL_OK;
+}
+
 static ftl_err_t op_timer_create(void *ctx, ftl_handle_t *out)
 {
     (void)ctx;
@@ -538,6 +559,7 @@ const struct wasm_app_ops host_ftl_ops = {
     .time_realtime = op_time_realtime,
     .log_write = op_log_write,
     .random = op_random,
+    .poll_wait_msg = op_poll_wait_msg,
 };
 
 // ---- the runner's side ----------------------------------------------------------------

@@ -93,6 +93,23 @@ static void test_poll_and_timers(void)
     check("close_peer", ftl_handle_close(a), FTL_OK);
     check("peer_closed_wakes_poll", ftl_poll_wait(p, FTL_NO_TIMEOUT, &ev), FTL_OK);
     check_true("peer_closed_event", ev.handle == b && (ev.events & FTL_PEER_CLOSED));
+    check("poll_add_receive_on_timer", ftl_poll_add(p, t, FTL_READABLE | FTL_RECEIVE, NULL),
+          FTL_ERR_INVALID_ARG);
+    ftl_handle_t c, d, q;
+    check("channel_create_for_wait_msg", ftl_channel_create(&c, &d), FTL_OK);
+    check("poll_create_for_wait_msg", ftl_poll_create(&q), FTL_OK);
+    check("poll_add_receive", ftl_poll_add(q, d, FTL_READABLE | FTL_RECEIVE, NULL), FTL_OK);
+    check("send_for_wait_msg", ftl_channel_send_data(c, "msg", 3), FTL_OK);
+    static struct ftl_msg got;
+    check("poll_wait_msg_bad_ptr", ftl_poll_wait_msg(q, 0, &ev, BAD_PTR), FTL_ERR_BAD_ADDRESS);
+    check("poll_wait_msg", ftl_poll_wait_msg(q, 0, &ev, &got), FTL_OK);
+    check_true("poll_wait_msg_received", ev.handle == d &&
+                                             ev.events == (FTL_READABLE | FTL_RECEIVE) &&
+                                             got.len == 3 && memcmp(got.data, "msg", 3) == 0);
+    check("poll_wait_msg_drained", ftl_channel_recv(d, &got), FTL_ERR_EMPTY);
+    check("close_c", ftl_handle_close(c), FTL_OK);
+    check("close_d", ftl_handle_close(d), FTL_OK);
+    check("close_q", ftl_handle_close(q), FTL_OK);
     check("timer_set_negative", ftl_timer_set(t, -1), FTL_ERR_INVALID_ARG);
     check("timer_set_on_poll", ftl_timer_set(p, 0), FTL_ERR_WRONG_TYPE);
     start = ftl_time_now();
