@@ -269,6 +269,13 @@ __attribute__((noinline)) ftl_err_t sys_channel_call(struct process *p, ftl_hand
     return sys_channel_call_inline(p, h, umsg, timeout_ns, ureply);
 }
 
+// The poll a wait of `timeout_ns` (>= 0) names.
+static inline ftl_err_t wait_poll(struct process *p, ftl_handle_t ph, int64_t timeout_ns,
+                                  struct poll **out)
+{
+    return timeout_ns < 0 ? FTL_ERR_INVALID_ARG : app_poll(p, ph, out);
+}
+
 // The body, inlined into inkernel apps' calls (across files, by LTO), as for send.
 __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_inline(struct process *p,
                                                                ftl_handle_t ph, int64_t timeout_ns,
@@ -276,11 +283,8 @@ __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_inline(struct proc
 {
     // `out` is checked when the event is written: polls are level-triggered, so an
     // event that cannot be delivered is reported again on the next wait.
-    if (timeout_ns < 0) {
-        return FTL_ERR_INVALID_ARG;
-    }
     struct poll *poll;
-    ftl_err_t err = app_poll(p, ph, &poll);
+    ftl_err_t err = wait_poll(p, ph, timeout_ns, &poll);
     if (err != FTL_OK) {
         return err;
     }
@@ -308,11 +312,8 @@ __attribute__((always_inline)) inline ftl_err_t sys_poll_wait_msg_inline(struct 
                                                                    int64_t timeout_ns,
                                                                    uaddr_t out, uaddr_t umsg)
 {
-    if (timeout_ns < 0) {
-        return FTL_ERR_INVALID_ARG;
-    }
     struct poll *poll;
-    ftl_err_t err = app_poll(p, ph, &poll);
+    ftl_err_t err = wait_poll(p, ph, timeout_ns, &poll);
     if (err != FTL_OK) {
         return err;
     }

@@ -91,6 +91,20 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_channel_create(ftl_handle_t *out_a, f
     return ftl_import_channel_create(out_a, out_b);
 }
 
+// The import's message description; false if the sizes do not fit it.
+static inline bool ftl_msg_out_(struct ftl_msg_out *m, uint32_t type, uint64_t cookie,
+                                const void *data, size_t len, const ftl_handle_t *handles,
+                                size_t nhandles)
+{
+    *m = (struct ftl_msg_out){.type = type,
+                              .len = (uint32_t)len,
+                              .cookie = cookie,
+                              .data = data,
+                              .handles = handles,
+                              .nhandles = (uint32_t)nhandles};
+    return len <= FTL_MSG_DATA_MAX && nhandles <= FTL_MSG_HANDLES_MAX;
+}
+
 /// Sends a message without blocking, as ftl.h: FTL_ERR_FULL, FTL_ERR_PEER_CLOSED,
 /// FTL_ERR_TOO_LARGE, FTL_ERR_BAD_HANDLE, FTL_ERR_NO_RIGHTS. The handles move to the
 /// receiver on success only.
@@ -99,15 +113,10 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_channel_send(ftl_handle_t ch, uint32_
                                                         size_t len, const ftl_handle_t *handles,
                                                         size_t nhandles)
 {
-    if (len > FTL_MSG_DATA_MAX || nhandles > FTL_MSG_HANDLES_MAX) {
+    struct ftl_msg_out m;
+    if (!ftl_msg_out_(&m, type, cookie, data, len, handles, nhandles)) {
         return FTL_ERR_TOO_LARGE;
     }
-    struct ftl_msg_out m = {.type = type,
-                            .len = (uint32_t)len,
-                            .cookie = cookie,
-                            .data = data,
-                            .handles = handles,
-                            .nhandles = (uint32_t)nhandles};
     return ftl_import_channel_send(ch, &m);
 }
 
@@ -136,15 +145,10 @@ FTL_MUST_CHECK static inline ftl_err_t ftl_channel_call(ftl_handle_t ch, uint32_
                                                         size_t nhandles, int64_t timeout_ns,
                                                         struct ftl_msg *out_reply)
 {
-    if (len > FTL_MSG_DATA_MAX || nhandles > FTL_MSG_HANDLES_MAX) {
+    struct ftl_msg_out m;
+    if (!ftl_msg_out_(&m, type, cookie, data, len, handles, nhandles)) {
         return FTL_ERR_TOO_LARGE;
     }
-    struct ftl_msg_out m = {.type = type,
-                            .len = (uint32_t)len,
-                            .cookie = cookie,
-                            .data = data,
-                            .handles = handles,
-                            .nhandles = (uint32_t)nhandles};
     return ftl_import_channel_call(ch, &m, timeout_ns, out_reply);
 }
 
