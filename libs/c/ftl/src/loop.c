@@ -160,8 +160,11 @@ ftl_err_t ftl_loop_want_writable(struct ftl_loop *loop, ftl_handle_t ch)
     if (w->want_writable) {
         return FTL_OK;
     }
+    // Without FTL_RECEIVE meanwhile: a message never comes with a "writable again"
+    // event, so on_writable (which may close or unwatch the channel) runs before
+    // anything is taken from the channel, as when the loop received itself.
     size_t slot = (size_t)(w - loop->watches);
-    ftl_err_t err = ftl_poll_modify(loop->poll, ch, watch_events(w) | FTL_WRITABLE,
+    ftl_err_t err = ftl_poll_modify(loop->poll, ch, FTL_READABLE | FTL_WRITABLE,
                                     watch_ctx(slot, w->gen));
     if (err == FTL_OK) {
         w->want_writable = 1;
@@ -379,6 +382,9 @@ static void dispatch(struct ftl_loop *loop, const struct ftl_event *pev)
 {
     size_t slot = (size_t)(pev->ctx & 0xffff);
     if (slot >= FTL_LOOP_WATCHES_MAX) {
+        if (pev->events & FTL_RECEIVE) {
+            drop_message(&loop->msg, "stale"); // (not a watch of this loop)
+        }
         return;
     }
     struct ftl_loop_watch_ *w = &loop->watches[slot];
