@@ -27,18 +27,20 @@ size_t process_count(void)
 
 void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
+    uint64_t end = addr + len;
+    // The other common place of buffers first (processes with host pointers have no
+    // regions, so no data region).
+    const struct app_region *d = p->data_region;
+    if (d && end >= addr && addr >= d->start && end <= d->end && (d->prot & prot) == prot) {
+        return p->mem + (addr - p->ubase);
+    }
     if (process_isolation(p)->host_pointers) {
         // The engine checked the address against the module's memory and passes host
         // pointers (kernel/isolation/wasm.c); the JS runtime passes its own buffers.
         return (void *)(uintptr_t)addr;
     }
-    uint64_t end = addr + len;
     if (end < addr) {
         return NULL;
-    }
-    const struct app_region *d = p->data_region; // the other common place of buffers
-    if (d && addr >= d->start && end <= d->end && (d->prot & prot) == prot) {
-        return p->mem + (addr - p->ubase);
     }
     // Walk the range region by region; every byte must be in a region allowing `prot`.
     uint64_t at = addr;
