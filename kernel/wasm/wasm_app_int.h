@@ -8,6 +8,12 @@
 // iovecs per fd_read/fd_write/fd_pread/fd_pwrite (Linux's IOV_MAX): a longer list is
 // EINVAL, so one call's work stays bounded whatever its fuel.
 #define WASM_APP_IOV_MAX 1024
+// Bytes one fd_write to stdout or stderr takes at most (a short write: wasi-libc writes
+// the rest with the next call), and bytes an import moves per unit of fuel: what an
+// import does for a module is paid like the module's own work, so a slice that writes
+// a lot ends sooner and no single call holds the CPU long.
+#define WASM_APP_WRITE_MAX 65536
+#define WASM_APP_BYTES_PER_FUEL 64
 
 // One host function the runtime offers to modules.
 struct wasm_app_import {
@@ -127,6 +133,16 @@ void wasm_app_line_flush(struct wasm_app *app);
 /// Looks up an environ item by name (NULL if absent).
 const struct ftl_env_item *wasm_app_env_find(const struct wasm_app *app, const char *name,
                                              size_t name_len);
+
+/// Charges the fuel of `bytes` moved by an import (WASM_APP_BYTES_PER_FUEL a unit);
+/// out of fuel, the run yields when the import returns.
+static inline void wasm_app_charge(struct wasm_exec *ex, uint64_t bytes)
+{
+    int64_t fuel = wasm_exec_fuel(ex);
+    if (fuel != WASM_FUEL_UNLIMITED) {
+        wasm_exec_set_fuel(ex, fuel - (int64_t)(bytes / WASM_APP_BYTES_PER_FUEL));
+    }
+}
 
 /// Ends a host function: the result `v` goes to args[0]; if an op asked to stop the
 /// app, the module unwinds instead.

@@ -167,12 +167,15 @@ static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union was
         return wasm_app_ret(app, ex, args, WASI_EINVAL);
     }
     uint64_t total = 0;
-    for (uint32_t i = 0; i < A(2); i++) {
+    for (uint32_t i = 0; i < A(2) && total < WASM_APP_WRITE_MAX; i++) {
         uint32_t base;
         uint32_t len;
         if (!wasm_app_get_u32(app, A(1) + 8ull * i, &base) ||
             !wasm_app_get_u32(app, A(1) + 8ull * i + 4, &len)) {
             return wasm_app_ret(app, ex, args, WASI_EFAULT);
+        }
+        if (len > WASM_APP_WRITE_MAX - total) {
+            len = (uint32_t)(WASM_APP_WRITE_MAX - total); // a short write
         }
         const uint8_t *p = len ? wasm_app_mem(app, base, len) : NULL;
         if (len && !p) {
@@ -187,6 +190,7 @@ static enum wasm_status wasi_fd_write(struct wasm_exec *ex, void *ctx, union was
             wasm_app_line_write(app, (int)fd, p, len);
         }
         total += len;
+        wasm_app_charge(ex, 8 + (uint64_t)len); // the iovec and its bytes
     }
     bool ok = wasm_app_put_u32(app, A(3), (uint32_t)total);
     return wasm_app_ret(app, ex, args, ok ? WASI_ESUCCESS : WASI_EFAULT);
@@ -303,6 +307,7 @@ static enum wasm_status wasi_fd_read(struct wasm_exec *ex, void *ctx, union wasm
         uint32_t n;
         e = stdin_read_iov(app, A(1) + 8ull * i, total == 0, &n);
         total += n;
+        wasm_app_charge(ex, 8 + (uint64_t)n); // the iovec and its bytes
     }
     if (e == WASI_ESUCCESS && !wasm_app_put_u32(app, A(3), total)) {
         e = WASI_EFAULT;
