@@ -28,8 +28,8 @@ size_t process_count(void)
 void *process_range_walk(const struct process *p, uint64_t addr, size_t len, uint32_t prot)
 {
     uint64_t end = addr + len;
-    // The other common place of buffers first (processes with host pointers have no
-    // regions, so no data region).
+    // The other common place of buffers first. Only native ELF apps have a data region
+    // (lay_out); wasm and JS processes, which pass host pointers, have none.
     const struct app_region *d = p->data_region;
     if (d && end >= addr && addr >= d->start && end <= d->end && (d->prot & prot) == prot) {
         return p->mem + (addr - p->ubase);
